@@ -1,0 +1,2 @@
+//! The Danish banking calendar.
+#![forbid(unsafe_code)]

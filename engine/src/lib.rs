@@ -1,0 +1,2 @@
+//! Direct debit.
+#![forbid(unsafe_code)]

@@ -1,0 +1,19 @@
+//! `ledger`: the accounting side of payrun, knowing nothing of Betalingsservice.
+//!
+//! It owns money ([`Amount`], integer øre) and, as the journal issue lands, the journal drafts
+//! (lines with date, account, text, amount, offset account, offsets and an attention flag),
+//! posting, settlement of open debtor entries, and the immutable ledger transactions that
+//! posting writes (invariants I1 and I2 of `reliability.md`).
+//!
+//! ```
+//! use ledger::Amount;
+//! let amount = Amount::parse("1234.50").unwrap();
+//! assert_eq!(amount.ore(), 123450);
+//! assert_eq!(amount.to_string(), "1234.50");
+//! assert!(Amount::parse("12.345").is_err()); // never rounded
+//! ```
+#![forbid(unsafe_code)]
+
+mod amount;
+
+pub use amount::{Amount, AmountError};

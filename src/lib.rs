@@ -1,0 +1,5 @@
+//! payrun facade.
+#![forbid(unsafe_code)]
+pub use bankcal;
+pub use engine;
+pub use ledger;

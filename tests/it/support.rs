@@ -1,0 +1,102 @@
+//! Running the real `payrun` binary from the integration tests.
+//!
+//! The binary lives in the `payrun-cli` package, so Cargo does not hand its path to this
+//! (root package) test binary. `payrun_bin` builds it once per test run with the same cargo and
+//! profile, then returns its path: `cargo test --workspace` alone is enough on a fresh clone.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub fn payrun_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        // target/<profile>/deps/it-<hash> → target/<profile>/payrun
+        let exe = std::env::current_exe().expect("test executable path");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>");
+        let release = profile_dir.file_name().is_some_and(|n| n == "release");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let mut build = Command::new(cargo);
+        build.args(["build", "--quiet", "-p", "payrun-cli", "--bin", "payrun"]);
+        if release {
+            build.arg("--release");
+        }
+        let status = build
+            .status()
+            .expect("run cargo build for the payrun binary");
+        assert!(status.success(), "cargo build of the payrun binary failed");
+        profile_dir.join(format!("payrun{}", std::env::consts::EXE_SUFFIX))
+    })
+}
+
+/// What one run of the binary did.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// Runs `payrun` with `args` in `dir`, with a clean environment for the payrun variables.
+pub fn payrun_in(dir: &Path, args: &[&str]) -> Run {
+    let output: Output = Command::new(payrun_bin())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("PAYRUN_DB")
+        .env_remove("PAYRUN_COMPANY")
+        .env_remove("PAYRUN_NOW")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run payrun");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs `payrun` in a fresh temporary directory.
+pub fn payrun(args: &[&str]) -> Run {
+    let dir = TempDir::new("run");
+    payrun_in(dir.path(), args)
+}
+
+/// A directory under the target dir, removed when dropped. (No extra crate for this.)
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let exe = std::env::current_exe().expect("test executable path");
+        let base = exe.parent().expect("deps dir").join("it-tmp");
+        let dir = base.join(format!("{label}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
