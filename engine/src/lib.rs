@@ -1,2 +1,4 @@
 //! Direct debit.
 #![forbid(unsafe_code)]
+
+pub mod model;

@@ -15,5 +15,7 @@
 #![forbid(unsafe_code)]
 
 mod amount;
+mod entry;
 
 pub use amount::{Amount, AmountError};
+pub use entry::Entry;

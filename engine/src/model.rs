@@ -1,0 +1,419 @@
+//! The domain model: payment formats, debtors, mandates, payment lines and their statuses.
+//!
+//! These are plain values. The store loads and saves them; the pure core (suggestion,
+//! validation, collective payments, status machine) takes them as arguments. Names follow the
+//! glossary of `domain.md`. Open debtor entries are the ledger's ([`ledger::Entry`]).
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use ledger::Amount;
+use std::collections::HashMap;
+use std::fmt;
+
+/// The two Mastercard direct-debit schemes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// Betalingsservice: consumers and companies (B2C).
+    Bs,
+    /// Leverandørservice: companies only (B2B).
+    Ls,
+}
+
+/// Betalingsservice solution type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BsType {
+    /// Only debtors enrolled with a mandate can be charged.
+    Basis,
+    /// Debtors without a mandate get a payment slip; enrolled ones are charged automatically.
+    Total,
+}
+
+/// Which amount of an entry is charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChargingPrinciple {
+    /// The entry's amount.
+    Standard,
+    /// The entry's remaining amount.
+    Remaining,
+}
+
+/// What to do with a payment date that is not a banking day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BankingDayAction {
+    /// Move to the next banking day (the default).
+    After,
+    /// Move to the previous banking day, but never before today.
+    Before,
+    /// Leave the date; validation then reports `not-banking-day`.
+    None,
+}
+
+/// A payment format ("file format for payment method"): how one company collects through one
+/// scheme. A company may have several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentFormat {
+    pub id: String,
+    pub scheme: Scheme,
+    /// Always `Some` for BS (default Basis), `None` for LS.
+    pub bs_type: Option<BsType>,
+    /// BS: 8-digit PBS number; LS: 5-digit creditor number. Leading zeros kept.
+    pub creditor_number: String,
+    /// The data supplier's CVR number (8 digits).
+    pub supplier_cvr: String,
+    /// 5 digits, default `00001`.
+    pub debtor_group: String,
+    /// Default `BS1`.
+    pub system_code: String,
+    pub principle: ChargingPrinciple,
+    /// The ledger account the money arrives on, e.g. `5850`.
+    pub bank_account: Option<String>,
+    /// The journal that bank answers are posted to, e.g. `Day`.
+    pub journal: String,
+    pub banking_day_action: BankingDayAction,
+    /// Our delivery cut-off (default BS 17:30, LS 15:00; never later than Mastercard's).
+    pub cutoff: NaiveTime,
+    /// BS: the paid extension moves the deadline to the 3rd-last banking day.
+    pub extended_deadline: bool,
+    pub allow_without_invoice: bool,
+    pub block_payouts: bool,
+    /// Give each entry a FIK71 payment id.
+    pub create_payment_id: bool,
+    /// Use the debtor's account number as mandate id (customer number).
+    pub debtor_account_as_mandate: bool,
+}
+
+/// A debtor's tax identity: a company's CVR number or a person's CPR number.
+///
+/// A CPR number is personal data (I12): `Display` masks all but its last four digits, and
+/// `Debug` does the same, so it cannot leak through logs or error messages by accident.
+/// Only [`TaxId::digits`] gives the whole number, for the delivery file that needs it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum TaxId {
+    /// 8 digits.
+    Cvr(String),
+    /// 10 digits.
+    Cpr(String),
+}
+
+impl TaxId {
+    /// Reads 8 digits as a CVR number and 10 digits as a CPR number; anything else is refused
+    /// with a message that does not repeat the value (it may be a CPR number with a typo).
+    pub fn parse(text: &str) -> Result<TaxId, String> {
+        if !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(
+                "a CVR number has 8 digits and a CPR number 10; found other characters".into(),
+            );
+        }
+        match text.len() {
+            8 => Ok(TaxId::Cvr(text.to_string())),
+            10 => Ok(TaxId::Cpr(text.to_string())),
+            n => Err(format!(
+                "a CVR number has 8 digits and a CPR number 10; found {n} digits"
+            )),
+        }
+    }
+
+    /// The whole number. Never print it: use `Display`.
+    pub fn digits(&self) -> &str {
+        match self {
+            TaxId::Cvr(d) | TaxId::Cpr(d) => d,
+        }
+    }
+
+    pub fn is_cvr(&self) -> bool {
+        matches!(self, TaxId::Cvr(_))
+    }
+}
+
+impl fmt::Display for TaxId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaxId::Cvr(d) => f.write_str(d),
+            TaxId::Cpr(d) => write!(f, "******{}", &d[d.len().saturating_sub(4)..]),
+        }
+    }
+}
+
+impl fmt::Debug for TaxId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaxId::Cvr(_) => write!(f, "Cvr({self})"),
+            TaxId::Cpr(_) => write!(f, "Cpr({self})"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Debtor {
+    pub account: String,
+    pub name: String,
+    pub tax_id: Option<TaxId>,
+    pub address: String,
+    pub postcode: String,
+    pub city: String,
+    /// ISO 3166 alpha-2, default `DK`.
+    pub country: String,
+    pub email: String,
+    pub payment_format: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MandateStatus {
+    None,
+    Registered,
+    Enrolled,
+    Unsubscribed,
+    Error,
+}
+
+impl MandateStatus {
+    pub const ALL: [MandateStatus; 5] = [
+        MandateStatus::None,
+        MandateStatus::Registered,
+        MandateStatus::Enrolled,
+        MandateStatus::Unsubscribed,
+        MandateStatus::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MandateStatus::None => "none",
+            MandateStatus::Registered => "registered",
+            MandateStatus::Enrolled => "enrolled",
+            MandateStatus::Unsubscribed => "unsubscribed",
+            MandateStatus::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MandateStatus> {
+        MandateStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A mandate (BS: customer number / aftale): the debtor's permission to be charged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mandate {
+    /// The customer number: at most 15 characters, upper case.
+    pub mandate_id: String,
+    pub debtor: String,
+    pub payment_format: String,
+    pub status: MandateStatus,
+    /// 9 digits, from Mastercard.
+    pub agreement: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    /// The id the debtor is registered with at Mastercard, when it differs.
+    pub alt_mandate_id: Option<String>,
+}
+
+impl Mandate {
+    /// Active on a date: enrolled, started on or before it, and not ended on or before it.
+    /// A mandate without a start date counts as started.
+    pub fn is_active_on(&self, date: NaiveDate) -> bool {
+        self.status == MandateStatus::Enrolled
+            && self.start_date.is_none_or(|start| start <= date)
+            && self.end_date.is_none_or(|end| end > date)
+    }
+}
+
+/// The status of a payment line (`domain.md` §6). The command-line id is [`Status::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    Blank,
+    Sent,
+    ToBeTreated,
+    Unsubscribed,
+    Rejected,
+    Reversed,
+    Error,
+    Received,
+    Difference,
+    Transmitting,
+    Waiting,
+    Information,
+    Stop,
+}
+
+impl Status {
+    pub const ALL: [Status; 13] = [
+        Status::Blank,
+        Status::Sent,
+        Status::ToBeTreated,
+        Status::Unsubscribed,
+        Status::Rejected,
+        Status::Reversed,
+        Status::Error,
+        Status::Received,
+        Status::Difference,
+        Status::Transmitting,
+        Status::Waiting,
+        Status::Information,
+        Status::Stop,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Blank => "blank",
+            Status::Sent => "sent",
+            Status::ToBeTreated => "to-be-treated",
+            Status::Unsubscribed => "unsubscribed",
+            Status::Rejected => "rejected",
+            Status::Reversed => "reversed",
+            Status::Error => "error",
+            Status::Received => "received",
+            Status::Difference => "difference",
+            Status::Transmitting => "transmitting",
+            Status::Waiting => "waiting",
+            Status::Information => "information",
+            Status::Stop => "stop",
+        }
+    }
+
+    /// The word a bookkeeper reads in a table.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Blank => "Blank",
+            Status::Sent => "Sent",
+            Status::ToBeTreated => "To be treated",
+            Status::Unsubscribed => "Unsubscribed",
+            Status::Rejected => "Rejected",
+            Status::Reversed => "Reversed",
+            Status::Error => "Errors",
+            Status::Received => "Received",
+            Status::Difference => "Difference",
+            Status::Transmitting => "Transmitting",
+            Status::Waiting => "Waiting",
+            Status::Information => "Information",
+            Status::Stop => "Stop",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// The collective payment id of a line that stays on its own.
+pub const GROUP_SINGLE: &str = "-";
+/// The collective payment id of lines that `collect` left out of the run.
+pub const GROUP_DESELECTED: &str = "Deselected";
+
+/// One validation failure on a payment line: a stable code and a message for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// A payment line: one open entry proposed for collection (or payout) on a payment date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentLine {
+    /// The line id (`line` in JSON), unique within the database.
+    pub id: i64,
+    pub entry_id: String,
+    /// Copied from the entry, so lookups per debtor need no join.
+    pub debtor: String,
+    pub format_id: String,
+    pub payment_date: NaiveDate,
+    pub partial_payment: Option<Amount>,
+    pub status: Status,
+    /// The result of the last validation ("system info"); empty = ok. `None` = never validated.
+    pub errors: Option<Vec<ValidationError>>,
+    pub comment: String,
+    /// Collective payment id: `None` (not collected), [`GROUP_SINGLE`], [`GROUP_DESELECTED`] or
+    /// `<debtor>-<yyyymmdd>`.
+    pub group: Option<String>,
+    pub allow_overwriting: bool,
+    /// The unique payment reference given at export, echoed by the bank.
+    pub reference: Option<String>,
+    pub date_sent: Option<NaiveDate>,
+    pub delivery_id: Option<String>,
+    /// LS stop lines: the 0-amount cancellation has been sent (the line stays `stop`).
+    pub cancellation_sent: bool,
+}
+
+impl PaymentLine {
+    /// True when the last validation found nothing wrong.
+    pub fn is_ok(&self) -> bool {
+        self.errors.as_ref().is_some_and(|e| e.is_empty())
+    }
+}
+
+/// One entry of a line's status log: every change, manual or automatic, with its cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub at: NaiveDateTime,
+    pub old: Option<Status>,
+    pub new: Status,
+    /// `manual`, `export of delivery N`, `import of file F`, `suggest`…
+    pub cause: String,
+}
+
+/// Everything the pure core needs to know about one company's payment run, in memory.
+///
+/// The store builds it in one read transaction; suggestion, validation and grouping are
+/// functions of it (plus the calendar and the clock), so they are fast and testable without a
+/// database. Maps are keyed by id: formats by format id, debtors by account, mandates by
+/// debtor account (all of the debtor's mandates), entries by entry id.
+#[derive(Debug, Clone, Default)]
+pub struct RunData {
+    pub formats: HashMap<String, PaymentFormat>,
+    pub debtors: HashMap<String, Debtor>,
+    pub mandates: HashMap<String, Vec<Mandate>>,
+    pub entries: HashMap<String, ledger::Entry>,
+    pub lines: Vec<PaymentLine>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpr_is_masked_in_display_and_debug() {
+        let cpr = TaxId::parse("0101701234").unwrap();
+        assert_eq!(cpr.to_string(), "******1234");
+        assert_eq!(format!("{cpr:?}"), "Cpr(******1234)");
+        assert_eq!(cpr.digits(), "0101701234");
+        let cvr = TaxId::parse("12345678").unwrap();
+        assert_eq!(cvr.to_string(), "12345678");
+    }
+
+    #[test]
+    fn tax_id_errors_do_not_repeat_the_value() {
+        let message = TaxId::parse("010170123").unwrap_err();
+        assert!(!message.contains("010170123"), "{message}");
+        assert!(TaxId::parse("01017012AB")
+            .unwrap_err()
+            .contains("other characters"));
+    }
+
+    #[test]
+    fn mandate_active_window() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let mut m = Mandate {
+            mandate_id: "100100".into(),
+            debtor: "100100".into(),
+            payment_format: "BS".into(),
+            status: MandateStatus::Enrolled,
+            agreement: None,
+            start_date: Some(d("2026-01-01")),
+            end_date: Some(d("2026-06-30")),
+            alt_mandate_id: None,
+        };
+        assert!(!m.is_active_on(d("2025-12-31")));
+        assert!(m.is_active_on(d("2026-01-01")));
+        assert!(m.is_active_on(d("2026-06-29")));
+        assert!(!m.is_active_on(d("2026-06-30")));
+        m.status = MandateStatus::Registered;
+        assert!(!m.is_active_on(d("2026-03-01")));
+    }
+
+    #[test]
+    fn status_ids_round_trip() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        for s in MandateStatus::ALL {
+            assert_eq!(MandateStatus::parse(s.as_str()), Some(s));
+        }
+    }
+}
