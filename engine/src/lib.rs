@@ -1,4 +1,5 @@
 //! Direct debit.
 #![forbid(unsafe_code)]
 
+pub mod clock;
 pub mod model;

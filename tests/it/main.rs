@@ -1,4 +1,5 @@
 //! The one integration-test binary: it drives the real `payrun` binary and the library.
 //! Modules are grouped by command area; fixtures live in `tests/data/`.
 
+mod calendar;
 mod support;

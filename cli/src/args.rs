@@ -1,0 +1,415 @@
+//! The command line as clap types. Values are parsed into typed requests here, so a bad
+//! month or date is refused (exit 2) before any command runs.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "payrun",
+    version,
+    about = "Danish direct-debit payment runs: Betalingsservice and Leverandørservice",
+    long_about = "Danish direct-debit payment runs for Betalingsservice (BS) and Leverandørservice (LS).\n\n\
+        Exit codes: 0 success; 1 the command ran but left work for a person; 2 error (bad input \
+        or a refused operation; nothing was changed).",
+    after_help = "Example:\n  payrun --json calendar deadline --scheme bs --payment-date 2026-06-01"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The SQLite database.
+    #[arg(long, env = "PAYRUN_DB", default_value = "payrun.db", global = true)]
+    pub db: PathBuf,
+
+    /// The creditor company to work in (default: the only company in the database).
+    #[arg(long, env = "PAYRUN_COMPANY", global = true)]
+    pub company: Option<String>,
+
+    /// The current Danish local time, YYYY-MM-DDTHH:MM (default: the system clock, in Europe/Copenhagen).
+    #[arg(long, env = "PAYRUN_NOW", global = true, value_parser = parse_now)]
+    pub now: Option<NaiveDateTime>,
+
+    /// Print one JSON document on stdout instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Extra bank closing days, a CSV file with the columns date,name.
+    #[arg(long, value_name = "FILE.csv", global = true)]
+    pub closing_days: Option<PathBuf>,
+
+    /// Less log output on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database (if missing) and a creditor company in it.
+    #[command(after_help = "Example:\n  payrun --db acme.db init --company acme --name \"Acme A/S\"")]
+    Init {
+        /// The company's display name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Payment formats: how the company collects through BS or LS.
+    #[command(subcommand)]
+    Format(FormatCommand),
+    /// Import master data from CSV files (debtors, mandates, entries) or bank deliveries.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Propose a payment line for every open entry of a debtor with a BS or LS payment format.
+    #[command(after_help = "Running it twice creates nothing new.\n\nExample:\n  payrun --now 2026-05-04T09:00 suggest --earliest")]
+    Suggest {
+        /// Move each payment date to the earliest date that still meets every deadline rule.
+        #[arg(long)]
+        earliest: bool,
+    },
+    /// Check every line that can still be exported against every rule; exit 1 if any line fails.
+    #[command(after_help = "Example:\n  payrun --json --now 2026-05-04T09:00 validate")]
+    Validate,
+    /// Group lines per debtor and payment date into collective payments (--off dissolves them).
+    #[command(after_help = "Example:\n  payrun --json collect")]
+    Collect {
+        /// Dissolve all groups again.
+        #[arg(long)]
+        off: bool,
+    },
+    /// List payment lines, filtered.
+    #[command(after_help = "Examples:\n  payrun list --status blank --status waiting\n  payrun list --debtor 100100 --period 3m")]
+    List(ListArgs),
+    /// Show one payment line with its whole status log.
+    #[command(after_help = "Example:\n  payrun show 17")]
+    Show {
+        /// The line id.
+        line: i64,
+    },
+    /// Change the status of payment lines by hand.
+    #[command(subcommand)]
+    Status(StatusCommand),
+    /// Mandates (customer numbers) and their status.
+    #[command(subcommand)]
+    Mandates(MandatesCommand),
+    /// CSV of lines whose debtors must be notified before the payment date (for a mail merge).
+    #[command(after_help = "Example:\n  payrun reminders --days 3 > notify.csv")]
+    Reminders {
+        /// Banking days of notice before the payment date.
+        #[arg(long, default_value_t = 3)]
+        days: u32,
+    },
+    /// The Danish banking calendar: banking days, closing days, deadlines. Needs no database.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FormatCommand {
+    /// Add a payment format to the company.
+    #[command(after_help = "Example:\n  payrun format add --id BS --scheme bs --creditor 09990001 --supplier-cvr 99887766 --bs-type basis --bank-account 5850 --journal Day")]
+    Add(FormatAddArgs),
+    /// List the company's payment formats.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct FormatAddArgs {
+    /// The format's id, e.g. BS or LS.
+    #[arg(long)]
+    pub id: String,
+    #[arg(long, value_enum)]
+    pub scheme: SchemeArg,
+    /// BS: the 8-digit PBS number; LS: the 5-digit creditor number.
+    #[arg(long)]
+    pub creditor: String,
+    /// The data supplier's CVR number (8 digits).
+    #[arg(long)]
+    pub supplier_cvr: String,
+    /// BS solution: basis (mandates only) or total (payment slips for the rest).
+    #[arg(long, value_enum)]
+    pub bs_type: Option<BsTypeArg>,
+    /// The debtor group (5 digits).
+    #[arg(long, default_value = "00001")]
+    pub debtor_group: String,
+    /// The system code agreed with Mastercard.
+    #[arg(long, default_value = "BS1")]
+    pub system_code: String,
+    /// Charge the entry's amount (standard) or its remaining amount.
+    #[arg(long, value_enum, default_value_t = PrincipleArg::Standard)]
+    pub principle: PrincipleArg,
+    /// The ledger account the money arrives on.
+    #[arg(long)]
+    pub bank_account: Option<String>,
+    /// The journal bank answers are posted to.
+    #[arg(long, default_value = "Day")]
+    pub journal: String,
+    /// Where a payment date that is not a banking day moves.
+    #[arg(long, value_enum, default_value_t = BankingDayArg::After)]
+    pub banking_day: BankingDayArg,
+    /// The delivery cut-off, HH:MM (default BS 17:30, LS 15:00; never later than Mastercard's 18:30/16:00).
+    #[arg(long, value_parser = parse_time)]
+    pub cutoff: Option<chrono::NaiveTime>,
+    /// BS: the paid extension (deadline on the 3rd-last banking day).
+    #[arg(long)]
+    pub extended_deadline: bool,
+    /// BS: allow entries without an invoice number.
+    #[arg(long)]
+    pub allow_without_invoice: bool,
+    /// Refuse payouts (negative amounts).
+    #[arg(long)]
+    pub block_payouts: bool,
+    /// Give each entry a FIK71 payment id.
+    #[arg(long)]
+    pub create_payment_id: bool,
+    /// Use the debtor's account number as mandate id.
+    #[arg(long)]
+    pub debtor_account_as_mandate: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Debtors CSV: account,name[,cvr,address,postcode,city,country,email,payment_format].
+    #[command(after_help = "Example:\n  payrun import debtors debtors.csv")]
+    Debtors { file: PathBuf },
+    /// Mandates CSV: mandate_id,debtor,payment_format,status[,agreement,start_date,end_date,alt_mandate_id].
+    #[command(after_help = "Example:\n  payrun import mandates mandates.csv")]
+    Mandates { file: PathBuf },
+    /// Entries CSV: entry_id,debtor,due_date,amount[,date,invoice,remaining,currency,text,has_invoice_lines,payment_id].
+    #[command(after_help = "Example:\n  payrun import entries entries.csv")]
+    Entries { file: PathBuf },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only lines with this status (repeatable).
+    #[arg(long = "status", value_parser = parse_status)]
+    pub statuses: Vec<engine::model::Status>,
+    /// Only this debtor's lines.
+    #[arg(long)]
+    pub debtor: Option<String>,
+    /// Only lines of the debtor with this mandate id (customer number).
+    #[arg(long)]
+    pub mandate: Option<String>,
+    /// Only lines of debtors with a mandate under this agreement number.
+    #[arg(long)]
+    pub agreement: Option<String>,
+    /// Only lines whose entry has this payment id (FIK/OCR).
+    #[arg(long)]
+    pub payment_id: Option<String>,
+    /// Only the line with this payment reference.
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// Only lines of this collective payment (`-` and `Deselected` too).
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Payment dates in the last month, three months or year up to today.
+    #[arg(long, value_enum, conflicts_with_all = ["from", "to"])]
+    pub period: Option<PeriodArg>,
+    /// Payment dates on or after this date.
+    #[arg(long, value_parser = parse_date)]
+    pub from: Option<NaiveDate>,
+    /// Payment dates on or before this date.
+    #[arg(long, value_parser = parse_date)]
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatusCommand {
+    /// Set the status of lines: blank, resend (transmitting), waiting or stop.
+    #[command(after_help = "Refused changes exit 2 and change nothing.\n\nExamples:\n  payrun status set --to waiting 17 18\n  payrun status set --to blank --force 21   # BS sent line: the debtor may be charged twice")]
+    Set {
+        #[arg(long, value_enum)]
+        to: StatusTargetArg,
+        /// Allow setting a sent BS line back to blank.
+        #[arg(long)]
+        force: bool,
+        /// The line ids.
+        #[arg(required = true)]
+        lines: Vec<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MandatesCommand {
+    /// List mandates with their status and dates.
+    #[command(after_help = "Example:\n  payrun mandates list --debtor 100100")]
+    List {
+        #[arg(long)]
+        debtor: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BsTypeArg {
+    Basis,
+    Total,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrincipleArg {
+    Standard,
+    Remaining,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BankingDayArg {
+    After,
+    Before,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusTargetArg {
+    Blank,
+    Resend,
+    Waiting,
+    Stop,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PeriodArg {
+    #[value(name = "1m")]
+    OneMonth,
+    #[value(name = "3m")]
+    ThreeMonths,
+    #[value(name = "1y")]
+    OneYear,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// The banking days of a month and its last, 3rd-last and 6th-last banking day.
+    #[command(after_help = "Example:\n  payrun --json calendar month 2026-05")]
+    Month {
+        /// The month, YYYY-MM.
+        #[arg(value_parser = parse_month)]
+        month: YearMonth,
+    },
+    /// Every closing day of a year, weekends included, with its name.
+    #[command(after_help = "Example:\n  payrun calendar holidays 2027")]
+    Holidays {
+        /// The year, YYYY.
+        #[arg(value_parser = parse_year)]
+        year: i32,
+    },
+    /// The delivery deadline for a payment date.
+    #[command(after_help = "Examples:\n  payrun calendar deadline --scheme bs --payment-date 2026-06-01\n  \
+        payrun calendar deadline --scheme ls --payment-date 2026-06-01 --payout")]
+    Deadline {
+        /// bs: the 6th-last banking day of the month before; ls: 1 banking day before (payouts 2).
+        #[arg(long, value_enum)]
+        scheme: SchemeArg,
+        /// The payment date, YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        payment_date: NaiveDate,
+        /// LS: a payout (2 banking days before instead of 1).
+        #[arg(long)]
+        payout: bool,
+        /// BS: the paid extension (the 3rd-last banking day instead of the 6th-last).
+        #[arg(long)]
+        extended: bool,
+        /// The cut-off time on the deadline day, HH:MM (default BS 17:30, LS 15:00).
+        #[arg(long, value_parser = parse_time)]
+        cutoff: Option<chrono::NaiveTime>,
+    },
+    /// Whether a date is a Danish banking day, and which closing day it is if any.
+    #[command(after_help = "Example:\n  payrun calendar is-banking-day 2026-05-15")]
+    IsBankingDay {
+        /// The date, YYYY-MM-DD.
+        #[arg(value_parser = parse_date)]
+        date: NaiveDate,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemeArg {
+    Bs,
+    Ls,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearMonth {
+    pub year: i32,
+    pub month: u32,
+}
+
+fn parse_now(text: &str) -> Result<NaiveDateTime, String> {
+    engine::clock::parse_danish_local(text).map_err(|e| e.to_string())
+}
+
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let well_formed = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !well_formed {
+        return Err(format!("'{text}' is not a date: expected YYYY-MM-DD"));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("'{text}' is not a date: there is no such day"))
+}
+
+fn parse_time(text: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(text, "%H:%M")
+        .map_err(|_| format!("'{text}' is not a time: expected HH:MM"))
+}
+
+fn parse_status(text: &str) -> Result<engine::model::Status, String> {
+    engine::model::Status::parse(text).ok_or_else(|| {
+        let ids: Vec<&str> = engine::model::Status::ALL.iter().map(|s| s.as_str()).collect();
+        format!("'{text}' is not a status: expected one of {}", ids.join(", "))
+    })
+}
+
+fn parse_month(text: &str) -> Result<YearMonth, String> {
+    let invalid = || format!("'{text}' is not a month: expected YYYY-MM with a month from 01 to 12");
+    let (year, month) = text.split_once('-').ok_or_else(invalid)?;
+    if year.len() != 4 || month.len() != 2 {
+        return Err(invalid());
+    }
+    let year: i32 = year.parse().map_err(|_| invalid())?;
+    let month: u32 = month.parse().map_err(|_| invalid())?;
+    if !(1..=12).contains(&month) {
+        return Err(invalid());
+    }
+    Ok(YearMonth { year, month })
+}
+
+fn parse_year(text: &str) -> Result<i32, String> {
+    if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{text}' is not a year: expected YYYY"));
+    }
+    text.parse().map_err(|_| format!("'{text}' is not a year: expected YYYY"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn month_and_date_parsers_name_the_value() {
+        assert_eq!(parse_month("2026-05"), Ok(YearMonth { year: 2026, month: 5 }));
+        assert!(parse_month("2026-13").unwrap_err().contains("'2026-13'"));
+        assert!(parse_month("2026-5").is_err());
+        assert!(parse_date("2026-02-30").unwrap_err().contains("no such day"));
+        assert!(parse_date("2026-2-3").unwrap_err().contains("expected YYYY-MM-DD"));
+        assert!(parse_date("+2026-02-3").is_err());
+        assert!(parse_year("26").is_err());
+    }
+}

@@ -1,0 +1,42 @@
+//! What every command shares: logging, the clock and the calendar.
+
+use crate::args::Global;
+use anyhow::Context as _;
+use chrono::NaiveDateTime;
+
+pub fn init_logging(global: &Global) {
+    let default = if global.quiet {
+        "error"
+    } else {
+        match global.verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// `--now`, or the system clock in Danish local time.
+pub fn now(global: &Global) -> NaiveDateTime {
+    global.now.unwrap_or_else(engine::clock::now_in_denmark)
+}
+
+/// The Danish banking calendar, with `--closing-days` merged in.
+pub fn calendar(global: &Global) -> anyhow::Result<bankcal::Calendar> {
+    let calendar = bankcal::Calendar::danish();
+    let Some(path) = &global.closing_days else {
+        return Ok(calendar);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read closing days file '{}'", path.display()))?;
+    let days = bankcal::parse_closing_days_csv(&path.display().to_string(), &text)?;
+    Ok(calendar.with_extra_closing_days(&days)?)
+}
