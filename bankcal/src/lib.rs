@@ -15,6 +15,7 @@
 //!   [`FIRST_YEAR`] to [`LAST_YEAR`] (1900 to 2199). Outside it every method returns an error
 //!   rather than guess or panic.
 //! - [`ClosingDay`]: a closing day with its English and Danish names.
+//! - [`parse_closing_days_csv`]: reads a user's extra closing days.
 //! - [`easter_sunday`]: the Gregorian computus the movable closing days hang off.
 //! - [`CalendarError`]: the one error type.
 //!
@@ -51,6 +52,7 @@
 #![forbid(unsafe_code)]
 
 mod calendar;
+mod csv;
 mod easter;
 mod error;
 mod rule;
@@ -58,6 +60,7 @@ mod rule;
 use chrono::NaiveTime;
 
 pub use calendar::{Calendar, ClosingDay};
+pub use csv::parse_closing_days_csv;
 pub use easter::easter_sunday;
 pub use error::{CalendarError, CsvProblem};
 
