@@ -56,6 +56,8 @@ mod csv;
 mod easter;
 mod error;
 mod rule;
+#[cfg(test)]
+mod tests;
 
 use chrono::NaiveTime;
 
