@@ -55,8 +55,19 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The Danish banking calendar: banking days, closing days, deadlines. Needs no database.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+/// The engine commands of the next step; merged into `Command` when their handlers land.
+#[allow(dead_code)]
+#[derive(Debug, Subcommand)]
+pub enum EngineCommand {
     /// Create the database (if missing) and a creditor company in it.
-    #[command(after_help = "Example:\n  payrun --db acme.db init --company acme --name \"Acme A/S\"")]
+    #[command(
+        after_help = "Example:\n  payrun --db acme.db init --company acme --name \"Acme A/S\""
+    )]
     Init {
         /// The company's display name.
         #[arg(long)]
@@ -69,7 +80,9 @@ pub enum Command {
     #[command(subcommand)]
     Import(ImportCommand),
     /// Propose a payment line for every open entry of a debtor with a BS or LS payment format.
-    #[command(after_help = "Running it twice creates nothing new.\n\nExample:\n  payrun --now 2026-05-04T09:00 suggest --earliest")]
+    #[command(
+        after_help = "Running it twice creates nothing new.\n\nExample:\n  payrun --now 2026-05-04T09:00 suggest --earliest"
+    )]
     Suggest {
         /// Move each payment date to the earliest date that still meets every deadline rule.
         #[arg(long)]
@@ -86,7 +99,9 @@ pub enum Command {
         off: bool,
     },
     /// List payment lines, filtered.
-    #[command(after_help = "Examples:\n  payrun list --status blank --status waiting\n  payrun list --debtor 100100 --period 3m")]
+    #[command(
+        after_help = "Examples:\n  payrun list --status blank --status waiting\n  payrun list --debtor 100100 --period 3m"
+    )]
     List(ListArgs),
     /// Show one payment line with its whole status log.
     #[command(after_help = "Example:\n  payrun show 17")]
@@ -107,15 +122,14 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         days: u32,
     },
-    /// The Danish banking calendar: banking days, closing days, deadlines. Needs no database.
-    #[command(subcommand)]
-    Calendar(CalendarCommand),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum FormatCommand {
     /// Add a payment format to the company.
-    #[command(after_help = "Example:\n  payrun format add --id BS --scheme bs --creditor 09990001 --supplier-cvr 99887766 --bs-type basis --bank-account 5850 --journal Day")]
+    #[command(
+        after_help = "Example:\n  payrun format add --id BS --scheme bs --creditor 09990001 --supplier-cvr 99887766 --bs-type basis --bank-account 5850 --journal Day"
+    )]
     Add(FormatAddArgs),
     /// List the company's payment formats.
     List,
@@ -225,7 +239,9 @@ pub struct ListArgs {
 #[derive(Debug, Subcommand)]
 pub enum StatusCommand {
     /// Set the status of lines: blank, resend (transmitting), waiting or stop.
-    #[command(after_help = "Refused changes exit 2 and change nothing.\n\nExamples:\n  payrun status set --to waiting 17 18\n  payrun status set --to blank --force 21   # BS sent line: the debtor may be charged twice")]
+    #[command(
+        after_help = "Refused changes exit 2 and change nothing.\n\nExamples:\n  payrun status set --to waiting 17 18\n  payrun status set --to blank --force 21   # BS sent line: the debtor may be charged twice"
+    )]
     Set {
         #[arg(long, value_enum)]
         to: StatusTargetArg,
@@ -302,8 +318,10 @@ pub enum CalendarCommand {
         year: i32,
     },
     /// The delivery deadline for a payment date.
-    #[command(after_help = "Examples:\n  payrun calendar deadline --scheme bs --payment-date 2026-06-01\n  \
-        payrun calendar deadline --scheme ls --payment-date 2026-06-01 --payout")]
+    #[command(
+        after_help = "Examples:\n  payrun calendar deadline --scheme bs --payment-date 2026-06-01\n  \
+        payrun calendar deadline --scheme ls --payment-date 2026-06-01 --payout"
+    )]
     Deadline {
         /// bs: the 6th-last banking day of the month before; ls: 1 banking day before (payouts 2).
         #[arg(long, value_enum)]
@@ -366,13 +384,20 @@ fn parse_time(text: &str) -> Result<chrono::NaiveTime, String> {
 
 fn parse_status(text: &str) -> Result<engine::model::Status, String> {
     engine::model::Status::parse(text).ok_or_else(|| {
-        let ids: Vec<&str> = engine::model::Status::ALL.iter().map(|s| s.as_str()).collect();
-        format!("'{text}' is not a status: expected one of {}", ids.join(", "))
+        let ids: Vec<&str> = engine::model::Status::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        format!(
+            "'{text}' is not a status: expected one of {}",
+            ids.join(", ")
+        )
     })
 }
 
 fn parse_month(text: &str) -> Result<YearMonth, String> {
-    let invalid = || format!("'{text}' is not a month: expected YYYY-MM with a month from 01 to 12");
+    let invalid =
+        || format!("'{text}' is not a month: expected YYYY-MM with a month from 01 to 12");
     let (year, month) = text.split_once('-').ok_or_else(invalid)?;
     if year.len() != 4 || month.len() != 2 {
         return Err(invalid());
@@ -389,7 +414,8 @@ fn parse_year(text: &str) -> Result<i32, String> {
     if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("'{text}' is not a year: expected YYYY"));
     }
-    text.parse().map_err(|_| format!("'{text}' is not a year: expected YYYY"))
+    text.parse()
+        .map_err(|_| format!("'{text}' is not a year: expected YYYY"))
 }
 
 #[cfg(test)]
@@ -404,11 +430,21 @@ mod tests {
 
     #[test]
     fn month_and_date_parsers_name_the_value() {
-        assert_eq!(parse_month("2026-05"), Ok(YearMonth { year: 2026, month: 5 }));
+        assert_eq!(
+            parse_month("2026-05"),
+            Ok(YearMonth {
+                year: 2026,
+                month: 5
+            })
+        );
         assert!(parse_month("2026-13").unwrap_err().contains("'2026-13'"));
         assert!(parse_month("2026-5").is_err());
-        assert!(parse_date("2026-02-30").unwrap_err().contains("no such day"));
-        assert!(parse_date("2026-2-3").unwrap_err().contains("expected YYYY-MM-DD"));
+        assert!(parse_date("2026-02-30")
+            .unwrap_err()
+            .contains("no such day"));
+        assert!(parse_date("2026-2-3")
+            .unwrap_err()
+            .contains("expected YYYY-MM-DD"));
         assert!(parse_date("+2026-02-3").is_err());
         assert!(parse_year("26").is_err());
     }

@@ -21,7 +21,9 @@ pub fn now_in_denmark() -> NaiveDateTime {
 /// Why a text is not a usable Danish local time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClockError {
-    #[error("'{0}' is not a time: expected YYYY-MM-DDTHH:MM (Danish local time), e.g. 2026-05-21T09:00")]
+    #[error(
+        "'{0}' is not a time: expected YYYY-MM-DDTHH:MM (Danish local time), e.g. 2026-05-21T09:00"
+    )]
     Invalid(String),
     #[error("'{0}' does not exist in Danish local time (the clocks jump forward that night)")]
     Skipped(String),

@@ -49,9 +49,19 @@ pub fn run(global: &Global, command: &CalendarCommand) -> anyhow::Result<Outcome
                 println!("Bank closing days in {year}:");
                 let rows: Vec<Vec<String>> = closing_days
                     .iter()
-                    .map(|d| vec![d.date.to_string(), d.weekday.clone(), d.name.clone(), d.name_da.clone()])
+                    .map(|d| {
+                        vec![
+                            d.date.to_string(),
+                            d.weekday.clone(),
+                            d.name.clone(),
+                            d.name_da.clone(),
+                        ]
+                    })
                     .collect();
-                print!("{}", output::table(&["date", "weekday", "name", "Danish name"], &rows));
+                print!(
+                    "{}",
+                    output::table(&["date", "weekday", "name", "Danish name"], &rows)
+                );
             }
         }
         CalendarCommand::Deadline {
@@ -84,9 +94,13 @@ pub fn run(global: &Global, command: &CalendarCommand) -> anyhow::Result<Outcome
             if global.json {
                 output::print_json(&report)?;
             } else {
+                let what = match scheme {
+                    SchemeArg::Bs => "A BS payment",
+                    SchemeArg::Ls if payout => "An LS payout",
+                    SchemeArg::Ls => "An LS collection",
+                };
                 println!(
-                    "A {} payment on {} ({}) must be delivered by {} ({}) Danish time.",
-                    report.scheme.to_uppercase(),
+                    "{what} on {} ({}) must be delivered by {} ({}) Danish time.",
                     payment_date,
                     payment_date.weekday(),
                     deadline.format("%Y-%m-%d %H:%M"),
@@ -111,7 +125,11 @@ pub fn run(global: &Global, command: &CalendarCommand) -> anyhow::Result<Outcome
                     (Some(name), false) => format!(" ({name})"),
                     (None, false) => " (weekend)".to_string(),
                 };
-                let verdict = if banking_day { "a banking day" } else { "not a banking day" };
+                let verdict = if banking_day {
+                    "a banking day"
+                } else {
+                    "not a banking day"
+                };
                 println!("{date} ({}) is {verdict}{why}.", report.weekday);
             }
         }
