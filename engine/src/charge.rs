@@ -54,6 +54,14 @@ pub fn partial_payment_problem(line: &PaymentLine, entry: &Entry) -> Option<Stri
     None
 }
 
+/// True when the entry has an invoice number (a blank one does not count).
+pub fn has_invoice_number(entry: &Entry) -> bool {
+    entry
+        .invoice
+        .as_deref()
+        .is_some_and(|invoice| !invoice.trim().is_empty())
+}
+
 /// How many running numbers [`payment_id_for`] can tell apart: the 14 digits before the check
 /// digit.
 pub const PAYMENT_ID_NUMBERS: u64 = 100_000_000_000_000;

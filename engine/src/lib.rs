@@ -2,8 +2,11 @@
 #![forbid(unsafe_code)]
 
 pub mod charge;
+pub mod collect;
 pub mod model;
 pub mod status;
+pub mod suggest;
+pub mod validate;
 
 #[cfg(test)]
 mod testdata;

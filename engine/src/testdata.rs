@@ -32,6 +32,12 @@ pub fn time(text: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M").unwrap_or_else(|e| panic!("{text}: {e}"))
 }
 
+/// The Danish calendar, built once for all tests.
+pub fn cal() -> &'static bankcal::Calendar {
+    static CALENDAR: std::sync::OnceLock<bankcal::Calendar> = std::sync::OnceLock::new();
+    CALENDAR.get_or_init(bankcal::Calendar::danish)
+}
+
 /// `1000.00` as an amount.
 pub fn amount(text: &str) -> Amount {
     Amount::parse(text).unwrap_or_else(|e| panic!("{e}"))
