@@ -208,3 +208,297 @@ pub fn earliest_date(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::BankingDayAction;
+    use crate::testdata::{amount, cal, date, time, Run};
+    use ledger::Amount;
+
+    const NOW: &str = "2026-05-20 10:00";
+
+    /// The payment date suggest proposes for one entry due on `due`, in a fresh BS or LS format
+    /// changed by `format`, at `now`.
+    fn date_for(
+        run: Run,
+        due: &str,
+        amt: &str,
+        now: &str,
+        earliest: bool,
+        action: BankingDayAction,
+    ) -> String {
+        let debtor = "100100";
+        let data = run
+            .format_with(|f| f.banking_day_action = action)
+            .enrolled(debtor)
+            .entry("E1", debtor, due, amt)
+            .build();
+        let plan = suggest(&data, cal(), time(now), earliest);
+        assert_eq!(plan.new_lines.len(), 1, "{plan:?}");
+        plan.new_lines[0].payment_date.to_string()
+    }
+
+    fn bs_date(due: &str, now: &str, action: BankingDayAction) -> String {
+        date_for(Run::new().bs_basis("BS"), due, "100.00", now, false, action)
+    }
+
+    #[test]
+    fn baseline_is_the_due_date_or_today() {
+        use BankingDayAction::After;
+        assert_eq!(bs_date("2026-06-10", NOW, After), "2026-06-10");
+        // Past due: today.
+        assert_eq!(bs_date("2026-05-01", NOW, After), "2026-05-20");
+        assert_eq!(bs_date("2026-05-20", NOW, After), "2026-05-20");
+    }
+
+    #[test]
+    fn banking_day_action_moves_non_banking_dates() {
+        use BankingDayAction::{After, Before, None};
+        // Saturday 6 June 2026; Friday 5 June is Constitution Day.
+        assert_eq!(bs_date("2026-06-06", NOW, After), "2026-06-08");
+        assert_eq!(bs_date("2026-06-06", NOW, Before), "2026-06-04");
+        assert_eq!(bs_date("2026-06-06", NOW, None), "2026-06-06");
+        // Today is Saturday 23 May 2026: "before" would give Friday the 22nd, in the past, so
+        // the date rolls forward instead, over Whit Monday the 25th.
+        let saturday = "2026-05-23 10:00";
+        assert_eq!(bs_date("2026-05-10", saturday, Before), "2026-05-26");
+        assert_eq!(bs_date("2026-05-10", saturday, After), "2026-05-26");
+        assert_eq!(bs_date("2026-05-10", saturday, None), "2026-05-23");
+    }
+
+    fn earliest_bs(due: &str, now: &str, extended: bool) -> String {
+        let run = Run::new()
+            .bs_basis("BS")
+            .format_with(|f| f.extended_deadline = extended);
+        date_for(run, due, "100.00", now, true, BankingDayAction::After)
+    }
+
+    #[test]
+    fn earliest_bs_is_the_first_banking_day_of_the_first_month_still_open() {
+        // June's deadline is 2026-05-21 17:30 (6th-last banking day of May).
+        assert_eq!(earliest_bs("2026-05-01", NOW, false), "2026-06-01");
+        assert_eq!(
+            earliest_bs("2026-05-01", "2026-05-21 17:30", false),
+            "2026-06-01"
+        );
+        assert_eq!(
+            earliest_bs("2026-05-01", "2026-05-21 17:31", false),
+            "2026-07-01"
+        );
+        // With the extension June stays open until the 3rd-last banking day, 27 May.
+        assert_eq!(
+            earliest_bs("2026-05-01", "2026-05-27 17:29", true),
+            "2026-06-01"
+        );
+        assert_eq!(
+            earliest_bs("2026-05-01", "2026-05-27 17:31", true),
+            "2026-07-01"
+        );
+        // A date in a month that is still open keeps its baseline: never before the due date.
+        assert_eq!(earliest_bs("2026-06-10", NOW, false), "2026-06-10");
+        assert_eq!(
+            earliest_bs("2026-07-15", "2026-05-21 18:00", false),
+            "2026-07-15"
+        );
+        // Without --earliest the baseline stands even though it misses the deadline.
+        assert_eq!(
+            bs_date("2026-05-01", NOW, BankingDayAction::After),
+            "2026-05-20"
+        );
+    }
+
+    fn earliest_ls(amt: &str, now: &str) -> String {
+        date_for(
+            Run::new().ls("LS"),
+            "2026-05-01",
+            amt,
+            now,
+            true,
+            BankingDayAction::After,
+        )
+    }
+
+    #[test]
+    fn earliest_ls_is_the_first_banking_day_whose_cutoff_is_ahead() {
+        // Wednesday 20 May, 10:00: tomorrow's D-1 cut-off is today 15:00.
+        assert_eq!(earliest_ls("100.00", NOW), "2026-05-21");
+        assert_eq!(earliest_ls("100.00", "2026-05-20 15:00"), "2026-05-21");
+        assert_eq!(earliest_ls("100.00", "2026-05-20 15:01"), "2026-05-22");
+        // A payout needs two banking days.
+        assert_eq!(earliest_ls("-100.00", NOW), "2026-05-22");
+        // Friday 22 May after the cut-off: Monday 25th is Whit Monday, so Tuesday's D-1 is
+        // Friday (passed) and Wednesday's is Tuesday.
+        assert_eq!(earliest_ls("100.00", "2026-05-22 15:01"), "2026-05-27");
+    }
+
+    /// Applies a plan the way the store would: new blank lines, removed lines gone.
+    fn apply(data: &mut RunData, plan: &SuggestPlan) {
+        data.lines.retain(|l| !plan.remove.contains(&l.id));
+        let first = data.lines.iter().map(|l| l.id).max().unwrap_or(0) + 1;
+        for (id, new) in (first..).zip(&plan.new_lines) {
+            data.lines.push(PaymentLine {
+                id,
+                entry_id: new.entry_id.clone(),
+                debtor: new.debtor.clone(),
+                format_id: new.format_id.clone(),
+                payment_date: new.payment_date,
+                partial_payment: None,
+                status: Status::Blank,
+                errors: None,
+                comment: String::new(),
+                group: None,
+                allow_overwriting: false,
+                reference: None,
+                date_sent: None,
+                delivery_id: None,
+                cancellation_sent: false,
+            });
+        }
+    }
+
+    #[test]
+    fn suggesting_twice_creates_nothing() {
+        let mut data = Run::new()
+            .bs_basis("BS")
+            .enrolled("100100")
+            .entry("E1", "100100", "2026-06-10", "100.00")
+            .entry("E2", "100100", "2026-06-10", "-40.00")
+            .ls("LS")
+            .enrolled("200200")
+            .entry("E3", "200200", "2026-05-01", "70.00")
+            .entry_with("E4", "200200", "2026-06-01", "70.00", |e| {
+                e.remaining = Amount::ZERO
+            })
+            .line("E4", "2026-06-01")
+            .build();
+        let first = suggest(&data, cal(), time(NOW), false);
+        let entries: Vec<&str> = first
+            .new_lines
+            .iter()
+            .map(|l| l.entry_id.as_str())
+            .collect();
+        assert_eq!(entries, ["E1", "E2", "E3"]);
+        assert_eq!(first.remove, [1]);
+        apply(&mut data, &first);
+        let second = suggest(&data, cal(), time(NOW), false);
+        assert!(second.is_empty(), "{second:?}");
+        let with_earliest = suggest(&data, cal(), time(NOW), true);
+        assert!(with_earliest.is_empty(), "{with_earliest:?}");
+    }
+
+    #[test]
+    fn which_lines_block_a_new_suggestion() {
+        let expected_blocking = [
+            (Status::Blank, true),
+            (Status::Sent, true),
+            (Status::ToBeTreated, true),
+            (Status::Unsubscribed, false),
+            (Status::Rejected, false),
+            (Status::Reversed, false),
+            (Status::Error, true),
+            (Status::Received, true),
+            (Status::Difference, true),
+            (Status::Transmitting, true),
+            (Status::Waiting, true),
+            (Status::Information, true),
+            (Status::Stop, true),
+        ];
+        for (status, blocks) in expected_blocking {
+            let data = Run::new()
+                .bs_basis("BS")
+                .enrolled("100100")
+                .charge("E1", "100100", "2026-06-10", "100.00")
+                .line_with(|l| l.status = status)
+                .build();
+            assert_eq!(blocks_new_suggestion(&data.lines[0]), blocks, "{status:?}");
+            let plan = suggest(&data, cal(), time(NOW), false);
+            assert_eq!(plan.new_lines.is_empty(), blocks, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn settled_never_sent_lines_are_removed() {
+        let data = Run::new()
+            .bs_basis("BS")
+            .enrolled("100100")
+            // Settled, blank: removed.
+            .entry_with("E1", "100100", "2026-06-10", "100.00", |e| {
+                e.remaining = Amount::ZERO
+            })
+            .line("E1", "2026-06-10")
+            // Settled, sent: kept (it is history).
+            .entry_with("E2", "100100", "2026-06-10", "100.00", |e| {
+                e.remaining = Amount::ZERO
+            })
+            .line("E2", "2026-06-10")
+            .sent(Status::Sent, "2026-05-10")
+            // Entry gone, waiting: removed.
+            .line("E3", "2026-06-10")
+            .line_with(|l| {
+                l.status = Status::Waiting;
+                l.debtor = "100100".into();
+            })
+            // Settled, transmitting after having been sent once: kept.
+            .entry_with("E4", "100100", "2026-06-10", "100.00", |e| {
+                e.remaining = Amount::ZERO
+            })
+            .line("E4", "2026-06-10")
+            .sent(Status::Transmitting, "2026-05-10")
+            // Open, blank: kept.
+            .charge("E5", "100100", "2026-06-10", "100.00")
+            .build();
+        let plan = suggest(&data, cal(), time(NOW), false);
+        assert_eq!(plan.remove, [1, 3]);
+        assert!(plan.new_lines.is_empty());
+    }
+
+    #[test]
+    fn only_open_entries_of_debtors_with_an_existing_format() {
+        let data = Run::new()
+            .bs_basis("BS")
+            .enrolled("100100")
+            .debtor_with("100101", |d| d.payment_format = None)
+            .debtor_with("100102", |d| d.payment_format = Some("GONE".into()))
+            .entry("E1", "100100", "2026-06-10", "100.00")
+            .entry("E2", "100101", "2026-06-10", "100.00")
+            .entry("E3", "100102", "2026-06-10", "100.00")
+            .entry("E4", "100999", "2026-06-10", "100.00")
+            .entry_with("E5", "100100", "2026-06-10", "100.00", |e| {
+                e.remaining = Amount::ZERO
+            })
+            // Principle standard charges the amount, but an entry is open by its remaining.
+            .entry_with("E6", "100100", "2026-06-10", "100.00", |e| {
+                e.remaining = amount("0.01")
+            })
+            .build();
+        let plan = suggest(&data, cal(), time(NOW), false);
+        let entries: Vec<&str> = plan.new_lines.iter().map(|l| l.entry_id.as_str()).collect();
+        assert_eq!(entries, ["E1", "E6"]);
+        assert_eq!(
+            plan.new_lines[0],
+            NewLine {
+                entry_id: "E1".into(),
+                debtor: "100100".into(),
+                format_id: "BS".into(),
+                payment_date: date("2026-06-10"),
+            }
+        );
+    }
+
+    #[test]
+    fn dates_outside_the_calendar_stay_unmoved() {
+        let run = Run::new().bs_basis("BS");
+        assert_eq!(
+            date_for(
+                run,
+                "2200-01-04",
+                "1.00",
+                NOW,
+                false,
+                BankingDayAction::After
+            ),
+            "2200-01-04"
+        );
+    }
+}
