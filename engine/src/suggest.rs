@@ -213,7 +213,7 @@ pub fn earliest_date(
 mod tests {
     use super::*;
     use crate::model::BankingDayAction;
-    use crate::testdata::{amount, cal, date, time, Run};
+    use crate::testdata::{amount, apply_suggestion, cal, date, time, Run};
     use ledger::Amount;
 
     const NOW: &str = "2026-05-20 10:00";
@@ -332,31 +332,6 @@ mod tests {
         assert_eq!(earliest_ls("100.00", "2026-05-22 15:01"), "2026-05-27");
     }
 
-    /// Applies a plan the way the store would: new blank lines, removed lines gone.
-    fn apply(data: &mut RunData, plan: &SuggestPlan) {
-        data.lines.retain(|l| !plan.remove.contains(&l.id));
-        let first = data.lines.iter().map(|l| l.id).max().unwrap_or(0) + 1;
-        for (id, new) in (first..).zip(&plan.new_lines) {
-            data.lines.push(PaymentLine {
-                id,
-                entry_id: new.entry_id.clone(),
-                debtor: new.debtor.clone(),
-                format_id: new.format_id.clone(),
-                payment_date: new.payment_date,
-                partial_payment: None,
-                status: Status::Blank,
-                errors: None,
-                comment: String::new(),
-                group: None,
-                allow_overwriting: false,
-                reference: None,
-                date_sent: None,
-                delivery_id: None,
-                cancellation_sent: false,
-            });
-        }
-    }
-
     #[test]
     fn suggesting_twice_creates_nothing() {
         let mut data = Run::new()
@@ -380,7 +355,7 @@ mod tests {
             .collect();
         assert_eq!(entries, ["E1", "E2", "E3"]);
         assert_eq!(first.remove, [1]);
-        apply(&mut data, &first);
+        apply_suggestion(&mut data, &first);
         let second = suggest(&data, cal(), time(NOW), false);
         assert!(second.is_empty(), "{second:?}");
         let with_earliest = suggest(&data, cal(), time(NOW), true);

@@ -259,3 +259,38 @@ impl Run {
         self.data
     }
 }
+
+/// Applies a suggestion the way the store would: removed lines go, new blank lines get the
+/// next ids.
+pub fn apply_suggestion(data: &mut RunData, plan: &crate::suggest::SuggestPlan) {
+    data.lines.retain(|l| !plan.remove.contains(&l.id));
+    let first = data.lines.iter().map(|l| l.id).max().unwrap_or(0) + 1;
+    for (id, new) in (first..).zip(&plan.new_lines) {
+        data.lines.push(PaymentLine {
+            id,
+            entry_id: new.entry_id.clone(),
+            debtor: new.debtor.clone(),
+            format_id: new.format_id.clone(),
+            payment_date: new.payment_date,
+            partial_payment: None,
+            status: Status::Blank,
+            errors: None,
+            comment: String::new(),
+            group: None,
+            allow_overwriting: false,
+            reference: None,
+            date_sent: None,
+            delivery_id: None,
+            cancellation_sent: false,
+        });
+    }
+}
+
+/// Applies a collect plan: every line it considered gets its new group.
+pub fn apply_collect(data: &mut RunData, plan: &crate::collect::CollectPlan) {
+    for line in &mut data.lines {
+        if let Some(group) = plan.group_of(line.id) {
+            line.group = Some(group.to_string());
+        }
+    }
+}
