@@ -40,7 +40,7 @@ pub fn partial_payment_problem(line: &PaymentLine, entry: &Entry) -> Option<Stri
         || (partial.is_negative() && !entry.amount.is_negative());
     if opposite {
         return Some(format!(
-            "partial payment {partial} has not the sign of entry {}'s amount {}",
+            "partial payment {partial} does not have the sign of entry {}'s amount {}",
             entry.entry_id, entry.amount
         ));
     }
@@ -190,11 +190,11 @@ mod tests {
         );
         assert_eq!(
             check_partial("1000.00", "1000.00", Some("-10.00")),
-            "partial payment -10.00 has not the sign of entry E1's amount 1000.00"
+            "partial payment -10.00 does not have the sign of entry E1's amount 1000.00"
         );
         assert_eq!(
             check_partial("-1000.00", "-1000.00", Some("10.00")),
-            "partial payment 10.00 has not the sign of entry E1's amount -1000.00"
+            "partial payment 10.00 does not have the sign of entry E1's amount -1000.00"
         );
         assert!(check_partial("-1000.00", "-100.00", Some("-100.01")).contains("larger"));
     }
