@@ -1,5 +1,13 @@
 //! Direct debit.
 #![forbid(unsafe_code)]
 
+pub mod charge;
 pub mod clock;
+pub mod collect;
 pub mod model;
+pub mod status;
+pub mod suggest;
+pub mod validate;
+
+#[cfg(test)]
+mod testdata;

@@ -1,0 +1,782 @@
+//! Collective payments (`domain.md` §5): several invoices of one debtor on one payment date
+//! charged as one amount.
+//!
+//! Both schemes allow one charge per debtor per payment date, so lines that would clash are
+//! merged into one group. [`collect`] takes the lines that are not yet sent (the ones
+//! validation looks at) and their validation results, and plans:
+//!
+//! - per (payment format, debtor, payment date), the *candidates* are the blank or transmitting
+//!   lines whose only failures are `duplicate-debtor-date` (which the group resolves),
+//!   `payout-blocked` (judged on the group's net amount instead, so a credit note can be netted
+//!   against an invoice even when the format blocks payouts) and `deselected` (the previous
+//!   collect's verdict, which this one replaces);
+//! - two or more candidates become one group with id `<debtor>-<yyyymmdd>`, charged as their net
+//!   sum; a single candidate stays on its own in group `-`;
+//! - everything else goes to `Deselected` with the codes that explain why: its validation
+//!   failures, `invoice-missing` for a BS line without an invoice number (BS collects only
+//!   invoices, even when the format allows charging without one), `duplicate-debtor-date` when a
+//!   sent charge already exists on that date and the line may not overwrite it,
+//!   `collective-net-zero` for a group that nets to zero, `payout-blocked` for a group that nets
+//!   to a payout in a format that blocks payouts.
+//!
+//! An LS stop line that passes validation is the 0-amount cancellation: it goes into `-` with
+//! amount 0.00, never merged with charges (stop lines of one debtor and date share one
+//! cancellation group), and is deselected when a new charge goes out on its date, because in LS
+//! the later payment replaces the earlier one anyway.
+//!
+//! The plan is a value; the store writes the assignments. Every line considered is in exactly
+//! one [`GroupSummary`], and a group's amount is exactly the sum of its lines' amounts (I8).
+//! After the plan is applied, validation no longer reports `duplicate-debtor-date` for the
+//! merged lines.
+
+use crate::charge::{amount_to_charge, has_invoice_number};
+use crate::model::{PaymentLine, RunData, Scheme, Status, GROUP_DESELECTED, GROUP_SINGLE};
+use crate::validate::{can_still_be_exported, code, liveness, LineValidation, Liveness};
+use chrono::NaiveDate;
+use ledger::Amount;
+use std::collections::{HashMap, HashSet};
+
+/// A group of two or more lines that nets to zero: nothing to charge.
+pub const COLLECTIVE_NET_ZERO: &str = "collective-net-zero";
+/// A group whose net sum does not fit in an amount.
+pub const COLLECTIVE_OVERFLOW: &str = "collective-overflow";
+/// A line that validation did not report on (the caller passed results for other lines).
+pub const NOT_VALIDATED: &str = "not-validated";
+
+/// The collective payment id of a debtor's merged lines on a payment date: `100100-20180713`.
+pub fn group_id(debtor: &str, payment_date: NaiveDate) -> String {
+    format!("{debtor}-{}", payment_date.format("%Y%m%d"))
+}
+
+/// One charge (a merged group or a single line in `-`), or one deselected line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSummary {
+    /// `<debtor>-<yyyymmdd>`, [`GROUP_SINGLE`] or [`GROUP_DESELECTED`].
+    pub id: String,
+    pub format_id: String,
+    pub debtor: String,
+    pub payment_date: NaiveDate,
+    /// What is charged (negative: paid out); for a deselected line, what it would charge.
+    pub amount: Amount,
+    pub lines: Vec<i64>,
+    /// Why the lines were deselected, in precedence order; empty for a charge.
+    pub codes: Vec<&'static str>,
+}
+
+impl GroupSummary {
+    /// True for a charge that export sends as one record.
+    pub fn is_charge(&self) -> bool {
+        self.id != GROUP_DESELECTED
+    }
+}
+
+/// What `collect` would do: the new collective payment id of every line it considered, and the
+/// groups, sorted by format, debtor, payment date and id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CollectPlan {
+    /// (line id, group id), sorted by line id.
+    pub assignments: Vec<(i64, String)>,
+    pub groups: Vec<GroupSummary>,
+}
+
+impl CollectPlan {
+    /// How many records export will send.
+    pub fn charges(&self) -> usize {
+        self.groups.iter().filter(|g| g.is_charge()).count()
+    }
+
+    /// The group assigned to a line, if it was considered.
+    pub fn group_of(&self, line: i64) -> Option<&str> {
+        self.assignments
+            .binary_search_by_key(&line, |(id, _)| *id)
+            .ok()
+            .map(|i| self.assignments[i].1.as_str())
+    }
+}
+
+/// Codes a candidate may carry: the group resolves or re-judges them.
+const IGNORED_BY_COLLECT: [&str; 3] = [
+    code::DUPLICATE_DEBTOR_DATE,
+    code::PAYOUT_BLOCKED,
+    code::DESELECTED,
+];
+
+type Key<'a> = (&'a str, &'a str, NaiveDate);
+
+/// Plans the collective payments of the lines not yet sent. `validations` is the result of
+/// [`crate::validate::validate`] on the same data.
+pub fn collect(data: &RunData, validations: &[LineValidation]) -> CollectPlan {
+    let by_line: HashMap<i64, &LineValidation> = validations.iter().map(|v| (v.line, v)).collect();
+    // Sent charges already on a (format, debtor, date): a new line may only join them by
+    // overwriting.
+    let mut sent: HashMap<Key<'_>, usize> = HashMap::new();
+    for line in &data.lines {
+        if liveness(line) == Liveness::Sent {
+            *sent
+                .entry((&line.format_id, &line.debtor, line.payment_date))
+                .or_default() += 1;
+        }
+    }
+
+    let mut plan = CollectPlan::default();
+    let mut candidates: HashMap<Key<'_>, Vec<(&PaymentLine, Amount)>> = HashMap::new();
+    let mut stops: Vec<&PaymentLine> = Vec::new();
+    for line in data.lines.iter().filter(|l| can_still_be_exported(l)) {
+        let entry = data.entries.get(&line.entry_id);
+        let format = data.formats.get(&line.format_id);
+        let amount = match (entry, format) {
+            (_, _) if line.status == Status::Stop => Amount::ZERO,
+            (Some(entry), Some(format)) => amount_to_charge(line, entry, format),
+            _ => Amount::ZERO,
+        };
+        let Some(validation) = by_line.get(&line.id) else {
+            deselect(&mut plan, line, amount, vec![NOT_VALIDATED]);
+            continue;
+        };
+        let failures: Vec<&'static str> = validation
+            .errors
+            .iter()
+            .map(|e| e.code)
+            .filter(|c| *c != code::DESELECTED)
+            .collect();
+        let blocking: Vec<&'static str> = failures
+            .iter()
+            .copied()
+            .filter(|c| !IGNORED_BY_COLLECT.contains(c))
+            .collect();
+        let (Some(entry), Some(format)) = (entry, format) else {
+            deselect(&mut plan, line, amount, failures);
+            continue;
+        };
+        if !blocking.is_empty() {
+            deselect(&mut plan, line, amount, failures);
+            continue;
+        }
+        if line.status == Status::Stop {
+            // The LS cancellation goes alone; a clash on its date is not something a group
+            // can resolve.
+            if failures.is_empty() {
+                stops.push(line);
+            } else {
+                deselect(&mut plan, line, amount, failures);
+            }
+            continue;
+        }
+        if !matches!(line.status, Status::Blank | Status::Transmitting) {
+            deselect(&mut plan, line, amount, vec![code::STATUS_NOT_EXPORTABLE]);
+            continue;
+        }
+        if format.scheme == Scheme::Bs && !has_invoice_number(entry) {
+            deselect(&mut plan, line, amount, vec![code::INVOICE_MISSING]);
+            continue;
+        }
+        let key = (
+            line.format_id.as_str(),
+            line.debtor.as_str(),
+            line.payment_date,
+        );
+        if sent.get(&key).is_some_and(|n| *n > 0) && !line.allow_overwriting {
+            deselect(&mut plan, line, amount, vec![code::DUPLICATE_DEBTOR_DATE]);
+            continue;
+        }
+        candidates.entry(key).or_default().push((line, amount));
+    }
+
+    let mut charged: HashSet<Key<'_>> = HashSet::new();
+    for ((format_id, debtor, payment_date), members) in candidates {
+        let net = Amount::checked_sum(members.iter().map(|(_, a)| *a));
+        let block_payouts = data.formats.get(format_id).is_some_and(|f| f.block_payouts);
+        let problem = match net {
+            Err(_) => Some(COLLECTIVE_OVERFLOW),
+            Ok(net) if net.is_zero() => Some(COLLECTIVE_NET_ZERO),
+            Ok(net) if net.is_negative() && block_payouts => Some(code::PAYOUT_BLOCKED),
+            Ok(_) => None,
+        };
+        match (problem, net) {
+            (None, Ok(net)) => {
+                let id = if members.len() == 1 {
+                    GROUP_SINGLE.to_string()
+                } else {
+                    group_id(debtor, payment_date)
+                };
+                let mut lines: Vec<i64> = members.iter().map(|(l, _)| l.id).collect();
+                lines.sort_unstable();
+                charged.insert((format_id, debtor, payment_date));
+                let first = members[0].0;
+                plan.groups.push(GroupSummary {
+                    id: id.clone(),
+                    format_id: first.format_id.clone(),
+                    debtor: first.debtor.clone(),
+                    payment_date,
+                    amount: net,
+                    lines: lines.clone(),
+                    codes: Vec::new(),
+                });
+                plan.assignments
+                    .extend(lines.into_iter().map(|l| (l, id.clone())));
+            }
+            (problem, _) => {
+                let code = problem.unwrap_or(COLLECTIVE_OVERFLOW);
+                for (line, amount) in members {
+                    deselect(&mut plan, line, amount, vec![code]);
+                }
+            }
+        }
+    }
+
+    // A stop line whose date also gets a new charge is not sent: in LS the later payment to the
+    // same debtor on the same date replaces the earlier one anyway, and two records on one
+    // date would break the one-charge rule. (Validation does not see this clash when the
+    // charge's lines were deselected by an earlier collect, so it is checked here.) Several
+    // stop lines on one date need one cancellation: they form one group of amount 0.
+    let mut stops_by_key: HashMap<Key<'_>, Vec<&PaymentLine>> = HashMap::new();
+    for line in stops {
+        let key = (
+            line.format_id.as_str(),
+            line.debtor.as_str(),
+            line.payment_date,
+        );
+        stops_by_key.entry(key).or_default().push(line);
+    }
+    for (key, lines) in stops_by_key {
+        let (_, debtor, payment_date) = key;
+        let key_charged = charged.contains(&key);
+        if key_charged {
+            for line in lines {
+                deselect(
+                    &mut plan,
+                    line,
+                    Amount::ZERO,
+                    vec![code::DUPLICATE_DEBTOR_DATE],
+                );
+            }
+            continue;
+        }
+        let id = if lines.len() == 1 {
+            GROUP_SINGLE.to_string()
+        } else {
+            group_id(debtor, payment_date)
+        };
+        let mut ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+        ids.sort_unstable();
+        plan.assignments
+            .extend(ids.iter().map(|l| (*l, id.clone())));
+        plan.groups.push(GroupSummary {
+            id,
+            format_id: lines[0].format_id.clone(),
+            debtor: debtor.to_string(),
+            payment_date,
+            amount: Amount::ZERO,
+            lines: ids,
+            codes: Vec::new(),
+        });
+    }
+
+    plan.assignments.sort_unstable_by_key(|(line, _)| *line);
+    plan.groups.sort_by(|a, b| {
+        (
+            &a.format_id,
+            &a.debtor,
+            a.payment_date,
+            !a.is_charge(),
+            &a.id,
+            &a.lines,
+        )
+            .cmp(&(
+                &b.format_id,
+                &b.debtor,
+                b.payment_date,
+                !b.is_charge(),
+                &b.id,
+                &b.lines,
+            ))
+    });
+    plan
+}
+
+fn deselect(
+    plan: &mut CollectPlan,
+    line: &PaymentLine,
+    amount: Amount,
+    mut codes: Vec<&'static str>,
+) {
+    if codes.is_empty() {
+        // Validation said ok although the line's entry or format is missing: the caller passed
+        // results for other data.
+        codes.push(NOT_VALIDATED);
+    }
+    plan.assignments
+        .push((line.id, GROUP_DESELECTED.to_string()));
+    plan.groups.push(GroupSummary {
+        id: GROUP_DESELECTED.to_string(),
+        format_id: line.format_id.clone(),
+        debtor: line.debtor.clone(),
+        payment_date: line.payment_date,
+        amount,
+        lines: vec![line.id],
+        codes,
+    });
+}
+
+/// `collect --off`: the lines whose collective payment id is cleared. Only lines not yet sent
+/// are touched; a sent line keeps the id it was exported with.
+pub fn collect_off(data: &RunData) -> Vec<i64> {
+    data.lines
+        .iter()
+        .filter(|l| can_still_be_exported(l) && l.group.is_some())
+        .map(|l| l.id)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Status;
+    use crate::suggest::suggest;
+    use crate::testdata::{amount, apply_collect, apply_suggestion, cal, time, Run};
+    use crate::validate::validate;
+
+    const NOW: &str = "2026-05-20 10:00";
+
+    /// The plan as text, one group per row: `id debtor date amount lines [codes]`.
+    fn render(plan: &CollectPlan) -> String {
+        plan.groups
+            .iter()
+            .map(|g| {
+                let lines: Vec<String> = g.lines.iter().map(i64::to_string).collect();
+                let mut row = format!(
+                    "{} {} {} {} [{}]",
+                    g.id,
+                    g.debtor,
+                    g.payment_date,
+                    g.amount,
+                    lines.join(",")
+                );
+                if !g.codes.is_empty() {
+                    row.push(' ');
+                    row.push_str(&g.codes.join(","));
+                }
+                row
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn plan_at(data: &RunData, now: &str) -> CollectPlan {
+        collect(data, &validate(data, cal(), time(now)))
+    }
+
+    fn check(run: Run, expected: &str) {
+        let plan = plan_at(&run.build(), NOW);
+        assert_eq!(render(&plan), expected.trim());
+    }
+
+    /// The seed's worked example, through suggest → validate → collect: debtor 100100 with six
+    /// invoices due 13.07.2018 totalling 29,715.00 becomes one collection with id
+    /// `100100-20180713`; 100106's two invoices become one of 2,000.00; four single lines stay
+    /// in `-`: six charges. Two faulty lines are deselected.
+    #[test]
+    fn the_seed_example_makes_six_charges() {
+        let now = "2018-06-01 10:00";
+        let mut run = Run::new().bs_basis("BS");
+        for debtor in [
+            "100100", "100101", "100102", "100103", "100104", "100106", "100108",
+        ] {
+            run = run.enrolled(debtor);
+        }
+        let mut data = run
+            .debtor("100107") // no mandate
+            .entry("5001", "100100", "2018-07-13", "5000.00")
+            .entry("5002", "100100", "2018-07-13", "4000.00")
+            .entry("5003", "100100", "2018-07-13", "6000.00")
+            .entry("5004", "100100", "2018-07-13", "7715.00")
+            .entry("5005", "100100", "2018-07-13", "3000.00")
+            .entry("5006", "100100", "2018-07-13", "4000.00")
+            .entry("5007", "100101", "2018-07-13", "1000.00")
+            .entry("5008", "100102", "2018-07-20", "250.50")
+            .entry("5009", "100103", "2018-08-01", "99.95")
+            .entry("5010", "100104", "2018-07-13", "1200.00")
+            .entry("5011", "100106", "2018-07-13", "1500.00")
+            .entry("5012", "100106", "2018-07-13", "500.00")
+            .entry("5013", "100107", "2018-07-13", "10.00")
+            .entry_with("5014", "100108", "2018-07-13", "20.00", |e| {
+                e.invoice = None
+            })
+            .build();
+        let suggestion = suggest(&data, cal(), time(now), false);
+        apply_suggestion(&mut data, &suggestion);
+        assert_eq!(data.lines.len(), 14);
+        let plan = plan_at(&data, now);
+        assert_eq!(
+            render(&plan),
+            "\
+100100-20180713 100100 2018-07-13 29715.00 [1,2,3,4,5,6]
+- 100101 2018-07-13 1000.00 [7]
+- 100102 2018-07-20 250.50 [8]
+- 100103 2018-08-01 99.95 [9]
+- 100104 2018-07-13 1200.00 [10]
+100106-20180713 100106 2018-07-13 2000.00 [11,12]
+Deselected 100107 2018-07-13 10.00 [13] mandate-not-active
+Deselected 100108 2018-07-13 20.00 [14] invoice-missing"
+        );
+        assert_eq!(plan.charges(), 6);
+
+        // Before collect the merged lines clash; after it they do not, and every line of a
+        // charge is ok.
+        let before = validate(&data, cal(), time(now));
+        assert!(before[0].codes().contains(&code::DUPLICATE_DEBTOR_DATE));
+        apply_collect(&mut data, &plan);
+        let after = validate(&data, cal(), time(now));
+        for group in plan.groups.iter().filter(|g| g.is_charge()) {
+            for line in &group.lines {
+                let v = after.iter().find(|v| v.line == *line).unwrap();
+                assert!(v.is_ok(), "line {line}: {:?}", v.errors);
+            }
+        }
+        // Collecting again gives the same plan.
+        assert_eq!(plan_at(&data, now), plan);
+    }
+
+    fn bs() -> Run {
+        Run::new().bs_basis("BS").enrolled("100100")
+    }
+
+    #[test]
+    fn credit_notes_are_netted() {
+        check(
+            bs().charge("E1", "100100", "2026-06-01", "1000.00").charge(
+                "C1",
+                "100100",
+                "2026-06-01",
+                "-300.00",
+            ),
+            "100100-20260601 100100 2026-06-01 700.00 [1,2]",
+        );
+        // Even when the format blocks payouts: the group is a collection.
+        check(
+            bs().format_with(|f| f.block_payouts = true)
+                .charge("E1", "100100", "2026-06-01", "1000.00")
+                .charge("C1", "100100", "2026-06-01", "-300.00"),
+            "100100-20260601 100100 2026-06-01 700.00 [1,2]",
+        );
+    }
+
+    #[test]
+    fn a_negative_net_is_a_payout() {
+        check(
+            bs().charge("E1", "100100", "2026-06-01", "100.00").charge(
+                "C1",
+                "100100",
+                "2026-06-01",
+                "-300.00",
+            ),
+            "100100-20260601 100100 2026-06-01 -200.00 [1,2]",
+        );
+        check(
+            bs().format_with(|f| f.block_payouts = true)
+                .charge("E1", "100100", "2026-06-01", "100.00")
+                .charge("C1", "100100", "2026-06-01", "-300.00"),
+            "
+Deselected 100100 2026-06-01 100.00 [1] payout-blocked
+Deselected 100100 2026-06-01 -300.00 [2] payout-blocked",
+        );
+    }
+
+    #[test]
+    fn a_group_that_nets_to_zero_is_deselected() {
+        check(
+            bs().charge("E1", "100100", "2026-06-01", "250.00")
+                .charge("C1", "100100", "2026-06-01", "-250.00")
+                .charge("E2", "100100", "2026-06-02", "250.00"),
+            "
+Deselected 100100 2026-06-01 250.00 [1] collective-net-zero
+Deselected 100100 2026-06-01 -250.00 [2] collective-net-zero
+- 100100 2026-06-02 250.00 [3]",
+        );
+    }
+
+    #[test]
+    fn bs_lines_without_invoice_number_are_deselected_even_when_allowed() {
+        check(
+            bs().format_with(|f| f.allow_without_invoice = true)
+                .entry_with("E1", "100100", "2026-06-01", "100.00", |e| e.invoice = None)
+                .line("E1", "2026-06-01")
+                .charge("E2", "100100", "2026-06-01", "50.00"),
+            "
+- 100100 2026-06-01 50.00 [2]
+Deselected 100100 2026-06-01 100.00 [1] invoice-missing",
+        );
+        // LS has no such rule.
+        check(
+            Run::new()
+                .ls("LS")
+                .enrolled("200200")
+                .entry_with("E1", "200200", "2026-06-01", "100.00", |e| e.invoice = None)
+                .line("E1", "2026-06-01"),
+            "- 200200 2026-06-01 100.00 [1]",
+        );
+    }
+
+    #[test]
+    fn failing_lines_are_deselected_with_their_codes_and_the_rest_is_charged() {
+        let mut data = bs()
+            .charge("E1", "100100", "2026-06-01", "100.00")
+            .charge("E2", "100100", "2026-06-01", "50.00")
+            .line_with(|l| l.partial_payment = Some(amount("60.00")))
+            .charge("E3", "100100", "2026-06-01", "20.00")
+            .line_with(|l| l.status = Status::Waiting)
+            .build();
+        let plan = plan_at(&data, NOW);
+        assert_eq!(
+            render(&plan),
+            "\
+- 100100 2026-06-01 100.00 [1]
+Deselected 100100 2026-06-01 60.00 [2] partial-payment-invalid,duplicate-debtor-date
+Deselected 100100 2026-06-01 20.00 [3] status-not-exportable,duplicate-debtor-date"
+        );
+        // The deselected line no longer counts, so line 1 can be exported.
+        apply_collect(&mut data, &plan);
+        let after = validate(&data, cal(), time(NOW));
+        assert!(after[0].is_ok(), "{:?}", after[0].errors);
+        assert_eq!(
+            after[1].codes(),
+            [
+                code::PARTIAL_PAYMENT_INVALID,
+                code::DUPLICATE_DEBTOR_DATE,
+                code::DESELECTED
+            ]
+        );
+        // Fixed and collected again, the line joins the group.
+        data.lines[1].partial_payment = None;
+        let plan = plan_at(&data, NOW);
+        assert_eq!(
+            render(&plan),
+            "\
+100100-20260601 100100 2026-06-01 150.00 [1,2]
+Deselected 100100 2026-06-01 20.00 [3] status-not-exportable,duplicate-debtor-date"
+        );
+    }
+
+    #[test]
+    fn a_sent_charge_on_the_date_blocks_new_lines_unless_they_may_overwrite() {
+        let sent = || {
+            bs().charge("E1", "100100", "2026-06-01", "100.00")
+                .sent(Status::Sent, "2026-05-10")
+                .charge("E2", "100100", "2026-06-01", "50.00")
+                .charge("E3", "100100", "2026-06-01", "20.00")
+        };
+        check(
+            sent(),
+            "
+Deselected 100100 2026-06-01 50.00 [2] duplicate-debtor-date
+Deselected 100100 2026-06-01 20.00 [3] duplicate-debtor-date",
+        );
+        check(
+            sent().line_with(|l| l.allow_overwriting = true),
+            "
+- 100100 2026-06-01 20.00 [3]
+Deselected 100100 2026-06-01 50.00 [2] duplicate-debtor-date",
+        );
+    }
+
+    #[test]
+    fn an_ls_stop_line_is_a_single_zero_cancellation() {
+        let stop = || {
+            Run::new()
+                .ls("LS")
+                .enrolled("200200")
+                .charge("E1", "200200", "2026-06-01", "100.00")
+                .sent(Status::Stop, "2026-05-10")
+        };
+        check(stop(), "- 200200 2026-06-01 0.00 [1]");
+        // A new charge on the same date replaces the stopped one; the cancellation stays home.
+        // Two stopped charges on one date need one cancellation.
+        check(
+            stop()
+                .charge("E2", "200200", "2026-06-01", "40.00")
+                .sent(Status::Stop, "2026-05-10"),
+            "200200-20260601 200200 2026-06-01 0.00 [1,2]",
+        );
+        check(
+            stop().charge("E2", "200200", "2026-06-01", "40.00"),
+            "
+- 200200 2026-06-01 40.00 [2]
+Deselected 200200 2026-06-01 0.00 [1] duplicate-debtor-date",
+        );
+    }
+
+    #[test]
+    fn sent_lines_are_not_collected() {
+        check(
+            bs().charge("E1", "100100", "2026-06-01", "100.00")
+                .sent(Status::Received, "2026-05-10")
+                .line_with(|l| l.group = Some("-".into()))
+                .charge("E2", "100100", "2026-06-02", "10.00"),
+            "- 100100 2026-06-02 10.00 [2]",
+        );
+    }
+
+    #[test]
+    fn missing_validation_results_deselect() {
+        let data = bs().charge("E1", "100100", "2026-06-01", "100.00").build();
+        assert_eq!(
+            render(&collect(&data, &[])),
+            "Deselected 100100 2026-06-01 100.00 [1] not-validated"
+        );
+    }
+
+    #[test]
+    fn collect_off_clears_only_lines_not_yet_sent() {
+        let data = bs()
+            .charge("E1", "100100", "2026-06-01", "100.00")
+            .line_with(|l| l.group = Some("100100-20260601".into()))
+            .charge("E2", "100100", "2026-06-01", "100.00")
+            .line_with(|l| l.group = Some("100100-20260601".into()))
+            .charge("E3", "100100", "2026-06-02", "100.00")
+            .line_with(|l| l.group = Some(GROUP_DESELECTED.into()))
+            .charge("E4", "100100", "2026-06-03", "100.00")
+            .charge("E5", "100100", "2026-06-04", "100.00")
+            .sent(Status::Sent, "2026-05-10")
+            .line_with(|l| l.group = Some("-".into()))
+            .build();
+        assert_eq!(collect_off(&data), [1, 2, 3]);
+    }
+
+    #[test]
+    fn group_ids_are_debtor_and_date() {
+        let date = chrono::NaiveDate::from_ymd_opt(2018, 7, 13).unwrap();
+        assert_eq!(group_id("100100", date), "100100-20180713");
+    }
+
+    mod money_conservation {
+        use super::*;
+        use crate::charge::amount_to_charge;
+        use proptest::prelude::*;
+
+        /// One random line: debtor index, day offset, amount in øre, partial?, invoice?,
+        /// status, allow overwriting, earlier group.
+        type LineSpec = (usize, u32, i64, Option<i64>, bool, u8, bool, u8);
+
+        fn line_spec() -> impl Strategy<Value = LineSpec> {
+            (
+                0..3usize,
+                0..3u32,
+                -5_000i64..5_000,
+                proptest::option::weighted(0.2, -5_000i64..5_000),
+                proptest::bool::weighted(0.9),
+                0..10u8,
+                proptest::bool::weighted(0.2),
+                0..4u8,
+            )
+        }
+
+        fn build(specs: &[LineSpec], block_payouts: bool, ls: bool) -> RunData {
+            let debtors = ["100100", "100101", "100102"];
+            let dates = ["2026-06-01", "2026-06-02", "2026-06-03"];
+            let mut run = if ls {
+                Run::new().ls("F")
+            } else {
+                Run::new().bs_basis("F")
+            };
+            run = run.format_with(|f| f.block_payouts = block_payouts);
+            for debtor in debtors {
+                run = run.enrolled(debtor);
+            }
+            for (i, &(debtor, day, ore, partial, invoice, status, overwrite, group)) in
+                specs.iter().enumerate()
+            {
+                let (debtor, date) = (debtors[debtor], dates[day as usize]);
+                let entry = format!("E{i}");
+                let amount = ledger::Amount::from_ore(ore).to_string();
+                run = run
+                    .entry_with(&entry, debtor, date, &amount, |e| {
+                        if !invoice {
+                            e.invoice = None;
+                        }
+                    })
+                    .line(&entry, date)
+                    .line_with(|l| {
+                        l.partial_payment = partial.map(ledger::Amount::from_ore);
+                        l.allow_overwriting = overwrite;
+                        l.group = match group {
+                            0 => None,
+                            1 => Some(GROUP_DESELECTED.to_string()),
+                            2 => Some(GROUP_SINGLE.to_string()),
+                            _ => Some(group_id(debtor, l.payment_date)),
+                        };
+                    });
+                run = match status {
+                    0 => run.line_with(|l| l.status = Status::Waiting),
+                    1 => run.line_with(|l| l.status = Status::Transmitting),
+                    2 => run.sent(Status::Sent, "2026-05-10"),
+                    3 => run.sent(Status::Stop, "2026-05-10"),
+                    4 => run.sent(Status::Rejected, "2026-05-10"),
+                    _ => run,
+                };
+            }
+            run.build()
+        }
+
+        proptest! {
+            /// I8: every line considered is in exactly one group, each group's amount is the
+            /// sum of its lines' amounts to charge, there is at most one charge per
+            /// (format, debtor, date), and after applying the plan every line of a charge
+            /// passes validation.
+            #[test]
+            fn groups_conserve_money_and_charge_once_per_debtor_and_date(
+                specs in proptest::collection::vec(line_spec(), 0..25),
+                block_payouts: bool,
+                ls: bool,
+            ) {
+                let mut data = build(&specs, block_payouts, ls);
+                let plan = plan_at(&data, NOW);
+
+                let considered: Vec<i64> = data
+                    .lines
+                    .iter()
+                    .filter(|l| can_still_be_exported(l))
+                    .map(|l| l.id)
+                    .collect();
+                let mut grouped: Vec<i64> =
+                    plan.groups.iter().flat_map(|g| g.lines.iter().copied()).collect();
+                grouped.sort_unstable();
+                prop_assert_eq!(&grouped, &considered);
+                let assigned: Vec<i64> = plan.assignments.iter().map(|(l, _)| *l).collect();
+                prop_assert_eq!(&assigned, &considered);
+
+                let mut charged = HashSet::new();
+                for group in &plan.groups {
+                    let sum = group.lines.iter().map(|id| {
+                        let line = data.lines.iter().find(|l| l.id == *id).unwrap();
+                        if line.status == Status::Stop {
+                            ledger::Amount::ZERO
+                        } else {
+                            amount_to_charge(line, &data.entries[&line.entry_id], &data.formats["F"])
+                        }
+                    });
+                    prop_assert_eq!(Some(group.amount), ledger::Amount::checked_sum(sum).ok());
+                    for id in &group.lines {
+                        prop_assert_eq!(plan.group_of(*id), Some(group.id.as_str()));
+                    }
+                    if group.is_charge() {
+                        prop_assert!(charged.insert((group.debtor.clone(), group.payment_date)),
+                            "two charges for {} on {}", group.debtor, group.payment_date);
+                        prop_assert_eq!(group.lines.len() == 1, group.id == GROUP_SINGLE);
+                        prop_assert!(group.codes.is_empty());
+                    } else {
+                        prop_assert!(!group.codes.is_empty());
+                    }
+                }
+
+                apply_collect(&mut data, &plan);
+                let after = validate(&data, cal(), time(NOW));
+                for group in plan.groups.iter().filter(|g| g.is_charge()) {
+                    for id in &group.lines {
+                        let v = after.iter().find(|v| v.line == *id).unwrap();
+                        prop_assert!(v.is_ok(), "line {} in {}: {:?}", id, group.id, v.errors);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1285 @@
+//! Validation of payment lines ("Controllers", `domain.md` §4).
+//!
+//! [`validate`] runs every rule on every line that can still be exported and reports **all**
+//! failing rules of each line, in the order of [`PRECEDENCE`], each with a stable code and a
+//! message that names the values involved. A line is `ok` only when nothing fails; export
+//! re-runs validation and sends only `ok` lines, so these rules are the last guard before money
+//! moves.
+//!
+//! Which lines are validated ([`can_still_be_exported`]): status blank, transmitting, waiting
+//! (always reported as `status-not-exportable`, so a person sees what else is wrong before
+//! releasing it) and stop, unless an LS stop line's cancellation has already gone out. Sent and
+//! later lines are history and are not validated again.
+//!
+//! Codes beyond the §4 table, decided here:
+//! - `format-unknown`, `entry-unknown`, `debtor-unknown`: the line names something that does not
+//!   exist. Such a line gets only these failures, because the other rules need the missing data.
+//! - `entry-on-other-line`: another live line charges the same entry. Invariant I8 says an entry
+//!   is never in two live lines; this happens when a rejected line is set back to blank after
+//!   `suggest` has already proposed a new one, and would charge the debtor twice.
+//! - `deselected`: `collect` set the line aside (group `Deselected`); it is not exported until
+//!   `collect` runs again (or `collect --off`). `collect` itself ignores this code.
+//!
+//! Liveness (for `duplicate-debtor-date` and `entry-on-other-line`): a line is live when it is
+//! not yet sent and exportable (blank or transmitting, and not deselected), or sent and not
+//! rejected, unsubscribed, reversed or stopped (sent, to-be-treated, received, difference,
+//! error, information). Two unsent lines are merged when they carry the same collective payment
+//! id `<debtor>-<yyyymmdd>` that matches their debtor and payment date; a line that was sent is
+//! never merged with one that was not, because they cannot travel in one record.
+//!
+//! Within a merged group the group is what is charged, so `payout-blocked` and the LS deadline
+//! (D-1 for a collection, D-2 for a payout) look at the group's net amount.
+//!
+//! Calendar errors (a date outside 1900–2199) fail the rule that needed the calendar, with the
+//! calendar's message; nothing panics. The cost is linear in the number of lines: the clash
+//! checks are hash-map lookups.
+
+use crate::charge::{amount_to_charge, has_invoice_number, partial_payment_problem};
+use crate::collect::group_id;
+use crate::model::{
+    BsType, PaymentFormat, PaymentLine, RunData, Scheme, Status, ValidationError, GROUP_DESELECTED,
+};
+use bankcal::Calendar;
+use chrono::{Days, NaiveDate, NaiveDateTime};
+use ledger::Amount;
+use std::collections::HashMap;
+
+/// The stable codes of the validation rules.
+pub mod code {
+    pub const FORMAT_UNKNOWN: &str = "format-unknown";
+    pub const ENTRY_UNKNOWN: &str = "entry-unknown";
+    pub const DEBTOR_UNKNOWN: &str = "debtor-unknown";
+    pub const STATUS_NOT_EXPORTABLE: &str = "status-not-exportable";
+    pub const CURRENCY_NOT_DKK: &str = "currency-not-dkk";
+    pub const AMOUNT_ZERO: &str = "amount-zero";
+    pub const PARTIAL_PAYMENT_INVALID: &str = "partial-payment-invalid";
+    pub const PAYOUT_BLOCKED: &str = "payout-blocked";
+    pub const INVOICE_MISSING: &str = "invoice-missing";
+    pub const INVOICE_LINES_MISSING: &str = "invoice-lines-missing";
+    pub const CVR_MISSING: &str = "cvr-missing";
+    pub const MANDATE_NOT_ACTIVE: &str = "mandate-not-active";
+    pub const NOT_BANKING_DAY: &str = "not-banking-day";
+    pub const PAYMENT_DATE_PAST: &str = "payment-date-past";
+    pub const BEYOND_HORIZON: &str = "beyond-horizon";
+    pub const DEADLINE_PASSED: &str = "deadline-passed";
+    pub const DUPLICATE_DEBTOR_DATE: &str = "duplicate-debtor-date";
+    pub const ENTRY_ON_OTHER_LINE: &str = "entry-on-other-line";
+    pub const DESELECTED: &str = "deselected";
+}
+
+/// Every code, in the order failures are reported.
+pub const PRECEDENCE: [&str; 19] = [
+    code::FORMAT_UNKNOWN,
+    code::ENTRY_UNKNOWN,
+    code::DEBTOR_UNKNOWN,
+    code::STATUS_NOT_EXPORTABLE,
+    code::CURRENCY_NOT_DKK,
+    code::AMOUNT_ZERO,
+    code::PARTIAL_PAYMENT_INVALID,
+    code::PAYOUT_BLOCKED,
+    code::INVOICE_MISSING,
+    code::INVOICE_LINES_MISSING,
+    code::CVR_MISSING,
+    code::MANDATE_NOT_ACTIVE,
+    code::NOT_BANKING_DAY,
+    code::PAYMENT_DATE_PAST,
+    code::BEYOND_HORIZON,
+    code::DEADLINE_PASSED,
+    code::DUPLICATE_DEBTOR_DATE,
+    code::ENTRY_ON_OTHER_LINE,
+    code::DESELECTED,
+];
+
+/// How far ahead a payment date may lie, in calendar days.
+pub const HORIZON_DAYS: u64 = 90;
+
+/// The validation result of one line; no errors = ok.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineValidation {
+    pub line: i64,
+    pub errors: Vec<ValidationError>,
+}
+
+impl LineValidation {
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The failing codes, in precedence order.
+    pub fn codes(&self) -> Vec<&'static str> {
+        self.errors.iter().map(|e| e.code).collect()
+    }
+}
+
+/// True for the lines validation looks at: blank, transmitting, waiting, and stop unless its
+/// cancellation was already sent.
+pub fn can_still_be_exported(line: &PaymentLine) -> bool {
+    match line.status {
+        Status::Blank | Status::Transmitting | Status::Waiting => true,
+        Status::Stop => !line.cancellation_sent,
+        _ => false,
+    }
+}
+
+/// Whether a line counts for the one-charge-per-debtor-per-date rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Liveness {
+    /// Not yet sent and exportable: blank or transmitting, and not deselected by `collect`.
+    Unsent,
+    /// Sent and not rejected, unsubscribed, reversed or stopped.
+    Sent,
+    NotLive,
+}
+
+pub(crate) fn liveness(line: &PaymentLine) -> Liveness {
+    match line.status {
+        Status::Blank | Status::Transmitting => {
+            if line.group.as_deref() == Some(GROUP_DESELECTED) {
+                Liveness::NotLive
+            } else {
+                Liveness::Unsent
+            }
+        }
+        Status::Sent
+        | Status::ToBeTreated
+        | Status::Received
+        | Status::Difference
+        | Status::Error
+        | Status::Information => Liveness::Sent,
+        Status::Unsubscribed
+        | Status::Rejected
+        | Status::Reversed
+        | Status::Waiting
+        | Status::Stop => Liveness::NotLive,
+    }
+}
+
+/// The line's collective payment id when it is a real merge id for its own debtor and date
+/// (not `-`, `Deselected`, or an id left over from before the date was changed).
+pub(crate) fn merged_group(line: &PaymentLine) -> Option<&str> {
+    let group = line.group.as_deref()?;
+    (group == group_id(&line.debtor, line.payment_date)).then_some(group)
+}
+
+type BucketKey<'a> = (&'a str, &'a str, NaiveDate);
+
+/// What one (format, debtor, payment date) holds, for the duplicate rule.
+#[derive(Default)]
+struct Bucket<'a> {
+    unsent: usize,
+    sent: usize,
+    /// Up to four unsent live lines with distinct merge keys (their group, or themselves), so
+    /// that a message can name up to three clashing lines without scanning the bucket.
+    unsent_examples: Vec<(i64, Option<&'a str>)>,
+    sent_examples: Vec<i64>,
+}
+
+/// Live lines per entry, for `entry-on-other-line`.
+#[derive(Default)]
+struct EntryLines {
+    live: usize,
+    examples: Vec<(i64, Status)>,
+}
+
+/// Everything validation needs about the other lines, gathered in one pass.
+struct Index<'a> {
+    buckets: HashMap<BucketKey<'a>, Bucket<'a>>,
+    /// Unsent live lines per (format, merge id), with their net amount (`None` on overflow or
+    /// when a member's amount cannot be computed).
+    groups: HashMap<(&'a str, &'a str), (usize, Option<Amount>)>,
+    entries: HashMap<&'a str, EntryLines>,
+}
+
+impl<'a> Index<'a> {
+    fn build(data: &'a RunData) -> Index<'a> {
+        let mut index = Index {
+            buckets: HashMap::new(),
+            groups: HashMap::new(),
+            entries: HashMap::new(),
+        };
+        for line in &data.lines {
+            let live = liveness(line);
+            if live == Liveness::NotLive {
+                continue;
+            }
+            let on_entry = index.entries.entry(&line.entry_id).or_default();
+            on_entry.live += 1;
+            if on_entry.examples.len() < 3 {
+                on_entry.examples.push((line.id, line.status));
+            }
+            let bucket = index
+                .buckets
+                .entry((&line.format_id, &line.debtor, line.payment_date))
+                .or_default();
+            if live == Liveness::Sent {
+                bucket.sent += 1;
+                if bucket.sent_examples.len() < 3 {
+                    bucket.sent_examples.push(line.id);
+                }
+                continue;
+            }
+            bucket.unsent += 1;
+            let group = merged_group(line);
+            let new_key =
+                group.is_none() || bucket.unsent_examples.iter().all(|(_, g)| *g != group);
+            if new_key && bucket.unsent_examples.len() < 4 {
+                bucket.unsent_examples.push((line.id, group));
+            }
+            if let Some(group) = group {
+                let amount = line_amount(data, line);
+                let member = index
+                    .groups
+                    .entry((&line.format_id, group))
+                    .or_insert((0, Some(Amount::ZERO)));
+                member.0 += 1;
+                member.1 = member.1.zip(amount).and_then(|(sum, a)| sum.checked_add(a));
+            }
+        }
+        index
+    }
+}
+
+/// The amount to charge of a line, when its entry and format exist.
+fn line_amount(data: &RunData, line: &PaymentLine) -> Option<Amount> {
+    let entry = data.entries.get(&line.entry_id)?;
+    let format = data.formats.get(&line.format_id)?;
+    Some(amount_to_charge(line, entry, format))
+}
+
+/// Validates every line that can still be exported, in the order of `data.lines`.
+///
+/// `now` is Danish local time (the caller converts); today is `now.date()`.
+pub fn validate(data: &RunData, cal: &Calendar, now: NaiveDateTime) -> Vec<LineValidation> {
+    let index = Index::build(data);
+    data.lines
+        .iter()
+        .filter(|line| can_still_be_exported(line))
+        .map(|line| LineValidation {
+            line: line.id,
+            errors: validate_line(data, &index, cal, now, line),
+        })
+        .collect()
+}
+
+fn fail(errors: &mut Vec<ValidationError>, code: &'static str, message: String) {
+    errors.push(ValidationError { code, message });
+}
+
+fn validate_line(
+    data: &RunData,
+    index: &Index<'_>,
+    cal: &Calendar,
+    now: NaiveDateTime,
+    line: &PaymentLine,
+) -> Vec<ValidationError> {
+    let mut errors = Vec::new();
+    let format = data.formats.get(&line.format_id);
+    let entry = data.entries.get(&line.entry_id);
+    let debtor = data.debtors.get(&line.debtor);
+    if format.is_none() {
+        fail(
+            &mut errors,
+            code::FORMAT_UNKNOWN,
+            format!("payment format '{}' does not exist", line.format_id),
+        );
+    }
+    if entry.is_none() {
+        fail(
+            &mut errors,
+            code::ENTRY_UNKNOWN,
+            format!(
+                "entry '{}' does not exist or is no longer open",
+                line.entry_id
+            ),
+        );
+    }
+    if debtor.is_none() {
+        fail(
+            &mut errors,
+            code::DEBTOR_UNKNOWN,
+            format!("debtor '{}' does not exist", line.debtor),
+        );
+    }
+    let (Some(format), Some(entry), Some(debtor)) = (format, entry, debtor) else {
+        return errors;
+    };
+
+    let today = now.date();
+    let date = line.payment_date;
+    let scheme = format.scheme;
+    let is_stop = line.status == Status::Stop;
+    let charge = amount_to_charge(line, entry, format);
+    // In a merged group the group's net amount is what is charged or paid out.
+    let group_net = merged_group(line)
+        .filter(|_| liveness(line) == Liveness::Unsent)
+        .and_then(|group| index.groups.get(&(line.format_id.as_str(), group)))
+        .filter(|(members, _)| *members > 1)
+        .map(|(_, net)| *net);
+    let charged = match group_net {
+        Some(Some(net)) => net,
+        // Overflow of the group sum: judge the line on its own; collect refuses such groups.
+        Some(None) | None => charge,
+    };
+
+    // status-not-exportable
+    match line.status {
+        Status::Blank | Status::Transmitting => {}
+        Status::Stop if scheme == Scheme::Ls => {}
+        Status::Stop => fail(
+            &mut errors,
+            code::STATUS_NOT_EXPORTABLE,
+            format!(
+                "status is stop, but payment format {} is Betalingsservice: only Leverandørservice lines can be stopped",
+                format.id
+            ),
+        ),
+        Status::Waiting => fail(
+            &mut errors,
+            code::STATUS_NOT_EXPORTABLE,
+            "status is waiting: waiting lines are never exported; set the line to blank to release it"
+                .to_string(),
+        ),
+        other => fail(
+            &mut errors,
+            code::STATUS_NOT_EXPORTABLE,
+            format!(
+                "status is {}: only blank, transmitting or (Leverandørservice) stop lines can be exported",
+                other.as_str()
+            ),
+        ),
+    }
+
+    // currency-not-dkk
+    if entry.currency != "DKK" {
+        fail(
+            &mut errors,
+            code::CURRENCY_NOT_DKK,
+            format!(
+                "entry {} is in {}: Betalingsservice and Leverandørservice charge only DKK",
+                entry.entry_id, entry.currency
+            ),
+        );
+    }
+
+    // amount-zero (an LS stop line sends a 0-amount cancellation on purpose)
+    if charge.is_zero() && !(is_stop && scheme == Scheme::Ls) {
+        fail(
+            &mut errors,
+            code::AMOUNT_ZERO,
+            format!("the amount to charge for entry {} is 0.00", entry.entry_id),
+        );
+    }
+
+    // partial-payment-invalid
+    if let Some(problem) = partial_payment_problem(line, entry) {
+        fail(&mut errors, code::PARTIAL_PAYMENT_INVALID, problem);
+    }
+
+    // payout-blocked (a stop line pays nothing out)
+    if charged.is_negative() && format.block_payouts && !is_stop {
+        let what = if group_net.is_some() {
+            format!(
+                "collective payment {} nets to {charged}, a payout",
+                line.group.as_deref().unwrap_or_default()
+            )
+        } else {
+            format!("the amount to charge {charged} is a payout")
+        };
+        fail(
+            &mut errors,
+            code::PAYOUT_BLOCKED,
+            format!("{what}, and payment format {} blocks payouts", format.id),
+        );
+    }
+
+    // invoice-missing / invoice-lines-missing / cvr-missing
+    match scheme {
+        Scheme::Bs => {
+            if !has_invoice_number(entry) && !format.allow_without_invoice {
+                fail(
+                    &mut errors,
+                    code::INVOICE_MISSING,
+                    format!(
+                        "entry {} has no invoice number, and payment format {} does not allow charging without one",
+                        entry.entry_id, format.id
+                    ),
+                );
+            }
+        }
+        Scheme::Ls => {
+            if !entry.has_invoice_lines {
+                fail(
+                    &mut errors,
+                    code::INVOICE_LINES_MISSING,
+                    format!(
+                        "entry {} has no invoice lines: Leverandørservice charges only invoices with invoice lines",
+                        entry.entry_id
+                    ),
+                );
+            }
+            if !debtor.tax_id.as_ref().is_some_and(|t| t.is_cvr()) {
+                // Never print the CPR number itself (I12); saying there is one is enough.
+                let has = if debtor.tax_id.is_some() {
+                    "has a CPR number, not a CVR number"
+                } else {
+                    "has no CVR number"
+                };
+                fail(
+                    &mut errors,
+                    code::CVR_MISSING,
+                    format!(
+                        "debtor {} {has}: Leverandørservice charges only companies",
+                        debtor.account
+                    ),
+                );
+            }
+        }
+    }
+
+    // mandate-not-active (BS Total charges debtors without a mandate through a payment slip)
+    let needs_mandate = match scheme {
+        Scheme::Ls => true,
+        Scheme::Bs => format.bs_type != Some(BsType::Total),
+    };
+    if needs_mandate {
+        let active = data.mandates.get(&line.debtor).is_some_and(|mandates| {
+            mandates
+                .iter()
+                .any(|m| m.payment_format == format.id && m.is_active_on(date))
+        });
+        if !active {
+            fail(
+                &mut errors,
+                code::MANDATE_NOT_ACTIVE,
+                format!(
+                    "debtor {} has no mandate for payment format {} active on {date}",
+                    line.debtor, format.id
+                ),
+            );
+        }
+    }
+
+    // not-banking-day
+    match cal.is_banking_day(date) {
+        Ok(true) => {}
+        Ok(false) => fail(
+            &mut errors,
+            code::NOT_BANKING_DAY,
+            format!(
+                "payment date {date} ({}) is not a banking day",
+                date.format("%A")
+            ),
+        ),
+        Err(e) => fail(
+            &mut errors,
+            code::NOT_BANKING_DAY,
+            format!("cannot tell whether payment date {date} is a banking day: {e}"),
+        ),
+    }
+
+    // payment-date-past
+    if date < today {
+        fail(
+            &mut errors,
+            code::PAYMENT_DATE_PAST,
+            format!("payment date {date} is before today, {today}"),
+        );
+    }
+
+    // beyond-horizon
+    if let Some(horizon) = today.checked_add_days(Days::new(HORIZON_DAYS)) {
+        if date > horizon {
+            fail(
+                &mut errors,
+                code::BEYOND_HORIZON,
+                format!(
+                    "payment date {date} is more than {HORIZON_DAYS} calendar days after today ({today}); the latest allowed is {horizon}"
+                ),
+            );
+        }
+    }
+
+    // deadline-passed
+    match deadline(cal, format, date, charged.is_negative()) {
+        Ok(deadline) if now > deadline => fail(
+            &mut errors,
+            code::DEADLINE_PASSED,
+            format!(
+                "the deadline for payment date {date} was {}",
+                deadline.format("%Y-%m-%d %H:%M")
+            ),
+        ),
+        Ok(_) => {}
+        Err(e) => fail(
+            &mut errors,
+            code::DEADLINE_PASSED,
+            format!("cannot compute the deadline for payment date {date}: {e}"),
+        ),
+    }
+
+    // duplicate-debtor-date
+    if let Some(message) = duplicate_message(index, line, &format.id) {
+        fail(&mut errors, code::DUPLICATE_DEBTOR_DATE, message);
+    }
+
+    // entry-on-other-line
+    if let Some(on_entry) = index.entries.get(line.entry_id.as_str()) {
+        let own = usize::from(liveness(line) != Liveness::NotLive);
+        let others = on_entry.live - own;
+        if others > 0 {
+            let named: Vec<String> = on_entry
+                .examples
+                .iter()
+                .filter(|(id, _)| *id != line.id)
+                .map(|(id, status)| format!("line {id} ({})", status.as_str()))
+                .collect();
+            fail(
+                &mut errors,
+                code::ENTRY_ON_OTHER_LINE,
+                format!(
+                    "entry {} is also on {}{}: charging it on two lines may charge the debtor twice",
+                    line.entry_id,
+                    named.join(", "),
+                    more(others, named.len())
+                ),
+            );
+        }
+    }
+
+    // deselected
+    if line.group.as_deref() == Some(GROUP_DESELECTED) {
+        fail(
+            &mut errors,
+            code::DESELECTED,
+            "collect set this line aside (group Deselected): run collect again once it is fixed"
+                .to_string(),
+        );
+    }
+
+    errors
+}
+
+/// The delivery deadline of §1 for a payment date in this format.
+pub fn deadline(
+    cal: &Calendar,
+    format: &PaymentFormat,
+    payment_date: NaiveDate,
+    payout: bool,
+) -> Result<NaiveDateTime, bankcal::CalendarError> {
+    match format.scheme {
+        Scheme::Bs => cal.bs_deadline(payment_date, format.extended_deadline, format.cutoff),
+        Scheme::Ls => cal.ls_deadline(payment_date, payout, format.cutoff),
+    }
+}
+
+/// `" and 2 more"` when not every counted line was named.
+fn more(count: usize, named: usize) -> String {
+    if count > named {
+        format!(" and {} more", count - named)
+    } else {
+        String::new()
+    }
+}
+
+/// The duplicate-debtor-date message for a line, or `None` when it does not clash.
+fn duplicate_message(index: &Index<'_>, line: &PaymentLine, format_id: &str) -> Option<String> {
+    let bucket = index
+        .buckets
+        .get(&(format_id, line.debtor.as_str(), line.payment_date))?;
+    let own = liveness(line);
+    let group = if own == Liveness::Unsent {
+        merged_group(line)
+    } else {
+        None
+    };
+    // Unsent live lines that are this line or merged with it do not clash with it.
+    let merged = match group {
+        Some(group) => index
+            .groups
+            .get(&(format_id, group))
+            .map_or(1, |(members, _)| *members),
+        None => usize::from(own == Liveness::Unsent),
+    };
+    let unsent_clash = bucket.unsent.saturating_sub(merged);
+    let sent_clash = bucket.sent;
+    // Allow overwriting lets a line replace sent charges, never another unsent one.
+    let flagged = unsent_clash > 0 || (sent_clash > 0 && !line.allow_overwriting);
+    if !flagged {
+        return None;
+    }
+    let mut named: Vec<String> = bucket
+        .unsent_examples
+        .iter()
+        .filter(|(id, g)| *id != line.id && (g.is_none() || *g != group))
+        .take(3)
+        .map(|(id, _)| format!("line {id}"))
+        .collect();
+    named.extend(
+        bucket
+            .sent_examples
+            .iter()
+            .take(3)
+            .map(|id| format!("line {id} (sent)")),
+    );
+    let count = unsent_clash + sent_clash;
+    let hint = if unsent_clash > 0 {
+        "collect them into one collective payment or move one to another date"
+    } else {
+        "allow overwriting to replace the sent charge, or move this line to another date"
+    };
+    Some(format!(
+        "debtor {} already has {}{} on {} in payment format {format_id}: only one charge per debtor per payment date; {hint}",
+        line.debtor,
+        named.join(", "),
+        more(count, named.len()),
+        line.payment_date,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TaxId;
+    use crate::testdata::{amount, cal, date, time, Run};
+
+    /// The usual "now": well before the 2026-06-01 deadlines.
+    const NOW: &str = "2026-05-20 10:00";
+
+    /// A BS Basis format with debtor 100100 enrolled.
+    fn bs() -> Run {
+        Run::new().bs_basis("BS").enrolled("100100")
+    }
+
+    /// An LS format with debtor 200200 (CVR) enrolled.
+    fn ls() -> Run {
+        Run::new().ls("LS").enrolled("200200")
+    }
+
+    fn results(data: &RunData, now: &str) -> Vec<LineValidation> {
+        validate(data, cal(), time(now))
+    }
+
+    fn result_of(data: &RunData, now: &str, line: i64) -> LineValidation {
+        results(data, now)
+            .into_iter()
+            .find(|v| v.line == line)
+            .unwrap_or_else(|| panic!("line {line} was not validated"))
+    }
+
+    /// The codes of line 1, validated at `now`.
+    fn codes(run: Run, now: &str) -> Vec<&'static str> {
+        result_of(&run.build(), now, 1).codes()
+    }
+
+    /// The message of `code` on line 1.
+    fn message(run: Run, now: &str, code: &str) -> String {
+        let result = result_of(&run.build(), now, 1);
+        result
+            .errors
+            .iter()
+            .find(|e| e.code == code)
+            .unwrap_or_else(|| panic!("no {code} in {:?}", result.errors))
+            .message
+            .clone()
+    }
+
+    fn ok(run: Run, now: &str) {
+        assert_eq!(codes(run, now), Vec::<&str>::new());
+    }
+
+    /// A BS line for 1000.00 on 2026-06-01 that passes every rule at NOW.
+    fn good_bs() -> Run {
+        bs().charge("E1", "100100", "2026-06-01", "1000.00")
+    }
+
+    fn good_ls() -> Run {
+        ls().charge("E1", "200200", "2026-06-01", "1000.00")
+    }
+
+    #[test]
+    fn good_lines_pass() {
+        ok(good_bs(), NOW);
+        ok(good_ls(), NOW);
+    }
+
+    #[test]
+    fn unknown_references() {
+        assert_eq!(
+            codes(good_bs().line_with(|l| l.format_id = "XX".into()), NOW),
+            [code::FORMAT_UNKNOWN]
+        );
+        assert_eq!(
+            codes(
+                bs().line("E9", "2026-06-01")
+                    .line_with(|l| l.debtor = "100100".into()),
+                NOW
+            ),
+            [code::ENTRY_UNKNOWN]
+        );
+        assert_eq!(
+            codes(good_bs().line_with(|l| l.debtor = "999".into()), NOW),
+            [code::DEBTOR_UNKNOWN]
+        );
+        assert_eq!(
+            message(
+                good_bs().line_with(|l| l.format_id = "XX".into()),
+                NOW,
+                code::FORMAT_UNKNOWN
+            ),
+            "payment format 'XX' does not exist"
+        );
+    }
+
+    #[test]
+    fn which_lines_are_validated() {
+        let data = good_bs()
+            .charge("E2", "100100", "2026-06-02", "1.00")
+            .sent(Status::Sent, "2026-05-01")
+            .charge("E3", "100100", "2026-06-03", "1.00")
+            .line_with(|l| l.status = Status::Transmitting)
+            .charge("E4", "100100", "2026-06-04", "1.00")
+            .line_with(|l| l.status = Status::Waiting)
+            .charge("E5", "100100", "2026-06-08", "1.00")
+            .sent(Status::Received, "2026-05-01")
+            .build();
+        let lines: Vec<i64> = results(&data, NOW).iter().map(|v| v.line).collect();
+        assert_eq!(lines, [1, 3, 4]);
+        let ls_stops = ls()
+            .charge("E1", "200200", "2026-06-01", "1.00")
+            .sent(Status::Stop, "2026-05-01")
+            .charge("E2", "200200", "2026-06-02", "1.00")
+            .sent(Status::Stop, "2026-05-01")
+            .line_with(|l| l.cancellation_sent = true)
+            .build();
+        let lines: Vec<i64> = results(&ls_stops, NOW).iter().map(|v| v.line).collect();
+        assert_eq!(lines, [1]);
+    }
+
+    #[test]
+    fn status_not_exportable() {
+        let waiting = good_bs().line_with(|l| l.status = Status::Waiting);
+        assert_eq!(codes(waiting, NOW), [code::STATUS_NOT_EXPORTABLE]);
+        let bs_stop = good_bs().sent(Status::Stop, "2026-05-01");
+        assert_eq!(codes(bs_stop, NOW), [code::STATUS_NOT_EXPORTABLE]);
+        ok(
+            good_bs().line_with(|l| l.status = Status::Transmitting),
+            NOW,
+        );
+        ok(good_ls().sent(Status::Stop, "2026-05-01"), NOW);
+    }
+
+    #[test]
+    fn currency_not_dkk() {
+        let eur = bs()
+            .entry_with("E1", "100100", "2026-06-01", "1000.00", |e| {
+                e.currency = "EUR".into()
+            })
+            .line("E1", "2026-06-01");
+        assert_eq!(
+            message(eur, NOW, code::CURRENCY_NOT_DKK),
+            "entry E1 is in EUR: Betalingsservice and Leverandørservice charge only DKK"
+        );
+        ok(good_bs(), NOW);
+    }
+
+    #[test]
+    fn amount_zero() {
+        let zero_amount = bs()
+            .entry_with("E1", "100100", "2026-06-01", "0", |e| {
+                e.remaining = amount("5.00")
+            })
+            .line("E1", "2026-06-01");
+        assert_eq!(codes(zero_amount, NOW), [code::AMOUNT_ZERO]);
+        let zero_partial = good_bs().line_with(|l| l.partial_payment = Some(Amount::ZERO));
+        assert_eq!(codes(zero_partial, NOW), [code::AMOUNT_ZERO]);
+        // An LS stop line sends a 0-amount cancellation on purpose.
+        let stop = good_ls()
+            .sent(Status::Stop, "2026-05-01")
+            .line_with(|l| l.partial_payment = Some(Amount::ZERO));
+        ok(stop, NOW);
+        let bs_stop = good_bs()
+            .sent(Status::Stop, "2026-05-01")
+            .line_with(|l| l.partial_payment = Some(Amount::ZERO));
+        assert_eq!(
+            codes(bs_stop, NOW),
+            [code::STATUS_NOT_EXPORTABLE, code::AMOUNT_ZERO]
+        );
+    }
+
+    #[test]
+    fn partial_payment_invalid() {
+        let too_much = good_bs().line_with(|l| l.partial_payment = Some(amount("1000.01")));
+        assert_eq!(codes(too_much, NOW), [code::PARTIAL_PAYMENT_INVALID]);
+        let wrong_sign = good_bs().line_with(|l| l.partial_payment = Some(amount("-10.00")));
+        assert_eq!(codes(wrong_sign, NOW), [code::PARTIAL_PAYMENT_INVALID]);
+        ok(
+            good_bs().line_with(|l| l.partial_payment = Some(amount("999.99"))),
+            NOW,
+        );
+    }
+
+    #[test]
+    fn payout_blocked() {
+        let credit_note = |block| {
+            bs().format_with(move |f| f.block_payouts = block).charge(
+                "C1",
+                "100100",
+                "2026-06-01",
+                "-250.00",
+            )
+        };
+        assert_eq!(
+            message(credit_note(true), NOW, code::PAYOUT_BLOCKED),
+            "the amount to charge -250.00 is a payout, and payment format BS blocks payouts"
+        );
+        ok(credit_note(false), NOW);
+        let collection = good_bs().format_with(|f| f.block_payouts = true);
+        ok(collection, NOW);
+    }
+
+    #[test]
+    fn invoice_missing_only_for_bs_unless_allowed() {
+        let no_invoice = |run: Run, debtor: &str| {
+            run.entry_with("E1", debtor, "2026-06-01", "1000.00", |e| e.invoice = None)
+                .line("E1", "2026-06-01")
+        };
+        assert_eq!(
+            codes(no_invoice(bs(), "100100"), NOW),
+            [code::INVOICE_MISSING]
+        );
+        let allowed = bs().format_with(|f| f.allow_without_invoice = true);
+        ok(no_invoice(allowed, "100100"), NOW);
+        ok(no_invoice(ls(), "200200"), NOW);
+        let blank = bs()
+            .entry_with("E1", "100100", "2026-06-01", "1.00", |e| {
+                e.invoice = Some(" ".into())
+            })
+            .line("E1", "2026-06-01");
+        assert_eq!(codes(blank, NOW), [code::INVOICE_MISSING]);
+    }
+
+    #[test]
+    fn invoice_lines_missing_only_for_ls() {
+        let no_lines = |run: Run, debtor: &str| {
+            run.entry_with("E1", debtor, "2026-06-01", "1000.00", |e| {
+                e.has_invoice_lines = false
+            })
+            .line("E1", "2026-06-01")
+        };
+        assert_eq!(
+            codes(no_lines(ls(), "200200"), NOW),
+            [code::INVOICE_LINES_MISSING]
+        );
+        ok(no_lines(bs(), "100100"), NOW);
+    }
+
+    #[test]
+    fn cvr_missing_for_ls_and_a_cpr_does_not_count() {
+        let with_tax_id = |tax_id: Option<TaxId>| {
+            Run::new()
+                .ls("LS")
+                .debtor_with("200200", move |d| d.tax_id = tax_id)
+                .mandate("200200")
+                .charge("E1", "200200", "2026-06-01", "1000.00")
+        };
+        let cpr = TaxId::parse("0101701234").ok();
+        let text = message(with_tax_id(cpr), NOW, code::CVR_MISSING);
+        assert_eq!(
+            text,
+            "debtor 200200 has a CPR number, not a CVR number: Leverandørservice charges only companies"
+        );
+        assert!(!text.contains("0101701234"), "I12: {text}");
+        assert_eq!(codes(with_tax_id(None), NOW), [code::CVR_MISSING]);
+        ok(with_tax_id(TaxId::parse("12345678").ok()), NOW);
+        // BS charges persons too.
+        let bs_person = Run::new()
+            .bs_basis("BS")
+            .debtor_with("100100", |d| d.tax_id = TaxId::parse("0101701234").ok())
+            .mandate("100100")
+            .charge("E1", "100100", "2026-06-01", "1.00");
+        ok(bs_person, NOW);
+    }
+
+    #[test]
+    fn mandate_not_active() {
+        let no_mandate =
+            Run::new()
+                .bs_basis("BS")
+                .debtor("100100")
+                .charge("E1", "100100", "2026-06-01", "1.00");
+        assert_eq!(
+            message(no_mandate, NOW, code::MANDATE_NOT_ACTIVE),
+            "debtor 100100 has no mandate for payment format BS active on 2026-06-01"
+        );
+        // BS Total charges debtors without a mandate through a payment slip.
+        ok(
+            Run::new()
+                .bs_total("BS")
+                .debtor("100100")
+                .charge("E1", "100100", "2026-06-01", "1.00"),
+            NOW,
+        );
+        let ls_no_mandate =
+            Run::new()
+                .ls("LS")
+                .debtor("200200")
+                .charge("E1", "200200", "2026-06-01", "1.00");
+        assert_eq!(codes(ls_no_mandate, NOW), [code::MANDATE_NOT_ACTIVE]);
+        // A mandate of another format does not count.
+        let other_format = Run::new()
+            .ls("LS")
+            .mandate("100100")
+            .bs_basis("BS")
+            .debtor("100100")
+            .charge("E1", "100100", "2026-06-01", "1.00");
+        assert_eq!(codes(other_format, NOW), [code::MANDATE_NOT_ACTIVE]);
+        // Ended on the payment date, starting after it, unsubscribed: not active.
+        for change in [
+            (|m: &mut crate::model::Mandate| m.end_date = Some(date("2026-06-01")))
+                as fn(&mut crate::model::Mandate),
+            |m| m.start_date = Some(date("2026-06-02")),
+            |m| m.status = crate::model::MandateStatus::Unsubscribed,
+        ] {
+            let run = Run::new()
+                .bs_basis("BS")
+                .debtor("100100")
+                .mandate_with("100100", change)
+                .charge("E1", "100100", "2026-06-01", "1.00");
+            assert_eq!(codes(run, NOW), [code::MANDATE_NOT_ACTIVE]);
+        }
+        let ends_later = Run::new()
+            .bs_basis("BS")
+            .debtor("100100")
+            .mandate_with("100100", |m| m.end_date = Some(date("2026-06-02")))
+            .charge("E1", "100100", "2026-06-01", "1.00");
+        ok(ends_later, NOW);
+    }
+
+    #[test]
+    fn not_banking_day() {
+        // Constitution Day 2026 is a Friday and a bank closing day.
+        let run = bs().charge("E1", "100100", "2026-06-05", "1.00");
+        assert_eq!(
+            message(run, NOW, code::NOT_BANKING_DAY),
+            "payment date 2026-06-05 (Friday) is not a banking day"
+        );
+        assert_eq!(
+            codes(bs().charge("E1", "100100", "2026-06-06", "1.00"), NOW),
+            [code::NOT_BANKING_DAY]
+        );
+        ok(bs().charge("E1", "100100", "2026-06-04", "1.00"), NOW);
+    }
+
+    #[test]
+    fn payment_date_past() {
+        // The deadline of a past date has passed too: both are reported.
+        assert_eq!(
+            codes(bs().charge("E1", "100100", "2026-05-19", "1.00"), NOW),
+            [code::PAYMENT_DATE_PAST, code::DEADLINE_PASSED]
+        );
+        let ls_today = ls().charge("E1", "200200", "2026-05-20", "1.00");
+        assert_eq!(codes(ls_today, NOW), [code::DEADLINE_PASSED]);
+    }
+
+    #[test]
+    fn beyond_horizon() {
+        // Today 2026-05-20 + 90 days = 2026-08-18.
+        let run = bs().charge("E1", "100100", "2026-08-19", "1.00");
+        assert_eq!(
+            message(run, NOW, code::BEYOND_HORIZON),
+            "payment date 2026-08-19 is more than 90 calendar days after today (2026-05-20); the latest allowed is 2026-08-18"
+        );
+        ok(bs().charge("E1", "100100", "2026-08-18", "1.00"), NOW);
+    }
+
+    #[test]
+    fn bs_deadline_is_the_sixth_last_banking_day_at_the_cutoff() {
+        // Payment date 2026-06-01: the 6th-last banking day of May 2026 is the 21st.
+        ok(good_bs(), "2026-05-21 17:29");
+        ok(good_bs(), "2026-05-21 17:30");
+        assert_eq!(
+            message(good_bs(), "2026-05-21 17:31", code::DEADLINE_PASSED),
+            "the deadline for payment date 2026-06-01 was 2026-05-21 17:30"
+        );
+        // The extension moves it to the 3rd-last banking day, the 27th.
+        let extended = good_bs().format_with(|f| f.extended_deadline = true);
+        ok(extended, "2026-05-27 17:29");
+        let extended = good_bs().format_with(|f| f.extended_deadline = true);
+        assert_eq!(codes(extended, "2026-05-27 17:31"), [code::DEADLINE_PASSED]);
+    }
+
+    #[test]
+    fn ls_deadline_is_one_banking_day_before_or_two_for_a_payout() {
+        ok(good_ls(), "2026-05-29 14:59");
+        assert_eq!(
+            message(good_ls(), "2026-05-29 15:01", code::DEADLINE_PASSED),
+            "the deadline for payment date 2026-06-01 was 2026-05-29 15:00"
+        );
+        let payout = || ls().charge("C1", "200200", "2026-06-01", "-100.00");
+        ok(payout(), "2026-05-28 14:59");
+        assert_eq!(codes(payout(), "2026-05-28 15:01"), [code::DEADLINE_PASSED]);
+        ok(good_ls(), "2026-05-28 15:01");
+    }
+
+    #[test]
+    fn dates_outside_the_calendar_fail_the_rules_without_panicking() {
+        let run = bs().charge("E1", "100100", "2200-01-06", "1.00");
+        let result = result_of(&run.build(), NOW, 1);
+        assert_eq!(
+            result.codes(),
+            [
+                code::NOT_BANKING_DAY,
+                code::BEYOND_HORIZON,
+                code::DEADLINE_PASSED
+            ]
+        );
+        assert!(result.errors[0]
+            .message
+            .contains("outside the supported range"));
+        assert!(result.errors[2]
+            .message
+            .starts_with("cannot compute the deadline for payment date 2200-01-06"));
+    }
+
+    #[test]
+    fn all_failures_are_reported_in_precedence_order() {
+        let run = Run::new()
+            .ls("LS")
+            .debtor_with("200200", |d| d.tax_id = None)
+            .entry_with("E1", "200200", "2026-06-01", "-10.00", |e| {
+                e.currency = "SEK".into();
+                e.has_invoice_lines = false;
+            })
+            .line("E1", "2026-05-16")
+            .line_with(|l| {
+                l.status = Status::Waiting;
+                l.partial_payment = Some(amount("5.00"));
+                l.group = Some(GROUP_DESELECTED.into());
+            })
+            .format_with(|f| f.block_payouts = true)
+            // A second live line for the same entry.
+            .line("E1", "2026-06-01");
+        let got = codes(run, NOW);
+        assert_eq!(
+            got,
+            [
+                code::STATUS_NOT_EXPORTABLE,
+                code::CURRENCY_NOT_DKK,
+                code::PARTIAL_PAYMENT_INVALID,
+                code::INVOICE_LINES_MISSING,
+                code::CVR_MISSING,
+                code::MANDATE_NOT_ACTIVE,
+                code::NOT_BANKING_DAY,
+                code::PAYMENT_DATE_PAST,
+                code::DEADLINE_PASSED,
+                code::ENTRY_ON_OTHER_LINE,
+                code::DESELECTED,
+            ]
+        );
+        let mut order = PRECEDENCE.iter();
+        for c in &got {
+            assert!(order.any(|p| p == c), "{c} out of order in {got:?}");
+        }
+    }
+
+    #[test]
+    fn two_faults_show_both_codes_in_order() {
+        let run = bs()
+            .entry_with("E1", "100100", "2026-06-01", "1000.00", |e| {
+                e.invoice = None;
+                e.currency = "EUR".into();
+            })
+            .line("E1", "2026-06-01");
+        assert_eq!(
+            codes(run, NOW),
+            [code::CURRENCY_NOT_DKK, code::INVOICE_MISSING]
+        );
+    }
+
+    /// Codes per line for a data set, as `line: codes` text, for the clash tests.
+    fn report(data: &RunData, now: &str) -> String {
+        results(data, now)
+            .iter()
+            .map(|v| format!("{}: {}", v.line, v.codes().join(" ")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn two_blank_lines_on_one_date_both_clash() {
+        let data = good_bs()
+            .charge("E2", "100100", "2026-06-01", "50.00")
+            .build();
+        assert_eq!(
+            report(&data, NOW),
+            "1: duplicate-debtor-date\n2: duplicate-debtor-date"
+        );
+        assert_eq!(
+            result_of(&data, NOW, 1).errors[0].message,
+            "debtor 100100 already has line 2 on 2026-06-01 in payment format BS: only one charge per debtor per payment date; collect them into one collective payment or move one to another date"
+        );
+    }
+
+    #[test]
+    fn lines_on_other_dates_debtors_or_formats_do_not_clash() {
+        let data = good_bs()
+            .charge("E2", "100100", "2026-06-02", "50.00")
+            .enrolled("100101")
+            .charge("E3", "100101", "2026-06-01", "50.00")
+            .bs_basis("BS2")
+            .mandate("100100")
+            .entry("E4", "100100", "2026-06-01", "50.00")
+            .line("E4", "2026-06-01")
+            .line_with(|l| l.format_id = "BS2".into())
+            .build();
+        assert_eq!(report(&data, NOW), "1: \n2: \n3: \n4: ");
+    }
+
+    #[test]
+    fn merged_lines_do_not_clash() {
+        let group = Some("100100-20260601".to_string());
+        let data = good_bs()
+            .line_with(|l| l.group = group.clone())
+            .charge("E2", "100100", "2026-06-01", "50.00")
+            .line_with(|l| l.group = group.clone())
+            .build();
+        assert_eq!(report(&data, NOW), "1: \n2: ");
+        // A third, unmerged line clashes with both, and they with it.
+        let data = good_bs()
+            .line_with(|l| l.group = group.clone())
+            .charge("E2", "100100", "2026-06-01", "50.00")
+            .line_with(|l| l.group = group.clone())
+            .charge("E3", "100100", "2026-06-01", "5.00")
+            .build();
+        let all = "duplicate-debtor-date";
+        assert_eq!(report(&data, NOW), format!("1: {all}\n2: {all}\n3: {all}"));
+        // A group id that does not match the line's date (left over from before the date was
+        // changed) does not merge.
+        let data = good_bs()
+            .line_with(|l| l.group = Some("100100-20260602".into()))
+            .charge("E2", "100100", "2026-06-01", "50.00")
+            .line_with(|l| l.group = Some("100100-20260602".into()))
+            .build();
+        assert_eq!(report(&data, NOW), format!("1: {all}\n2: {all}"));
+    }
+
+    #[test]
+    fn a_sent_line_clashes_unless_overwriting_is_allowed() {
+        let sent_first = || {
+            bs().charge("E1", "100100", "2026-06-01", "10.00")
+                .sent(Status::Sent, "2026-05-10")
+                .charge("E2", "100100", "2026-06-01", "50.00")
+        };
+        assert_eq!(
+            report(&sent_first().build(), NOW),
+            "2: duplicate-debtor-date"
+        );
+        assert!(result_of(&sent_first().build(), NOW, 2).errors[0]
+            .message
+            .contains("line 1 (sent)"));
+        let overwriting = sent_first().line_with(|l| l.allow_overwriting = true);
+        assert_eq!(report(&overwriting.build(), NOW), "2: ");
+        // Allow overwriting replaces sent charges, not another unsent line.
+        let two_new = sent_first()
+            .line_with(|l| l.allow_overwriting = true)
+            .charge("E3", "100100", "2026-06-01", "5.00");
+        assert_eq!(
+            report(&two_new.build(), NOW),
+            "2: duplicate-debtor-date\n3: duplicate-debtor-date"
+        );
+    }
+
+    #[test]
+    fn finished_sent_lines_do_not_clash() {
+        for status in [
+            Status::Rejected,
+            Status::Unsubscribed,
+            Status::Reversed,
+            Status::Stop,
+        ] {
+            let data = bs()
+                .charge("E1", "100100", "2026-06-01", "10.00")
+                .sent(status, "2026-05-10")
+                .charge("E2", "100100", "2026-06-01", "50.00")
+                .build();
+            let got = results(&data, NOW);
+            let line2 = got.iter().find(|v| v.line == 2).unwrap();
+            assert!(line2.is_ok(), "{status:?}: {:?}", line2.errors);
+        }
+        for status in [
+            Status::Sent,
+            Status::ToBeTreated,
+            Status::Received,
+            Status::Difference,
+            Status::Error,
+            Status::Information,
+        ] {
+            let data = bs()
+                .charge("E1", "100100", "2026-06-01", "10.00")
+                .sent(status, "2026-05-10")
+                .charge("E2", "100100", "2026-06-01", "50.00")
+                .build();
+            assert_eq!(report(&data, NOW), "2: duplicate-debtor-date", "{status:?}");
+        }
+    }
+
+    #[test]
+    fn waiting_and_deselected_lines_are_not_live() {
+        let data = good_bs()
+            .charge("E2", "100100", "2026-06-01", "50.00")
+            .line_with(|l| l.status = Status::Waiting)
+            .charge("E3", "100100", "2026-06-01", "50.00")
+            .line_with(|l| l.group = Some(GROUP_DESELECTED.into()))
+            .build();
+        // Line 1 clashes with nothing live; the waiting and deselected lines would clash with it
+        // once released.
+        assert_eq!(
+            report(&data, NOW),
+            "1: \n2: status-not-exportable duplicate-debtor-date\n3: duplicate-debtor-date deselected"
+        );
+    }
+
+    #[test]
+    fn an_entry_on_two_live_lines_is_flagged() {
+        // A rejected line set back to blank after suggest already made a new one.
+        let data = good_bs().line("E1", "2026-06-02").build();
+        assert_eq!(
+            report(&data, NOW),
+            "1: entry-on-other-line\n2: entry-on-other-line"
+        );
+        let data = good_bs()
+            .sent(Status::Received, "2026-05-10")
+            .line("E1", "2026-06-02")
+            .build();
+        assert_eq!(
+            result_of(&data, NOW, 2).errors[0].message,
+            "entry E1 is also on line 1 (received): charging it on two lines may charge the debtor twice"
+        );
+        let data = good_bs()
+            .sent(Status::Rejected, "2026-05-10")
+            .line("E1", "2026-06-02")
+            .build();
+        assert_eq!(report(&data, NOW), "2: ");
+    }
+
+    #[test]
+    fn the_group_net_decides_payout_rules_for_merged_lines() {
+        let group = Some("200200-20260601".to_string());
+        let merged = |credit: &str| {
+            ls().format_with(|f| f.block_payouts = true)
+                .charge("E1", "200200", "2026-06-01", "100.00")
+                .line_with(|l| l.group = group.clone())
+                .charge("C1", "200200", "2026-06-01", credit)
+                .line_with(|l| l.group = group.clone())
+                .build()
+        };
+        // Nets to +70.00: a collection, so the credit note is not a blocked payout, and the
+        // group's deadline is D-1 (2026-05-29 15:00), not D-2.
+        assert_eq!(report(&merged("-30.00"), "2026-05-28 16:00"), "1: \n2: ");
+        // Nets to -20.00: a payout, blocked, and due D-2.
+        assert_eq!(
+            report(&merged("-120.00"), "2026-05-28 16:00"),
+            "1: payout-blocked deadline-passed\n2: payout-blocked deadline-passed"
+        );
+    }
+}
