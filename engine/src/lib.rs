@@ -2,4 +2,5 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod generate;
 pub mod model;
