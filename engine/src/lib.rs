@@ -4,6 +4,7 @@
 pub mod charge;
 pub mod clock;
 pub mod collect;
+pub mod generate;
 pub mod model;
 pub mod status;
 pub mod suggest;
