@@ -1,2 +1,3 @@
 //! Direct debit.
 #![forbid(unsafe_code)]
+pub mod delivery;
