@@ -191,7 +191,7 @@ impl Reader0601 {
                 return Err(record.error(
                     28,
                     "customer no.",
-                    quoted(record.bytes(28, 42)),
+                    format!("'{}'", record.text(28, 42)),
                     format!(
                     "'{}' as in the BS022 record on line {} (its BS042 payment record comes first)",
                     debtor.customer_no, debtor.line
@@ -253,7 +253,7 @@ impl Reader0601 {
                 return Err(record.error(
                     28,
                     "customer no.",
-                    quoted(record.bytes(28, 42)),
+                    format!("'{}'", record.text(28, 42)),
                     format!(
                         "'{}' as in the BS022 record on line {}",
                         debtor.customer_no, debtor.line
@@ -302,7 +302,7 @@ impl Reader0601 {
             return Err(record.error(
                 28,
                 "customer no.",
-                quoted(record.bytes(28, 42)),
+                format!("'{}'", record.text(28, 42)),
                 format!(
                     "'{}' as in the payment record before it",
                     payment.customer_no

@@ -116,6 +116,16 @@ impl Record {
         ParseError::new(self.line, column, field, found, expected)
     }
 
+    /// What a message says was found at `column`: the quoted bytes, or the end of the record
+    /// when the line stopped before that column (a truncated record).
+    pub(crate) fn found(&self, column: usize, bytes: &[u8]) -> String {
+        if column > self.len {
+            format!("the end of the record ({} characters)", self.len)
+        } else {
+            quoted(bytes)
+        }
+    }
+
     /// An alphanumeric (X) field: decoded from ISO 8859-1, trailing blanks removed.
     pub(crate) fn text(&self, from: usize, to: usize) -> String {
         let bytes = self.bytes(from, to);
@@ -137,7 +147,7 @@ impl Record {
             Some(index) => Err(self.error(
                 from + index,
                 field,
-                quoted(bytes.get(index..=index).unwrap_or(&[])),
+                self.found(from + index, bytes.get(index..=index).unwrap_or(&[])),
                 "a digit",
             )),
         }
@@ -184,7 +194,13 @@ impl Record {
         if bytes.iter().all(|&b| b == b'0') {
             return Ok(None);
         }
-        let invalid = || self.error(from, field, quoted(bytes), layout.expected());
+        let invalid = || {
+            let column = bytes
+                .iter()
+                .position(|&b| b == b' ')
+                .map_or(from, |blank| from + blank);
+            self.error(from, field, self.found(column, bytes), layout.expected())
+        };
         if bytes.len() != layout.width() || !bytes.iter().all(u8::is_ascii_digit) {
             return Err(invalid());
         }
@@ -380,6 +396,7 @@ pub(crate) struct Lines<'a> {
     line: usize,
     width: usize,
     records: usize,
+    max_records: usize,
     failed: bool,
 }
 
@@ -391,8 +408,16 @@ impl<'a> Lines<'a> {
             line: 0,
             width,
             records: 0,
+            max_records: MAX_RECORDS,
             failed: false,
         }
+    }
+
+    /// A lower record limit, so that the limit can be tested without ten million records.
+    #[cfg(test)]
+    pub(crate) fn with_max_records(mut self, max_records: usize) -> Lines<'a> {
+        self.max_records = max_records;
+        self
     }
 
     /// Narrows the record width once the delivery type is known (LS material files: 80).
@@ -479,13 +504,14 @@ impl Iterator for Lines<'_> {
                 return self.fail(error);
             }
             self.records += 1;
-            if self.records > MAX_RECORDS {
+            if self.records > self.max_records {
+                let max = self.max_records;
                 let error = ParseError::new(
                     self.line,
                     1,
                     "delivery size",
-                    format!("more than {MAX_RECORDS} records"),
-                    format!("at most {MAX_RECORDS} records in one delivery"),
+                    format!("more than {max} records"),
+                    format!("at most {max} records in one delivery"),
                 );
                 return self.fail(error);
             }

@@ -103,7 +103,20 @@ impl Line {
         if value.chars().any(char::is_control) {
             return Err(self.error(field, value, "text without control characters"));
         }
-        if value.chars().count() > width {
+        // The reader refuses these pairs as UTF-8 read as ISO 8859-1 (`ø` seen as `Ã¸`);
+        // writing one would produce a file this module cannot read back.
+        let chars: Vec<char> = value.chars().collect();
+        if chars
+            .windows(2)
+            .any(|pair| matches!(pair, ['\u{C2}' | '\u{C3}', '\u{A0}'..='\u{BF}']))
+        {
+            return Err(self.error(
+                field,
+                value,
+                "text that is not UTF-8 read as ISO 8859-1 (like 'Ã¸' for 'ø')",
+            ));
+        }
+        if chars.len() > width {
             return Err(self.error(field, value, format!("at most {width} characters")));
         }
         self.put(from, value.chars());
