@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 
 use super::error::{quoted, ParseError, RenderError};
-use super::reader::{DateLayout, Lines, Record};
+use super::reader::{DateLayout, Lines, Origin, Record};
 use super::writer::Writer;
 
 /// The fields of a BS002 delivery start record.
@@ -61,8 +61,11 @@ pub(crate) struct SectionId {
 }
 
 impl SectionId {
-    pub(crate) fn origin(&self) -> String {
-        format!("in the section start on line {}", self.line)
+    pub(crate) fn origin(&self) -> Origin {
+        Origin {
+            what: "section start",
+            line: self.line,
+        }
     }
 
     /// Checks the PBS number (6–13) and the debtor group of a payload record.
@@ -71,13 +74,13 @@ impl SectionId {
         record: &Record,
         group: (usize, usize),
     ) -> Result<(), ParseError> {
-        record.expect_same(6, 13, "PBS no.", &self.creditor_pbs, &self.origin())?;
+        record.expect_same(6, 13, "PBS no.", &self.creditor_pbs, self.origin())?;
         record.expect_same(
             group.0,
             group.1,
             "debtor group",
             &self.debtor_group,
-            &self.origin(),
+            self.origin(),
         )
     }
 }
@@ -169,14 +172,14 @@ pub(crate) fn read_sections<R: SectionReader>(
                         "a BS012 record before it",
                     ));
                 };
-                record.expect_same(6, 13, "PBS no.", &id.creditor_pbs, &id.origin())?;
-                record.expect_same(14, 17, "section", &id.section, &id.origin())?;
+                record.expect_same(6, 13, "PBS no.", &id.creditor_pbs, id.origin())?;
+                record.expect_same(14, 17, "section", &id.section, id.origin())?;
                 record.expect_same(
                     R::GROUP.0,
                     R::GROUP.1,
                     "debtor group",
                     &id.debtor_group,
-                    &id.origin(),
+                    id.origin(),
                 )?;
                 let counts = reader.counts();
                 let output = reader.finish(&record)?;
@@ -258,14 +261,11 @@ fn check_end(
     sections: u64,
     totals: Counts,
 ) -> Result<(), ParseError> {
-    let origin = format!("in the BS002 record on line {}", start.line);
-    record.expect_same(
-        6,
-        13,
-        "data supplier no.",
-        &start.data_supplier_cvr,
-        &origin,
-    )?;
+    let origin = Origin {
+        what: "BS002 record",
+        line: start.line,
+    };
+    record.expect_same(6, 13, "data supplier no.", &start.data_supplier_cvr, origin)?;
     if record.text(14, 16) != start.system_code {
         return Err(record.error(
             14,
@@ -274,7 +274,7 @@ fn check_end(
             format!("'{}' as {origin}", start.system_code),
         ));
     }
-    record.expect_same(17, 20, "delivery type", &start.delivery_type, &origin)?;
+    record.expect_same(17, 20, "delivery type", &start.delivery_type, origin)?;
     record.expect_count(
         21,
         31,

@@ -93,11 +93,15 @@ impl Bs0602PaymentCode {
     }
 
     pub fn from_code(code: &str) -> Option<Bs0602PaymentCode> {
+        Self::from_bytes(code.as_bytes())
+    }
+
+    fn from_bytes(code: &[u8]) -> Option<Bs0602PaymentCode> {
         match code {
-            "0236" => Some(Bs0602PaymentCode::Completed),
-            "0237" => Some(Bs0602PaymentCode::Rejected),
-            "0238" => Some(Bs0602PaymentCode::Cancelled),
-            "0239" => Some(Bs0602PaymentCode::ChargedBack),
+            b"0236" => Some(Bs0602PaymentCode::Completed),
+            b"0237" => Some(Bs0602PaymentCode::Rejected),
+            b"0238" => Some(Bs0602PaymentCode::Cancelled),
+            b"0239" => Some(Bs0602PaymentCode::ChargedBack),
             _ => None,
         }
     }
@@ -227,7 +231,7 @@ struct Reader0602 {
 
 impl Reader0602 {
     fn payment(record: &Record) -> Result<Bs0602Payment, ParseError> {
-        let code = Bs0602PaymentCode::from_code(&record.text(14, 17)).ok_or_else(|| {
+        let code = Bs0602PaymentCode::from_bytes(record.bytes(14, 17)).ok_or_else(|| {
             record.error(
                 14,
                 "transaction code",

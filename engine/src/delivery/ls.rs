@@ -15,7 +15,7 @@
 use chrono::NaiveDate;
 
 use super::error::{quoted, ParseError, RenderError};
-use super::reader::{DateLayout, Lines, Record};
+use super::reader::{DateLayout, Lines, Origin, Record};
 use super::writer::{Line, Writer};
 
 /// The fields of an LS002 delivery start record.
@@ -67,15 +67,12 @@ pub(crate) fn read_details(
         }
         match record.bytes(3, 5) {
             b"992" => {
-                let origin = format!("in the LS002 record on line {}", start.line);
-                record.expect_same(
-                    6,
-                    13,
-                    "data supplier no.",
-                    &start.data_supplier_cvr,
-                    &origin,
-                )?;
-                record.expect_same(17, 20, "delivery type", &start.delivery_type, &origin)?;
+                let origin = Origin {
+                    what: "LS002 record",
+                    line: start.line,
+                };
+                record.expect_same(6, 13, "data supplier no.", &start.data_supplier_cvr, origin)?;
+                record.expect_same(17, 20, "delivery type", &start.delivery_type, origin)?;
                 record.expect_count(
                     32,
                     42,

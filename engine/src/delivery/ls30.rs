@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use super::error::{quoted, ParseError, RenderError};
 use super::ls::{self, MaterialStart};
-use super::reader::{DateLayout, Lines};
+use super::reader::{DateLayout, Lines, Origin};
 use super::writer::Writer;
 use super::LS_MATERIAL_WIDTH;
 
@@ -92,7 +92,10 @@ pub(crate) fn parse(
                     8,
                     "creditor no.",
                     creditor_no,
-                    &format!("in the 001 record on line {line}"),
+                    Origin {
+                        what: "001 record",
+                        line: *line,
+                    },
                 )?;
                 mandates.push(Ls30Mandate {
                     kind: mandate_kind,
@@ -123,7 +126,10 @@ pub(crate) fn parse(
                             8,
                             "creditor no.",
                             &creditor_no,
-                            &format!("in the 001 record on line {line}"),
+                            Origin {
+                                what: "001 record",
+                                line,
+                            },
                         )?;
                         (creditor_no, data_supplier_no)
                     }

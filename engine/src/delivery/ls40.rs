@@ -21,7 +21,7 @@ use ledger::Amount;
 
 use super::error::{quoted, ParseError, RenderError};
 use super::ls::{self, MaterialStart};
-use super::reader::{DateLayout, Lines, Record};
+use super::reader::{DateLayout, Lines, Origin, Record};
 use super::writer::Writer;
 use super::LS_MATERIAL_WIDTH;
 
@@ -184,7 +184,10 @@ pub(crate) fn parse(
                     8,
                     "creditor no.",
                     creditor_no,
-                    &format!("in the 001 record on line {line}"),
+                    Origin {
+                        what: "001 record",
+                        line: *line,
+                    },
                 )?;
                 let detail = parse_detail(&record)?;
                 totals.add(&detail);
@@ -198,7 +201,10 @@ pub(crate) fn parse(
                             8,
                             "creditor no.",
                             creditor_no,
-                            &format!("in the 001 record on line {line}"),
+                            Origin {
+                                what: "001 record",
+                                line: *line,
+                            },
                         )?;
                         creditor_no.clone()
                     }

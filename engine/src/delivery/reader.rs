@@ -73,6 +73,20 @@ pub(crate) const fn century_year(two_digits: u32) -> i32 {
     }
 }
 
+/// Where an expected value came from, for messages: "in the section start on line 2". Kept
+/// as parts so that nothing is formatted unless there is an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Origin {
+    pub what: &'static str,
+    pub line: usize,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "in the {} on line {}", self.what, self.line)
+    }
+}
+
 /// The direction of an amount (fortegnskode, formats.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Sign {
@@ -89,8 +103,9 @@ impl Record {
     /// the reader never lets happen).
     pub(crate) fn new(line: usize, bytes: &[u8]) -> Record {
         let mut buf = [b' '; MAX_WIDTH];
-        for (slot, &byte) in buf.iter_mut().zip(bytes) {
-            *slot = byte;
+        let length = bytes.len().min(MAX_WIDTH);
+        if let (Some(slots), Some(bytes)) = (buf.get_mut(..length), bytes.get(..length)) {
+            slots.copy_from_slice(bytes);
         }
         Record {
             line,
@@ -130,12 +145,7 @@ impl Record {
     pub(crate) fn text(&self, from: usize, to: usize) -> String {
         let bytes = self.bytes(from, to);
         let end = bytes.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
-        bytes
-            .get(..end)
-            .unwrap_or(&[])
-            .iter()
-            .map(|&b| char::from(b))
-            .collect()
+        latin1_string(bytes.get(..end).unwrap_or(&[]))
     }
 
     /// Checks that every position of a numeric field is a digit; the error points at the first
@@ -156,7 +166,7 @@ impl Record {
     /// A numeric (N) field kept as its digits (identifiers with significant leading zeros).
     pub(crate) fn digits(&self, from: usize, to: usize, field: &str) -> Result<String, ParseError> {
         let bytes = self.check_digits(from, to, field)?;
-        Ok(bytes.iter().map(|&b| char::from(b)).collect())
+        Ok(latin1_string(bytes))
     }
 
     /// A numeric (N) field as a number. Fields are at most 15 digits, so `u64` never overflows.
@@ -303,7 +313,7 @@ impl Record {
         to: usize,
         field: &str,
         expected: &str,
-        origin: &str,
+        origin: Origin,
     ) -> Result<(), ParseError> {
         let bytes = self.bytes(from, to);
         if bytes == expected.as_bytes() {
@@ -342,6 +352,16 @@ impl Record {
     }
 }
 
+/// Decodes ISO 8859-1 bytes; ASCII (the common case) is copied as it is.
+fn latin1_string(bytes: &[u8]) -> String {
+    if bytes.is_ascii() {
+        if let Ok(text) = String::from_utf8(bytes.to_vec()) {
+            return text;
+        }
+    }
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
 /// Byte classes for the line scanner.
 const OK: u8 = 0;
 const REFUSED: u8 = 1;
@@ -363,6 +383,53 @@ const fn byte_classes() -> [u8; 256] {
 }
 
 static BYTE_CLASSES: [u8; 256] = byte_classes();
+
+/// Where a line ends and where the first byte is that needs a closer look.
+struct Scan {
+    /// Index of the LF, or the length of the input.
+    end: usize,
+    /// Index of the first byte that is not plain printable ASCII.
+    first_suspect: Option<usize>,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether eight bytes are all plain printable ASCII (0x20–0x7E), without a branch per byte:
+/// the classic "has a byte less than n" and "has a zero byte" word tricks.
+const fn plain_ascii(word: u64) -> bool {
+    let below_blank = word.wrapping_sub(ONES * 0x20) & !word & HIGH_BITS;
+    let delete = (word ^ (ONES * 0x7F)).wrapping_sub(ONES) & !(word ^ (ONES * 0x7F)) & HIGH_BITS;
+    below_blank == 0 && delete == 0 && word & HIGH_BITS == 0
+}
+
+/// Finds the end of the next line, eight bytes at a time while the text is plain ASCII (the
+/// bulk of every delivery), byte by byte from the first chunk that is not.
+fn scan_line(rest: &[u8]) -> Scan {
+    let mut index = 0;
+    while let Some(chunk) = rest.get(index..index + 8) {
+        match <[u8; 8]>::try_from(chunk) {
+            Ok(bytes) if plain_ascii(u64::from_le_bytes(bytes)) => index += 8,
+            _ => break,
+        }
+    }
+    let mut first_suspect = None;
+    for (offset, &byte) in rest.get(index..).unwrap_or(&[]).iter().enumerate() {
+        if byte == b'\n' {
+            return Scan {
+                end: index + offset,
+                first_suspect,
+            };
+        }
+        if first_suspect.is_none() && BYTE_CLASSES[usize::from(byte)] != OK {
+            first_suspect = Some(index + offset);
+        }
+    }
+    Scan {
+        end: rest.len(),
+        first_suspect,
+    }
+}
 
 /// Checks that a line (without its line end) is printable ISO 8859-1.
 fn check_line_bytes(line: usize, bytes: &[u8]) -> Result<(), ParseError> {
@@ -480,18 +547,20 @@ impl Iterator for Lines<'_> {
             if rest.is_empty() {
                 return None;
             }
-            let (line, advance) = match rest.iter().position(|&b| b == b'\n') {
-                Some(end) => rest.split_at(end),
-                None => (rest, &[][..]),
-            };
+            let scan = scan_line(rest);
+            let (line, advance) = rest.split_at(scan.end.min(rest.len()));
             self.pos += line.len() + usize::from(!advance.is_empty());
             self.line += 1;
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if line.iter().all(|&b| b == b' ') || line.starts_with(b"PBCNET") {
                 continue;
             }
-            if let Err(error) = check_line_bytes(self.line, line) {
-                return self.fail(error);
+            if let Some(suspect) = scan.first_suspect.filter(|&at| at < line.len()) {
+                let checked = line.get(suspect..).unwrap_or(&[]);
+                if let Err(mut error) = check_line_bytes(self.line, checked) {
+                    error.column += suspect;
+                    return self.fail(error);
+                }
             }
             if line.len() > self.width {
                 let error = ParseError::new(
@@ -516,6 +585,50 @@ impl Iterator for Lines<'_> {
                 return self.fail(error);
             }
             return Some(Ok(Record::new(self.line, line)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The word-at-a-time scan must agree with the obvious byte-by-byte one.
+    fn naive_scan(rest: &[u8]) -> (usize, Option<usize>) {
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let suspect = rest
+            .get(..end)
+            .unwrap_or(&[])
+            .iter()
+            .position(|&b| BYTE_CLASSES[usize::from(b)] != OK);
+        (end, suspect)
+    }
+
+    #[test]
+    fn plain_ascii_is_exactly_0x20_to_0x7e() {
+        for byte in 0..=255u8 {
+            let word = u64::from_le_bytes([b'A', b'B', byte, b' ', b'~', b'0', b'z', b'!']);
+            assert_eq!(
+                plain_ascii(word),
+                (0x20..0x7F).contains(&byte),
+                "0x{byte:02X}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(crate::delivery::tests::proptest_config(512))]
+
+        #[test]
+        fn scan_line_agrees_with_the_naive_scan(
+            bytes in prop::collection::vec(
+                prop_oneof![4 => 0x20u8..0x7F, 1 => any::<u8>(), 1 => Just(b'\n')],
+                0..300,
+            )
+        ) {
+            let scan = scan_line(&bytes);
+            prop_assert_eq!((scan.end, scan.first_suspect), naive_scan(&bytes));
         }
     }
 }

@@ -31,6 +31,16 @@ fn parse_data(relative: &str) -> Delivery {
     parse_delivery(relative, &data(relative)).unwrap_or_else(|error| panic!("{error}"))
 }
 
+/// proptest settings for this module: `cases` cases and no regression files, which proptest
+/// would otherwise write next to the crate's `Cargo.toml`, outside this module's directories.
+/// A failure still prints its minimal input.
+pub(crate) fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        failure_persistence: None,
+        ..proptest::test_runner::Config::with_cases(cases)
+    }
+}
+
 fn date(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).expect("a valid date in a test")
 }

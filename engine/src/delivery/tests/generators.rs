@@ -274,8 +274,7 @@ fn bs0603_section() -> impl Strategy<Value = Bs0603Section> {
             })
     };
     let sections = prop_oneof![
-        vec(agreement(active.boxed()), 0..5)
-            .prop_map(|a| (Bs0603SectionCode::ActiveAgreements, a)),
+        vec(agreement(active.boxed()), 0..5).prop_map(|a| (Bs0603SectionCode::ActiveAgreements, a)),
         vec(agreement(changes.boxed()), 0..5)
             .prop_map(|a| (Bs0603SectionCode::RegisteredAndCancelled, a)),
         vec(agreement(active.boxed()), 0..5)

@@ -31,7 +31,7 @@ fn round_trip(delivery: Delivery, width: usize) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(super::proptest_config(128))]
 
     #[test]
     fn bs0601_round_trips(delivery in generators::bs0601()) {
