@@ -374,7 +374,7 @@ pub fn simulate_ls(
             }
             let signed = match payment.kind {
                 Ls40PaymentKind::Collection => payment.amount,
-                Ls40PaymentKind::Payout => Amount::from_ore(-ore),
+                Ls40PaymentKind::Payout => Amount::from_ore(ore.saturating_neg()),
             };
             let completed = match payment.kind {
                 Ls40PaymentKind::Collection => Ls0602PaymentCode::Collected,
