@@ -59,6 +59,7 @@
 //! integer threshold: no floating point, no extra crates, and the output does not depend on the
 //! platform.
 
+use crate::rng::SplitMix64;
 use bankcal::{Calendar, CalendarError, BS_DEFAULT_CUTOFF, LS_DEFAULT_CUTOFF};
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveDateTime};
 use std::fs::{self, File};
@@ -813,42 +814,6 @@ fn out_of_range(now: NaiveDateTime) -> io::Error {
         "cannot place due dates around {}: too close to the calendar's range (1900-2199)",
         now.format("%Y-%m-%dT%H:%M")
     ))
-}
-
-/// splitmix64 (Steele, Lea and Flood; Vigna's reference code): a tiny, fast, well-mixed
-/// generator, plenty for synthetic data and identical on every platform.
-struct SplitMix64 {
-    state: u64,
-}
-
-impl SplitMix64 {
-    fn new(seed: u64) -> SplitMix64 {
-        SplitMix64 { state: seed }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0), by multiply-and-shift: the bias is below 2^-40
-    /// for the ranges used here, and there is no division.
-    fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
-    }
-
-    /// True with a probability of `ppm` parts per million.
-    fn chance(&mut self, ppm: u64) -> bool {
-        self.below(MILLION) < ppm
-    }
-
-    /// One item of a non-empty slice.
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
 }
 
 const FIRST_NAMES: &[&str] = &[

@@ -48,35 +48,7 @@ pub struct SimulationOptions {
     pub created: NaiveDate,
 }
 
-/// splitmix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough to pick outcomes.
-#[derive(Debug, Clone)]
-pub struct SplitMix64 {
-    state: u64,
-}
-
-impl SplitMix64 {
-    pub fn new(seed: u64) -> SplitMix64 {
-        SplitMix64 { state: seed }
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..bound` (0 when `bound` is 0). The modulo bias is below 2^-40 for the
-    /// bounds used here and does not matter for a simulation.
-    pub fn below(&mut self, bound: u64) -> u64 {
-        if bound == 0 {
-            0
-        } else {
-            self.next_u64() % bound
-        }
-    }
-}
+pub use crate::rng::SplitMix64;
 
 /// Why a rate was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
