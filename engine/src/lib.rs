@@ -1,4 +1,9 @@
 //! Direct debit.
 #![forbid(unsafe_code)]
 
+pub mod csv_import;
+pub mod error;
 pub mod model;
+pub mod payment_format;
+
+pub use error::{Error, Result};
