@@ -1,6 +1,7 @@
 //! Direct debit.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod csv_import;
 pub mod error;
 pub mod model;
