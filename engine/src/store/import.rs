@@ -9,12 +9,12 @@
 //! A re-imported row replaces the stored one: a column absent from the file takes its default.
 
 use super::codec::date_text;
-use super::{CompanyKey, Store};
+use super::{is_foreign_key_violation, CompanyKey, Store};
 use crate::csv_import::{CsvRows, ImportSummary, Problems, RowProblem};
 use crate::error::Result;
 use crate::model::{Debtor, Mandate};
 use ledger::Entry;
-use rusqlite::{Statement, Transaction};
+use rusqlite::Transaction;
 use std::collections::HashSet;
 use std::io::Read;
 
@@ -86,7 +86,6 @@ impl Store {
         let mut problems = Problems::new(rows.file(), rows.limits());
         let mut good = 0;
         {
-            let mut debtors = DebtorCheck::new(&tx, company)?;
             let mut upsert = tx.prepare(
                 "INSERT INTO mandates (company, mandate_id, debtor, payment_format, status, \
                      agreement, start_date, end_date, alt_mandate_id) \
@@ -105,19 +104,15 @@ impl Store {
                     }
                 };
                 let m = &row.value;
-                let mut ok = true;
-                if !debtors.exists(&m.debtor)? {
-                    problems.push(unknown_debtor(row.line, company, &m.debtor));
-                    ok = false;
-                }
                 if !formats.contains(&m.payment_format) {
+                    if !debtor_exists(&tx, company, &m.debtor)? {
+                        problems.push(unknown_debtor(row.line, company, &m.debtor));
+                    }
                     problems.push(unknown_format(row.line, company, &m.payment_format));
-                    ok = false;
-                }
-                if !ok {
                     continue;
                 }
-                upsert.execute(rusqlite::params![
+                // With the format known, the only foreign key left to break is the debtor's.
+                let upserted = upsert.execute(rusqlite::params![
                     company.key,
                     m.mandate_id,
                     m.debtor,
@@ -127,8 +122,14 @@ impl Store {
                     m.start_date.map(date_text),
                     m.end_date.map(date_text),
                     m.alt_mandate_id,
-                ])?;
-                good += 1;
+                ]);
+                match upserted {
+                    Ok(_) => good += 1,
+                    Err(e) if is_foreign_key_violation(&e) => {
+                        problems.push(unknown_debtor(row.line, company, &m.debtor))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
         finish(tx, problems, rows, "mandates", company, before, good)
@@ -148,7 +149,6 @@ impl Store {
         let mut problems = Problems::new(rows.file(), rows.limits());
         let mut good = 0;
         {
-            let mut debtors = DebtorCheck::new(&tx, company)?;
             // The WHERE of the update leaves the row alone (0 rows changed) when the debtor
             // would change under existing payment lines; that is reported below.
             let mut upsert = tx.prepare(
@@ -174,11 +174,9 @@ impl Store {
                     }
                 };
                 let e = &row.value;
-                if !debtors.exists(&e.debtor)? {
-                    problems.push(unknown_debtor(row.line, company, &e.debtor));
-                    continue;
-                }
-                let changed = upsert.execute(rusqlite::params![
+                // The debtor is the entry's only foreign key: a violation means an unknown
+                // debtor, found by the insert itself rather than by a lookup before it.
+                let upserted = upsert.execute(rusqlite::params![
                     company.key,
                     e.entry_id,
                     e.debtor,
@@ -191,19 +189,22 @@ impl Store {
                     e.text,
                     e.has_invoice_lines,
                     e.payment_id,
-                ])?;
-                if changed == 0 {
-                    problems.push(RowProblem::new(
+                ]);
+                match upserted {
+                    Ok(0) => problems.push(RowProblem::new(
                         row.line,
                         Some("debtor"),
                         format!(
                             "entry '{}' already has payment lines for another debtor: its debtor cannot change to '{}'",
                             e.entry_id, e.debtor
                         ),
-                    ));
-                    continue;
+                    )),
+                    Ok(_) => good += 1,
+                    Err(err) if is_foreign_key_violation(&err) => {
+                        problems.push(unknown_debtor(row.line, company, &e.debtor))
+                    }
+                    Err(err) => return Err(err.into()),
                 }
-                good += 1;
             }
         }
         finish(tx, problems, rows, "entries", company, before, good)
@@ -260,33 +261,10 @@ fn format_ids(tx: &Transaction<'_>, company: &CompanyKey) -> Result<HashSet<Stri
     Ok(ids)
 }
 
-/// Looks debtors up in the database, remembering the last one found: files usually list a
-/// debtor's rows together.
-struct DebtorCheck<'tx> {
-    statement: Statement<'tx>,
-    company: i64,
-    last_found: String,
-}
-
-impl<'tx> DebtorCheck<'tx> {
-    fn new(tx: &'tx Transaction<'_>, company: &CompanyKey) -> Result<DebtorCheck<'tx>> {
-        Ok(DebtorCheck {
-            statement: tx.prepare("SELECT 1 FROM debtors WHERE company = ?1 AND account = ?2")?,
-            company: company.key,
-            last_found: String::new(),
-        })
-    }
-
-    fn exists(&mut self, account: &str) -> Result<bool> {
-        if !self.last_found.is_empty() && self.last_found == account {
-            return Ok(true);
-        }
-        let found = self.statement.exists((self.company, account))?;
-        if found {
-            account.clone_into(&mut self.last_found);
-        }
-        Ok(found)
-    }
+fn debtor_exists(tx: &Transaction<'_>, company: &CompanyKey, account: &str) -> Result<bool> {
+    Ok(tx
+        .prepare_cached("SELECT 1 FROM debtors WHERE company = ?1 AND account = ?2")?
+        .exists((company.key, account))?)
 }
 
 fn unknown_debtor(line: usize, company: &CompanyKey, debtor: &str) -> RowProblem {

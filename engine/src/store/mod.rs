@@ -188,6 +188,15 @@ impl Store {
     }
 }
 
+/// A statement broke a foreign key. Callers know which key it can be and say so.
+fn is_foreign_key_violation(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
+    )
+}
+
 /// Creates the database file with mode 0600 before SQLite opens it, so it is never readable
 /// by others, not even for a moment. An existing file is left as it is.
 fn create_private_file(path: &Path) -> Result<()> {
@@ -221,6 +230,8 @@ fn configure(conn: &Connection, path: &Path) -> Result<()> {
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 
