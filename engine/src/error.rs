@@ -47,6 +47,10 @@ pub enum Error {
     #[error("database holds an invalid value: {0}")]
     Corrupt(String),
 
+    /// The database cannot be given the settings payrun relies on.
+    #[error("{0}")]
+    Unsupported(String),
+
     /// A CSV import was refused whole; the message lists every bad row.
     #[error("{0}")]
     Import(#[from] ImportError),

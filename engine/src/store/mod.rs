@@ -223,7 +223,7 @@ fn configure(conn: &Connection, path: &Path) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(Error::Corrupt(format!(
+        return Err(Error::Unsupported(format!(
             "database '{}' cannot use write-ahead logging (journal mode stays '{mode}'): put it on a local file system",
             path.display()
         )));
