@@ -1,16 +1,24 @@
 //! Direct debit.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod charge;
 pub mod clock;
 pub mod collect;
+pub mod csv_import;
 pub mod delivery;
+pub mod error;
 pub mod generate;
 pub mod model;
+pub mod payment_format;
 pub mod rng;
 pub mod status;
+pub mod store;
 pub mod suggest;
 pub mod validate;
 
 #[cfg(test)]
 mod testdata;
+
+pub use error::{Error, Result};
+pub use store::{CompanyKey, LineFilter, NewLineRow, Store};

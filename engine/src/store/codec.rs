@@ -1,0 +1,323 @@
+//! How model values are written to and read from columns, and the column lists of the
+//! queries that load whole model values.
+
+use crate::csv_import::parse_date;
+use crate::model::{
+    Debtor, Mandate, MandateStatus, PaymentFormat, PaymentLine, Status, StatusChange, TaxId,
+    ValidationError,
+};
+use crate::payment_format::{
+    parse_banking_day_action, parse_bs_type, parse_principle, parse_scheme,
+};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use ledger::{Amount, Entry};
+use rusqlite::types::Type;
+use rusqlite::Row;
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+/// `YYYY-MM-DD`.
+pub fn date_text(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`.
+pub fn time_text(time: NaiveDateTime) -> String {
+    time.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// `HH:MM`.
+pub fn cutoff_text(time: NaiveTime) -> String {
+    time.format("%H:%M").to_string()
+}
+
+/// A column value that is not what the schema promises: the database was edited by hand or
+/// damaged. The message names the column and the value.
+fn invalid(index: usize, what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        index,
+        Type::Text,
+        format!("'{value}' is not {what}").into(),
+    )
+}
+
+fn parse_with<T>(
+    row: &Row<'_>,
+    index: usize,
+    what: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let text: String = row.get(index)?;
+    parse(&text).ok_or_else(|| invalid(index, what, &text))
+}
+
+fn optional_with<T>(
+    row: &Row<'_>,
+    index: usize,
+    what: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = row.get(index)?;
+    text.map(|text| parse(&text).ok_or_else(|| invalid(index, what, &text)))
+        .transpose()
+}
+
+pub fn get_date(row: &Row<'_>, index: usize) -> rusqlite::Result<NaiveDate> {
+    parse_with(row, index, "a date", parse_date)
+}
+
+pub fn get_optional_date(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    optional_with(row, index, "a date", parse_date)
+}
+
+fn parse_time(text: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").ok()
+}
+
+pub fn get_status(row: &Row<'_>, index: usize) -> rusqlite::Result<Status> {
+    parse_with(row, index, "a payment line status", Status::parse)
+}
+
+fn get_amount(row: &Row<'_>, index: usize) -> rusqlite::Result<Amount> {
+    Ok(Amount::from_ore(row.get(index)?))
+}
+
+/// The columns of [`format_from_row`], in order.
+pub const FORMAT_COLUMNS: &str = "id, scheme, bs_type, creditor_number, supplier_cvr, \
+    debtor_group, system_code, principle, bank_account, journal, banking_day_action, cutoff, \
+    extended_deadline, allow_without_invoice, block_payouts, create_payment_id, \
+    debtor_account_as_mandate";
+
+pub fn format_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentFormat> {
+    Ok(PaymentFormat {
+        id: row.get(0)?,
+        scheme: parse_with(row, 1, "a scheme", parse_scheme)?,
+        bs_type: optional_with(row, 2, "a BS type", parse_bs_type)?,
+        creditor_number: row.get(3)?,
+        supplier_cvr: row.get(4)?,
+        debtor_group: row.get(5)?,
+        system_code: row.get(6)?,
+        principle: parse_with(row, 7, "a charging principle", parse_principle)?,
+        bank_account: row.get(8)?,
+        journal: row.get(9)?,
+        banking_day_action: parse_with(row, 10, "a banking-day action", parse_banking_day_action)?,
+        cutoff: parse_with(row, 11, "a time HH:MM", |t| {
+            NaiveTime::parse_from_str(t, "%H:%M").ok()
+        })?,
+        extended_deadline: row.get(12)?,
+        allow_without_invoice: row.get(13)?,
+        block_payouts: row.get(14)?,
+        create_payment_id: row.get(15)?,
+        debtor_account_as_mandate: row.get(16)?,
+    })
+}
+
+/// The columns of [`debtor_from_row`], in order.
+pub const DEBTOR_COLUMNS: &str =
+    "account, name, tax_id, address, postcode, city, country, email, payment_format";
+
+pub fn debtor_from_row(row: &Row<'_>) -> rusqlite::Result<Debtor> {
+    let tax_id: Option<String> = row.get(2)?;
+    let tax_id = tax_id
+        .map(|digits| {
+            // The value is not repeated: it may be a CPR number (I12).
+            TaxId::parse(&digits).map_err(|message| {
+                rusqlite::Error::FromSqlConversionFailure(2, Type::Text, message.into())
+            })
+        })
+        .transpose()?;
+    Ok(Debtor {
+        account: row.get(0)?,
+        name: row.get(1)?,
+        tax_id,
+        address: row.get(3)?,
+        postcode: row.get(4)?,
+        city: row.get(5)?,
+        country: row.get(6)?,
+        email: row.get(7)?,
+        payment_format: row.get(8)?,
+    })
+}
+
+/// The columns of [`mandate_from_row`], in order.
+pub const MANDATE_COLUMNS: &str =
+    "mandate_id, debtor, payment_format, status, agreement, start_date, end_date, alt_mandate_id";
+
+pub fn mandate_from_row(row: &Row<'_>) -> rusqlite::Result<Mandate> {
+    Ok(Mandate {
+        mandate_id: row.get(0)?,
+        debtor: row.get(1)?,
+        payment_format: row.get(2)?,
+        status: parse_with(row, 3, "a mandate status", MandateStatus::parse)?,
+        agreement: row.get(4)?,
+        start_date: get_optional_date(row, 5)?,
+        end_date: get_optional_date(row, 6)?,
+        alt_mandate_id: row.get(7)?,
+    })
+}
+
+/// The columns of [`entry_from_row`], in order, for a table aliased `e`.
+pub const ENTRY_COLUMNS: &str = "e.entry_id, e.debtor, e.date, e.due_date, e.invoice, e.amount, \
+    e.remaining, e.currency, e.text, e.has_invoice_lines, e.payment_id";
+
+/// An entry from the columns of [`ENTRY_COLUMNS`] starting at `first`.
+pub fn entry_from_row(row: &Row<'_>, first: usize) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        entry_id: row.get(first)?,
+        debtor: row.get(first + 1)?,
+        date: get_optional_date(row, first + 2)?,
+        due_date: get_date(row, first + 3)?,
+        invoice: row.get(first + 4)?,
+        amount: get_amount(row, first + 5)?,
+        remaining: get_amount(row, first + 6)?,
+        currency: row.get(first + 7)?,
+        text: row.get(first + 8)?,
+        has_invoice_lines: row.get(first + 9)?,
+        payment_id: row.get(first + 10)?,
+    })
+}
+
+/// The columns of [`line_from_row`], in order, for a table aliased `l`.
+pub const LINE_COLUMNS: &str = "l.id, l.entry_id, l.debtor, l.format_id, l.payment_date, \
+    l.partial_payment, l.status, l.errors, l.comment, l.group_id, l.allow_overwriting, \
+    l.reference, l.date_sent, l.delivery_id, l.cancellation_sent";
+/// How many columns [`LINE_COLUMNS`] has.
+pub const LINE_COLUMN_COUNT: usize = 15;
+
+pub fn line_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentLine> {
+    let errors: Option<String> = row.get(7)?;
+    Ok(PaymentLine {
+        id: row.get(0)?,
+        entry_id: row.get(1)?,
+        debtor: row.get(2)?,
+        format_id: row.get(3)?,
+        payment_date: get_date(row, 4)?,
+        partial_payment: row.get::<_, Option<i64>>(5)?.map(Amount::from_ore),
+        status: get_status(row, 6)?,
+        errors: errors
+            .map(|json| {
+                errors_from_json(&json)
+                    .ok_or_else(|| invalid(7, "a list of validation errors", &json))
+            })
+            .transpose()?,
+        comment: row.get(8)?,
+        group: row.get(9)?,
+        allow_overwriting: row.get(10)?,
+        reference: row.get(11)?,
+        date_sent: get_optional_date(row, 12)?,
+        delivery_id: row.get(13)?,
+        cancellation_sent: row.get(14)?,
+    })
+}
+
+/// The columns of [`status_change_from_row`], in order.
+pub const STATUS_CHANGE_COLUMNS: &str = "at, old, new, cause";
+
+pub fn status_change_from_row(row: &Row<'_>) -> rusqlite::Result<StatusChange> {
+    Ok(StatusChange {
+        at: parse_with(row, 0, "a time", parse_time)?,
+        old: optional_with(row, 1, "a payment line status", Status::parse)?,
+        new: get_status(row, 2)?,
+        cause: row.get(3)?,
+    })
+}
+
+#[derive(serde::Serialize)]
+struct StoredError<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+/// Validation errors as stored: a JSON array of `{"code": …, "message": …}`.
+pub fn errors_to_json(errors: &[ValidationError]) -> String {
+    let stored: Vec<StoredError<'_>> = errors
+        .iter()
+        .map(|e| StoredError {
+            code: e.code,
+            message: &e.message,
+        })
+        .collect();
+    // Serialising strings into a JSON array cannot fail.
+    serde_json::to_string(&stored).unwrap_or_else(|_| "[]".to_string())
+}
+
+fn errors_from_json(json: &str) -> Option<Vec<ValidationError>> {
+    let stored: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(json).ok()?;
+    stored
+        .iter()
+        .map(|e| {
+            Some(ValidationError {
+                code: intern_code(e.get("code")?.as_str()?),
+                message: e.get("message")?.as_str()?.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The validation codes of `domain.md` §4 and §5.
+const KNOWN_CODES: &[&str] = &[
+    "status-not-exportable",
+    "currency-not-dkk",
+    "amount-zero",
+    "partial-payment-invalid",
+    "payout-blocked",
+    "invoice-missing",
+    "invoice-lines-missing",
+    "cvr-missing",
+    "mandate-not-active",
+    "not-banking-day",
+    "payment-date-past",
+    "beyond-horizon",
+    "deadline-passed",
+    "duplicate-debtor-date",
+    "collective-net-zero",
+];
+
+/// [`ValidationError::code`] is `&'static str`; a stored code becomes one. Codes are few and
+/// fixed, so a code this list does not know (written by a newer validation) is leaked once and
+/// reused, which bounds the memory by the number of distinct codes.
+fn intern_code(code: &str) -> &'static str {
+    if let Some(known) = KNOWN_CODES.iter().find(|known| **known == code) {
+        return known;
+    }
+    static OTHERS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut others = OTHERS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(other) = others.get(code) {
+        return other;
+    }
+    let leaked: &'static str = Box::leak(code.to_string().into_boxed_str());
+    others.insert(leaked);
+    leaked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_errors_round_trip_through_json() {
+        let errors = vec![
+            ValidationError {
+                code: "deadline-passed",
+                message: "the deadline \"2026-05-21T17:30\" has passed".into(),
+            },
+            ValidationError {
+                code: "some-new-code",
+                message: "ø".into(),
+            },
+        ];
+        let json = errors_to_json(&errors);
+        assert_eq!(errors_from_json(&json), Some(errors));
+        assert_eq!(errors_from_json("[]"), Some(vec![]));
+        assert_eq!(errors_from_json("{"), None);
+        // The same unknown code is interned once.
+        assert!(std::ptr::eq(
+            intern_code("some-new-code"),
+            intern_code("some-new-code")
+        ));
+    }
+}

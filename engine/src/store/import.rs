@@ -1,0 +1,524 @@
+//! Applying CSV imports: the rows [`crate::csv_import`] read, checked against the database and
+//! upserted in one `IMMEDIATE` transaction.
+//!
+//! A file is all or nothing: every row is checked (unknown debtor, unknown payment format) and
+//! every problem collected; if there is any, the transaction is rolled back and the database is
+//! as before. Upserts run as the rows come, through statements prepared once per file, so a
+//! good file of a million rows costs one pass.
+//!
+//! A re-imported row replaces the stored one: a column absent from the file takes its default.
+
+use super::codec::date_text;
+use super::{is_foreign_key_violation, CompanyKey, Store};
+use crate::csv_import::{CsvRows, ImportSummary, Problems, RowProblem};
+use crate::error::Result;
+use crate::model::{Debtor, Mandate};
+use ledger::Entry;
+use rusqlite::Transaction;
+use std::collections::HashSet;
+use std::io::Read;
+
+impl Store {
+    /// Imports a debtors file into a company: all rows, or none when any row is bad.
+    pub fn import_debtors<R: Read>(
+        &mut self,
+        company: &CompanyKey,
+        mut rows: CsvRows<R, Debtor>,
+    ) -> Result<ImportSummary> {
+        let tx = self.write()?;
+        let formats = format_ids(&tx, company)?;
+        let before = count(&tx, "debtors", company)?;
+        let mut problems = Problems::new(rows.file(), rows.limits());
+        let mut good = 0;
+        {
+            let mut upsert = tx.prepare(
+                "INSERT INTO debtors (company, account, name, tax_id, address, postcode, city, \
+                     country, email, payment_format) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+                 ON CONFLICT (company, account) DO UPDATE SET name = excluded.name, \
+                     tax_id = excluded.tax_id, address = excluded.address, \
+                     postcode = excluded.postcode, city = excluded.city, \
+                     country = excluded.country, email = excluded.email, \
+                     payment_format = excluded.payment_format",
+            )?;
+            for row in rows.by_ref() {
+                let row = match row {
+                    Ok(row) => row,
+                    Err(row_problems) => {
+                        problems.extend(row_problems);
+                        continue;
+                    }
+                };
+                let d = &row.value;
+                if let Some(format) = &d.payment_format {
+                    if !formats.contains(format) {
+                        problems.push(unknown_format(row.line, company, format));
+                        continue;
+                    }
+                }
+                upsert.execute(rusqlite::params![
+                    company.key,
+                    d.account,
+                    d.name,
+                    d.tax_id.as_ref().map(|t| t.digits()),
+                    d.address,
+                    d.postcode,
+                    d.city,
+                    d.country,
+                    d.email,
+                    d.payment_format,
+                ])?;
+                good += 1;
+            }
+        }
+        finish(tx, problems, rows, "debtors", company, before, good)
+    }
+
+    /// Imports a mandates file into a company: all rows, or none when any row is bad.
+    pub fn import_mandates<R: Read>(
+        &mut self,
+        company: &CompanyKey,
+        mut rows: CsvRows<R, Mandate>,
+    ) -> Result<ImportSummary> {
+        let tx = self.write()?;
+        let formats = format_ids(&tx, company)?;
+        let before = count(&tx, "mandates", company)?;
+        let mut problems = Problems::new(rows.file(), rows.limits());
+        let mut good = 0;
+        {
+            let mut upsert = tx.prepare(
+                "INSERT INTO mandates (company, mandate_id, debtor, payment_format, status, \
+                     agreement, start_date, end_date, alt_mandate_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                 ON CONFLICT (company, mandate_id) DO UPDATE SET debtor = excluded.debtor, \
+                     payment_format = excluded.payment_format, status = excluded.status, \
+                     agreement = excluded.agreement, start_date = excluded.start_date, \
+                     end_date = excluded.end_date, alt_mandate_id = excluded.alt_mandate_id",
+            )?;
+            for row in rows.by_ref() {
+                let row = match row {
+                    Ok(row) => row,
+                    Err(row_problems) => {
+                        problems.extend(row_problems);
+                        continue;
+                    }
+                };
+                let m = &row.value;
+                if !formats.contains(&m.payment_format) {
+                    if !debtor_exists(&tx, company, &m.debtor)? {
+                        problems.push(unknown_debtor(row.line, company, &m.debtor));
+                    }
+                    problems.push(unknown_format(row.line, company, &m.payment_format));
+                    continue;
+                }
+                // With the format known, the only foreign key left to break is the debtor's.
+                let upserted = upsert.execute(rusqlite::params![
+                    company.key,
+                    m.mandate_id,
+                    m.debtor,
+                    m.payment_format,
+                    m.status.as_str(),
+                    m.agreement,
+                    m.start_date.map(date_text),
+                    m.end_date.map(date_text),
+                    m.alt_mandate_id,
+                ]);
+                match upserted {
+                    Ok(_) => good += 1,
+                    Err(e) if is_foreign_key_violation(&e) => {
+                        problems.push(unknown_debtor(row.line, company, &m.debtor))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        finish(tx, problems, rows, "mandates", company, before, good)
+    }
+
+    /// Imports an entries file into a company: all rows, or none when any row is bad.
+    ///
+    /// An entry that already has payment lines keeps its debtor (the lines carry it): a row
+    /// that would move it to another debtor is refused.
+    pub fn import_entries<R: Read>(
+        &mut self,
+        company: &CompanyKey,
+        mut rows: CsvRows<R, Entry>,
+    ) -> Result<ImportSummary> {
+        let tx = self.write()?;
+        let before = count(&tx, "entries", company)?;
+        let mut problems = Problems::new(rows.file(), rows.limits());
+        let mut good = 0;
+        {
+            // The WHERE of the update leaves the row alone (0 rows changed) when the debtor
+            // would change under existing payment lines; that is reported below.
+            let mut upsert = tx.prepare(
+                "INSERT INTO entries (company, entry_id, debtor, date, due_date, invoice, \
+                     amount, remaining, currency, text, has_invoice_lines, payment_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+                 ON CONFLICT (company, entry_id) DO UPDATE SET debtor = excluded.debtor, \
+                     date = excluded.date, due_date = excluded.due_date, \
+                     invoice = excluded.invoice, amount = excluded.amount, \
+                     remaining = excluded.remaining, currency = excluded.currency, \
+                     text = excluded.text, has_invoice_lines = excluded.has_invoice_lines, \
+                     payment_id = excluded.payment_id \
+                 WHERE entries.debtor = excluded.debtor OR NOT EXISTS ( \
+                     SELECT 1 FROM payment_lines l \
+                     WHERE l.company = entries.company AND l.entry_id = entries.entry_id)",
+            )?;
+            for row in rows.by_ref() {
+                let row = match row {
+                    Ok(row) => row,
+                    Err(row_problems) => {
+                        problems.extend(row_problems);
+                        continue;
+                    }
+                };
+                let e = &row.value;
+                // The debtor is the entry's only foreign key: a violation means an unknown
+                // debtor, found by the insert itself rather than by a lookup before it.
+                let upserted = upsert.execute(rusqlite::params![
+                    company.key,
+                    e.entry_id,
+                    e.debtor,
+                    e.date.map(date_text),
+                    date_text(e.due_date),
+                    e.invoice,
+                    e.amount.ore(),
+                    e.remaining.ore(),
+                    e.currency,
+                    e.text,
+                    e.has_invoice_lines,
+                    e.payment_id,
+                ]);
+                match upserted {
+                    Ok(0) => problems.push(RowProblem::new(
+                        row.line,
+                        Some("debtor"),
+                        format!(
+                            "entry '{}' already has payment lines for another debtor: its debtor cannot change to '{}'",
+                            e.entry_id, e.debtor
+                        ),
+                    )),
+                    Ok(_) => good += 1,
+                    Err(err) if is_foreign_key_violation(&err) => {
+                        problems.push(unknown_debtor(row.line, company, &e.debtor))
+                    }
+                    Err(err) => return Err(err.into()),
+                }
+            }
+        }
+        finish(tx, problems, rows, "entries", company, before, good)
+    }
+}
+
+/// Commits when nothing was wrong, else rolls back (by dropping the transaction) and returns
+/// every problem.
+fn finish<R, T>(
+    tx: Transaction<'_>,
+    problems: Problems,
+    rows: CsvRows<R, T>,
+    table: &str,
+    company: &CompanyKey,
+    before: usize,
+    good: usize,
+) -> Result<ImportSummary> {
+    problems.finish()?;
+    let after = count(&tx, table, company)?;
+    tx.commit()?;
+    let inserted = after.saturating_sub(before);
+    let summary = ImportSummary {
+        file: rows.file().to_string(),
+        rows: rows.rows(),
+        inserted,
+        updated: good.saturating_sub(inserted),
+    };
+    tracing::info!(
+        company = company.id(),
+        file = %summary.file,
+        rows = summary.rows,
+        inserted = summary.inserted,
+        updated = summary.updated,
+        "{table} imported"
+    );
+    Ok(summary)
+}
+
+/// Rows of a company in one of the company tables (a name from this module, never input).
+fn count(tx: &Transaction<'_>, table: &str, company: &CompanyKey) -> Result<usize> {
+    let count: i64 = tx.query_row(
+        &format!("SELECT count(*) FROM {table} WHERE company = ?1"),
+        [company.key],
+        |row| row.get(0),
+    )?;
+    Ok(usize::try_from(count).unwrap_or(0))
+}
+
+fn format_ids(tx: &Transaction<'_>, company: &CompanyKey) -> Result<HashSet<String>> {
+    let mut statement = tx.prepare("SELECT id FROM payment_formats WHERE company = ?1")?;
+    let ids = statement
+        .query_map([company.key], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+fn debtor_exists(tx: &Transaction<'_>, company: &CompanyKey, account: &str) -> Result<bool> {
+    Ok(tx
+        .prepare_cached("SELECT 1 FROM debtors WHERE company = ?1 AND account = ?2")?
+        .exists((company.key, account))?)
+}
+
+fn unknown_debtor(line: usize, company: &CompanyKey, debtor: &str) -> RowProblem {
+    RowProblem::new(
+        line,
+        Some("debtor"),
+        format!(
+            "no debtor '{debtor}' in company '{}': import it with payrun import debtors first",
+            company.id()
+        ),
+    )
+}
+
+fn unknown_format(line: usize, company: &CompanyKey, format: &str) -> RowProblem {
+    RowProblem::new(
+        line,
+        Some("payment_format"),
+        format!(
+            "no payment format '{format}' in company '{}': add it with payrun format add",
+            company.id()
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{counts, dump, import_text, seeded, TempDir, SEED_ENTRIES};
+    use super::*;
+    use crate::model::TaxId;
+    use ledger::Amount;
+
+    /// Imports `text` as file `file` into the seed database; expects it refused with exactly
+    /// `expected`, and the database exactly as before.
+    fn check_refused<T: super::super::testing::ImportKind>(file: &str, text: &str, expected: &str) {
+        let (_dir, mut store, company) = seeded();
+        let before = dump(&store);
+        let counts_before = counts(&store, &company);
+        let error = import_text::<T>(&mut store, &company, file, text)
+            .expect_err("the file should be refused");
+        assert_eq!(error.to_string(), expected, "input:\n{text}");
+        assert_eq!(counts(&store, &company), counts_before);
+        assert_eq!(dump(&store), before);
+    }
+
+    #[test]
+    fn unknown_debtor_in_entries_and_mandates() {
+        check_refused::<Entry>(
+            "entries.csv",
+            "entry_id,debtor,due_date,amount\nE9,100100,2026-07-01,1\nE10,999999,2026-07-01,1\n",
+            "entries.csv:3: debtor: no debtor '999999' in company 'main': import it with payrun import debtors first",
+        );
+        check_refused::<Mandate>(
+            "mandates.csv",
+            "mandate_id,debtor,payment_format,status\nM9,999999,XX,enrolled\n",
+            "mandates.csv:2: debtor: no debtor '999999' in company 'main': import it with payrun import debtors first\n\
+             mandates.csv:2: payment_format: no payment format 'XX' in company 'main': add it with payrun format add",
+        );
+    }
+
+    #[test]
+    fn unknown_payment_format_in_debtors() {
+        check_refused::<Debtor>(
+            "debtors.csv",
+            "account,name,payment_format\n300100,New,BS\n300101,Newer,FI\n",
+            "debtors.csv:3: payment_format: no payment format 'FI' in company 'main': add it with payrun format add",
+        );
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_and_nothing_applied() {
+        // Good rows before, between and after the bad ones are not applied either.
+        check_refused::<Entry>(
+            "entries.csv",
+            "entry_id,debtor,due_date,amount\n\
+             E1,100100,2026-07-01,1.00\n\
+             E9,100100,2026-07-01,12.345\n\
+             E10,100100,2026-13-01,5\n\
+             E11,100100,2026-07-01,5\n\
+             E9,100100,2026-07-01,5\n\
+             E12,999999,2026-07-01,abc\n",
+            "entries.csv:3: amount: '12.345' has more than two decimals: amounts are never rounded\n\
+             entries.csv:4: due_date: '2026-13-01' is not a date: expected YYYY-MM-DD, like 2026-07-01\n\
+             entries.csv:6: entry_id: 'E9' is also on line 3: a key may appear only once in a file\n\
+             entries.csv:7: amount: 'abc' is not an amount: expected digits with an optional '.' and at most two decimals, like 1234.50 or -99",
+        );
+    }
+
+    #[test]
+    fn a_bad_header_changes_nothing() {
+        check_refused::<Debtor>(
+            "debtors.csv",
+            "account,name,colour\n1,A,red\n",
+            "debtors.csv:1: unknown column 'colour': the columns of a debtors file are account, name, cvr, address, postcode, city, country, email, payment_format",
+        );
+    }
+
+    #[test]
+    fn upsert_updates_on_reimport() {
+        let (_dir, mut store, company) = seeded();
+        let summary = import_text::<Debtor>(
+            &mut store,
+            &company,
+            "debtors.csv",
+            "\u{feff}account,name,cvr,country\n100100,Hansen & Søn ApS,,se\n300100,Ny Kunde,,\n",
+        )
+        .unwrap();
+        assert_eq!(
+            summary,
+            ImportSummary {
+                file: "debtors.csv".into(),
+                rows: 2,
+                inserted: 1,
+                updated: 1
+            }
+        );
+        let debtors = store.debtors(&company).unwrap();
+        let hansen = debtors.iter().find(|d| d.account == "100100").unwrap();
+        assert_eq!(hansen.name, "Hansen & Søn ApS");
+        assert_eq!(hansen.country, "SE");
+        // Replaced whole: the format and CVR absent from this file are gone.
+        assert_eq!(hansen.payment_format, None);
+        assert_eq!(hansen.tax_id, None);
+        assert_eq!(debtors.len(), 4);
+
+        // The same entries again: all updated, none inserted, values unchanged.
+        let summary =
+            import_text::<Entry>(&mut store, &company, "entries.csv", SEED_ENTRIES).unwrap();
+        assert_eq!((summary.rows, summary.inserted, summary.updated), (4, 0, 4));
+        let summary = import_text::<Entry>(
+            &mut store,
+            &company,
+            "entries.csv",
+            "entry_id,debtor,due_date,amount,remaining\nE1,100100,2026-07-01,1000.00,400.50\n",
+        )
+        .unwrap();
+        assert_eq!((summary.rows, summary.inserted, summary.updated), (1, 0, 1));
+        let data = store.load_run_data(&company).unwrap();
+        assert_eq!(data.entries["E1"].remaining, Amount::from_ore(40050));
+
+        let summary = import_text::<Mandate>(
+            &mut store,
+            &company,
+            "mandates.csv",
+            "mandate_id,debtor,payment_format,status\nls200100,200100,LS,unsubscribed\n",
+        )
+        .unwrap();
+        assert_eq!((summary.inserted, summary.updated), (0, 1));
+        let mandates = store.mandates(&company, Some("200100")).unwrap();
+        assert_eq!(mandates[0].mandate_id, "LS200100");
+        assert_eq!(
+            mandates[0].status,
+            crate::model::MandateStatus::Unsubscribed
+        );
+        assert_eq!(mandates[0].start_date, None);
+    }
+
+    #[test]
+    fn cpr_is_stored_whole_and_listed_masked() {
+        let (_dir, store, company) = seeded();
+        let debtors = store.debtors(&company).unwrap();
+        let jens = debtors.iter().find(|d| d.account == "100101").unwrap();
+        assert_eq!(jens.tax_id, Some(TaxId::Cpr("0101701234".into())));
+        assert!(!format!("{jens:?}").contains("0101701234"));
+    }
+
+    #[test]
+    fn entry_debtor_cannot_move_under_payment_lines() {
+        let (_dir, mut store, company) = seeded();
+        store
+            .insert_lines(
+                &company,
+                &[crate::store::NewLineRow {
+                    entry_id: "E1".into(),
+                    debtor: "100100".into(),
+                    format_id: "BS".into(),
+                    payment_date: crate::csv_import::parse_date("2026-07-01").unwrap(),
+                }],
+                chrono::NaiveDateTime::default(),
+                "suggest",
+            )
+            .unwrap();
+        let before = dump(&store);
+        let error = import_text::<Entry>(
+            &mut store,
+            &company,
+            "entries.csv",
+            "entry_id,debtor,due_date,amount\nE2,100101,2026-07-01,1\nE1,100101,2026-07-01,1\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "entries.csv:3: debtor: entry 'E1' already has payment lines for another debtor: its debtor cannot change to '100101'"
+        );
+        assert_eq!(dump(&store), before);
+    }
+
+    /// The catalogue of bad CSV inputs in `tests/data/csv/bad/`: each `NAME.csv` is imported
+    /// (as debtors, mandates or entries, from the name's first word) into the seed database and
+    /// must be refused with exactly the text of `NAME.err`, changing nothing.
+    #[test]
+    fn bad_input_catalogue() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/csv/bad");
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+            .collect();
+        names.sort();
+        assert!(names.len() >= 10, "{names:?}");
+        for path in names {
+            let file = path.file_name().unwrap().to_str().unwrap().to_string();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let expected = std::fs::read_to_string(path.with_extension("err"))
+                .unwrap_or_else(|_| panic!("{file} needs a .err file"));
+            let expected = expected.trim_end();
+            match file.split('-').next().unwrap() {
+                "debtors" => check_refused::<Debtor>(&file, &text, expected),
+                "mandates" => check_refused::<Mandate>(&file, &text, expected),
+                "entries" => check_refused::<Entry>(&file, &text, expected),
+                other => panic!("{file}: unknown kind {other}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_good_fixtures_import() {
+        let dir = TempDir::new();
+        let mut store = Store::open(dir.path().join("p.db")).unwrap();
+        let company = store.create_company("main", "Main").unwrap();
+        for format in [
+            crate::payment_format::with_defaults(
+                "BS",
+                crate::model::Scheme::Bs,
+                "12345678",
+                "11223344",
+            ),
+            crate::payment_format::with_defaults(
+                "LS",
+                crate::model::Scheme::Ls,
+                "12345",
+                "11223344",
+            ),
+        ] {
+            store.add_format(&company, &format).unwrap();
+        }
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/csv");
+        let read = |name: &str| std::fs::read_to_string(data.join(name)).unwrap();
+        let d = import_text::<Debtor>(&mut store, &company, "debtors.csv", &read("debtors.csv"))
+            .unwrap();
+        let m = import_text::<Mandate>(&mut store, &company, "mandates.csv", &read("mandates.csv"))
+            .unwrap();
+        let e = import_text::<Entry>(&mut store, &company, "entries.csv", &read("entries.csv"))
+            .unwrap();
+        assert!(d.inserted > 0 && m.inserted > 0 && e.inserted > 0);
+        assert_eq!((d.updated, m.updated, e.updated), (0, 0, 0));
+    }
+}

@@ -1,0 +1,1140 @@
+//! Payment lines and their status logs: what the payment run reads and writes.
+//!
+//! The pure core (suggestion, validation, collective payments, status machine) decides; these
+//! functions load its input ([`Store::load_run_data`]) and save its decisions, each write in
+//! one `IMMEDIATE` transaction that is applied whole or not at all.
+
+use super::codec::{
+    date_text, debtor_from_row, entry_from_row, errors_to_json, format_from_row, get_status,
+    line_from_row, mandate_from_row, status_change_from_row, time_text, DEBTOR_COLUMNS,
+    ENTRY_COLUMNS, FORMAT_COLUMNS, LINE_COLUMNS, LINE_COLUMN_COUNT, MANDATE_COLUMNS,
+    STATUS_CHANGE_COLUMNS,
+};
+use super::{is_foreign_key_violation, CompanyKey, Store};
+use crate::error::{Error, Result};
+use crate::model::{PaymentLine, RunData, Status, StatusChange, ValidationError};
+use chrono::{NaiveDate, NaiveDateTime};
+use ledger::Entry;
+use rusqlite::types::Value;
+use rusqlite::OptionalExtension;
+use std::collections::HashSet;
+
+/// Rows per multi-row `INSERT` of payment lines (5 bound values each, far below SQLite's
+/// limit of 32,766).
+const INSERT_BATCH: usize = 100;
+
+fn insert_lines_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let p = 2 + i * 4;
+            format!("(?1, ?{}, ?{}, ?{}, ?{}, 'blank')", p, p + 1, p + 2, p + 3)
+        })
+        .collect();
+    format!(
+        "INSERT INTO payment_lines (company, entry_id, debtor, format_id, payment_date, status) \
+         VALUES {}",
+        values.join(", ")
+    )
+}
+
+/// Why a batch of new lines broke a foreign key: the first line whose entry is unknown or has
+/// another debtor.
+fn refused_lines(
+    tx: &rusqlite::Transaction<'_>,
+    company: &CompanyKey,
+    lines: &[&NewLineRow],
+) -> Result<Option<Error>> {
+    let mut statement =
+        tx.prepare("SELECT debtor FROM entries WHERE company = ?1 AND entry_id = ?2")?;
+    for line in lines {
+        let debtor: Option<String> = statement
+            .query_row((company.key, &line.entry_id), |row| row.get(0))
+            .optional()?;
+        match debtor {
+            None => return Ok(Some(Error::UnknownEntry(line.entry_id.clone()))),
+            Some(expected) if expected != line.debtor => {
+                return Ok(Some(Error::WrongDebtor {
+                    entry: line.entry_id.clone(),
+                    expected,
+                    given: line.debtor.clone(),
+                }))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(None)
+}
+
+/// A payment line to create: `suggest` proposes an entry for a payment date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLineRow {
+    pub entry_id: String,
+    /// Must be the entry's debtor.
+    pub debtor: String,
+    pub format_id: String,
+    pub payment_date: NaiveDate,
+}
+
+/// Which payment lines [`Store::list_lines`] returns; every field that is set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineFilter {
+    /// Any of these statuses; empty = every status.
+    pub statuses: Vec<Status>,
+    /// The debtor's account.
+    pub debtor: Option<String>,
+    /// A customer number: the lines of that mandate's debtor. Compared in upper case.
+    pub mandate: Option<String>,
+    /// An agreement number: the lines of the debtors with a mandate under it.
+    pub agreement: Option<String>,
+    /// The entry's payment id (FIK71, the OCR line).
+    pub payment_id: Option<String>,
+    /// The payment reference given at export.
+    pub reference: Option<String>,
+    /// The collective payment id.
+    pub group: Option<String>,
+    /// Payment date on or after.
+    pub from: Option<NaiveDate>,
+    /// Payment date on or before.
+    pub to: Option<NaiveDate>,
+}
+
+impl Store {
+    /// Everything the payment run needs of a company, read in one transaction (one consistent
+    /// snapshot) and streamed row by row into the maps of [`RunData`].
+    ///
+    /// `entries` holds the open entries (remaining ≠ 0) and every entry that has a payment
+    /// line; settled entries without lines are of no use to the run and are left out, so old
+    /// years of settled invoices do not cost memory. `lines` are ordered by id, each debtor's
+    /// mandates by mandate id.
+    pub fn load_run_data(&self, company: &CompanyKey) -> Result<RunData> {
+        let tx = self.read()?;
+        let key = company.key;
+        let mut data = RunData::default();
+        {
+            let mut statement = tx.prepare(&format!(
+                "SELECT {FORMAT_COLUMNS} FROM payment_formats WHERE company = ?1"
+            ))?;
+            let mut rows = statement.query([key])?;
+            while let Some(row) = rows.next()? {
+                let format = format_from_row(row)?;
+                data.formats.insert(format.id.clone(), format);
+            }
+        }
+        {
+            let mut statement = tx.prepare(&format!(
+                "SELECT {DEBTOR_COLUMNS} FROM debtors WHERE company = ?1"
+            ))?;
+            let mut rows = statement.query([key])?;
+            while let Some(row) = rows.next()? {
+                let debtor = debtor_from_row(row)?;
+                data.debtors.insert(debtor.account.clone(), debtor);
+            }
+        }
+        {
+            let mut statement = tx.prepare(&format!(
+                "SELECT {MANDATE_COLUMNS} FROM mandates WHERE company = ?1 ORDER BY mandate_id"
+            ))?;
+            let mut rows = statement.query([key])?;
+            while let Some(row) = rows.next()? {
+                let mandate = mandate_from_row(row)?;
+                data.mandates
+                    .entry(mandate.debtor.clone())
+                    .or_default()
+                    .push(mandate);
+            }
+        }
+        {
+            let mut statement = tx.prepare(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries e WHERE e.company = ?1 AND (e.remaining <> 0 \
+                 OR EXISTS (SELECT 1 FROM payment_lines l \
+                            WHERE l.company = e.company AND l.entry_id = e.entry_id))"
+            ))?;
+            let mut rows = statement.query([key])?;
+            while let Some(row) = rows.next()? {
+                let entry = entry_from_row(row, 0)?;
+                data.entries.insert(entry.entry_id.clone(), entry);
+            }
+        }
+        {
+            let mut statement = tx.prepare(&format!(
+                "SELECT {LINE_COLUMNS} FROM payment_lines l WHERE l.company = ?1 ORDER BY l.id"
+            ))?;
+            let mut rows = statement.query([key])?;
+            while let Some(row) = rows.next()? {
+                data.lines.push(line_from_row(row)?);
+            }
+        }
+        tx.commit()?;
+        Ok(data)
+    }
+
+    /// Creates payment lines in status blank, each with a first status log entry (no old
+    /// status, new blank, `cause`), and returns their ids in the order given. An unknown entry
+    /// or format, or a debtor that is not the entry's, refuses them all.
+    ///
+    /// Ids are given in entry id order, whatever the order of `lines`: the same suggestion
+    /// gets the same ids even when it was built from a hash map, and the inserts walk the
+    /// entries' key order, which is much faster on a large table than a random order.
+    pub fn insert_lines(
+        &mut self,
+        company: &CompanyKey,
+        lines: &[NewLineRow],
+        now: NaiveDateTime,
+        cause: &str,
+    ) -> Result<Vec<i64>> {
+        let tx = self.write()?;
+        let formats: HashSet<String> = tx
+            .prepare("SELECT id FROM payment_formats WHERE company = ?1")?
+            .query_map([company.key], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if let Some(line) = lines.iter().find(|l| !formats.contains(&l.format_id)) {
+            return Err(Error::UnknownFormat(line.format_id.clone()));
+        }
+        let mut order: Vec<usize> = (0..lines.len()).collect();
+        order.sort_by(|&a, &b| lines[a].entry_id.cmp(&lines[b].entry_id));
+        let sorted: Vec<&NewLineRow> = order.iter().map(|&i| &lines[i]).collect();
+        let mut ids = Vec::with_capacity(lines.len());
+        {
+            // Rows go in batches of INSERT_BATCH per statement (performance.md). The foreign
+            // key to entries refuses an unknown entry; the batch is then checked row by row to
+            // say which.
+            let mut full = tx.prepare(&insert_lines_sql(INSERT_BATCH))?;
+            for chunk in sorted.chunks(INSERT_BATCH) {
+                let mut values = Vec::with_capacity(chunk.len() * 4 + 1);
+                values.push(Value::Integer(company.key));
+                for line in chunk {
+                    values.push(Value::Text(line.entry_id.clone()));
+                    values.push(Value::Text(line.debtor.clone()));
+                    values.push(Value::Text(line.format_id.clone()));
+                    values.push(Value::Text(date_text(line.payment_date)));
+                }
+                let params = rusqlite::params_from_iter(values);
+                let inserted = if chunk.len() == INSERT_BATCH {
+                    full.execute(params)
+                } else {
+                    tx.prepare(&insert_lines_sql(chunk.len()))?.execute(params)
+                };
+                match inserted {
+                    Ok(_) => {}
+                    Err(e) if is_foreign_key_violation(&e) => {
+                        return Err(refused_lines(&tx, company, chunk)?.unwrap_or(e.into()))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                // One statement's rows get consecutive ids while the write lock is held.
+                let last = tx.last_insert_rowid();
+                let first = last + 1 - i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+                ids.extend(first..=last);
+            }
+        }
+        if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
+            // A line carries its entry's debtor; one query checks them all.
+            let mismatch: Option<(String, String, String)> = tx
+                .query_row(
+                    "SELECT l.entry_id, e.debtor, l.debtor FROM payment_lines l \
+                     JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
+                     WHERE l.company = ?1 AND l.id BETWEEN ?2 AND ?3 AND e.debtor <> l.debtor \
+                     ORDER BY l.id LIMIT 1",
+                    (company.key, first, last),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?;
+            if let Some((entry, expected, given)) = mismatch {
+                return Err(Error::WrongDebtor {
+                    entry,
+                    expected,
+                    given,
+                });
+            }
+            // I6: every line's first status is logged, by one statement for all of them.
+            let logged = tx.execute(
+                "INSERT INTO status_log (company, line, at, old, new, cause) \
+                 SELECT company, id, ?4, NULL, 'blank', ?5 FROM payment_lines \
+                 WHERE company = ?1 AND id BETWEEN ?2 AND ?3 ORDER BY id",
+                (company.key, first, last, time_text(now), cause),
+            )?;
+            if logged != ids.len() {
+                return Err(Error::Corrupt(format!(
+                    "new payment lines {first} to {last} are {logged}, not {}",
+                    ids.len()
+                )));
+            }
+        }
+        tx.commit()?;
+        tracing::info!(
+            company = company.id(),
+            lines = ids.len(),
+            cause,
+            "payment lines created"
+        );
+        // Back to the order the lines were given in.
+        let mut given = vec![0; ids.len()];
+        for (id, &position) in ids.iter().zip(&order) {
+            given[position] = *id;
+        }
+        Ok(given)
+    }
+
+    /// Deletes payment lines that were never sent, with their status logs (a settled entry's
+    /// unsent line disappears). A line that was sent, or is not in status blank or waiting,
+    /// refuses them all with [`Error::LineSent`].
+    pub fn delete_unsent_lines(&mut self, company: &CompanyKey, ids: &[i64]) -> Result<()> {
+        let tx = self.write()?;
+        {
+            let mut check = tx.prepare(
+                "SELECT status, date_sent IS NULL AND delivery_id IS NULL AND reference IS NULL \
+                 FROM payment_lines WHERE company = ?1 AND id = ?2",
+            )?;
+            let mut delete_log =
+                tx.prepare("DELETE FROM status_log WHERE company = ?1 AND line = ?2")?;
+            let mut delete_line =
+                tx.prepare("DELETE FROM payment_lines WHERE company = ?1 AND id = ?2")?;
+            for &id in ids {
+                let found: Option<(Status, bool)> = check
+                    .query_row((company.key, id), |row| {
+                        Ok((get_status(row, 0)?, row.get(1)?))
+                    })
+                    .optional()?;
+                match found {
+                    None => return Err(Error::UnknownLine(id)),
+                    Some((Status::Blank | Status::Waiting, true)) => {}
+                    Some(_) => return Err(Error::LineSent(id)),
+                }
+                delete_log.execute((company.key, id))?;
+                delete_line.execute((company.key, id))?;
+            }
+        }
+        tx.commit()?;
+        tracing::info!(
+            company = company.id(),
+            lines = ids.len(),
+            "unsent payment lines deleted"
+        );
+        Ok(())
+    }
+
+    /// Stores validation results ("system info"): an empty list means the line is ok.
+    pub fn save_validations(
+        &mut self,
+        company: &CompanyKey,
+        results: &[(i64, Vec<ValidationError>)],
+    ) -> Result<()> {
+        self.update_each(
+            company,
+            "UPDATE payment_lines SET errors = ?3 WHERE company = ?1 AND id = ?2",
+            results
+                .iter()
+                .map(|(id, errors)| (*id, Value::Text(errors_to_json(errors)))),
+        )
+    }
+
+    /// Stores collective payment ids (`None` dissolves a line's group).
+    pub fn save_groups(
+        &mut self,
+        company: &CompanyKey,
+        groups: &[(i64, Option<String>)],
+    ) -> Result<()> {
+        self.update_each(
+            company,
+            "UPDATE payment_lines SET group_id = ?3 WHERE company = ?1 AND id = ?2",
+            groups.iter().map(|(id, group)| {
+                (
+                    *id,
+                    group
+                        .as_ref()
+                        .map_or(Value::Null, |g| Value::Text(g.clone())),
+                )
+            }),
+        )
+    }
+
+    /// Runs an update of one value per line in one transaction; an unknown line refuses all.
+    fn update_each(
+        &mut self,
+        company: &CompanyKey,
+        sql: &str,
+        values: impl Iterator<Item = (i64, Value)>,
+    ) -> Result<()> {
+        // Line id order walks the table's key order; the sort is stable.
+        let mut values: Vec<(i64, Value)> = values.collect();
+        values.sort_by_key(|(id, _)| *id);
+        let tx = self.write()?;
+        {
+            let mut update = tx.prepare(sql)?;
+            for (id, value) in values {
+                if update.execute((company.key, id, value))? == 0 {
+                    return Err(Error::UnknownLine(id));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Changes line statuses and logs each change (I6). Each change names the status the line
+    /// is expected to have; if any line is no longer in it (someone changed it meanwhile),
+    /// nothing is applied and [`Error::StaleStatus`] names the line. Whether a change is an
+    /// allowed edge of the status machine is the caller's decision.
+    pub fn change_status(
+        &mut self,
+        company: &CompanyKey,
+        changes: &[(i64, Status, Status)],
+        now: NaiveDateTime,
+        cause: &str,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        let at = time_text(now);
+        {
+            let mut update = tx.prepare(
+                "UPDATE payment_lines SET status = ?4 WHERE company = ?1 AND id = ?2 AND status = ?3",
+            )?;
+            let mut current =
+                tx.prepare("SELECT status FROM payment_lines WHERE company = ?1 AND id = ?2")?;
+            let mut log = tx.prepare(
+                "INSERT INTO status_log (company, line, at, old, new, cause) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            // Applied in line id order, which walks the table's key order (far faster than a
+            // random order on a large table). The sort is stable, so two changes of one line
+            // keep their order.
+            let mut ordered: Vec<&(i64, Status, Status)> = changes.iter().collect();
+            ordered.sort_by_key(|change| change.0);
+            for &&(id, old, new) in &ordered {
+                if update.execute((company.key, id, old.as_str(), new.as_str()))? == 0 {
+                    let found = current
+                        .query_row((company.key, id), |row| get_status(row, 0))
+                        .optional()?;
+                    return Err(match found {
+                        None => Error::UnknownLine(id),
+                        Some(found) => Error::StaleStatus {
+                            line: id,
+                            expected: old,
+                            found,
+                        },
+                    });
+                }
+                log.execute((company.key, id, &at, old.as_str(), new.as_str(), cause))?;
+            }
+        }
+        tx.commit()?;
+        tracing::info!(
+            company = company.id(),
+            lines = changes.len(),
+            cause,
+            "statuses changed"
+        );
+        Ok(())
+    }
+
+    /// One payment line with its entry and its whole status log, oldest first.
+    pub fn line(
+        &self,
+        company: &CompanyKey,
+        id: i64,
+    ) -> Result<(PaymentLine, Entry, Vec<StatusChange>)> {
+        let tx = self.read()?;
+        let found = tx
+            .query_row(
+                &format!(
+                    "SELECT {LINE_COLUMNS}, {ENTRY_COLUMNS} FROM payment_lines l \
+                     JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
+                     WHERE l.company = ?1 AND l.id = ?2"
+                ),
+                (company.key, id),
+                |row| Ok((line_from_row(row)?, entry_from_row(row, LINE_COLUMN_COUNT)?)),
+            )
+            .optional()?;
+        let (line, entry) = found.ok_or(Error::UnknownLine(id))?;
+        let log = tx
+            .prepare(&format!(
+                "SELECT {STATUS_CHANGE_COLUMNS} FROM status_log \
+                 WHERE company = ?1 AND line = ?2 ORDER BY id"
+            ))?
+            .query_map((company.key, id), status_change_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        tx.commit()?;
+        Ok((line, entry, log))
+    }
+
+    /// The payment lines that match a filter, with their entries, by line id.
+    pub fn list_lines(
+        &self,
+        company: &CompanyKey,
+        filter: &LineFilter,
+    ) -> Result<Vec<(PaymentLine, Entry)>> {
+        let mut sql = format!(
+            "SELECT {LINE_COLUMNS}, {ENTRY_COLUMNS} FROM payment_lines l \
+             JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
+             WHERE l.company = ?1"
+        );
+        let mut values = vec![Value::Integer(company.key)];
+        let bind = |values: &mut Vec<Value>, value: Value| {
+            values.push(value);
+            format!("?{}", values.len())
+        };
+        if !filter.statuses.is_empty() {
+            let placeholders: Vec<String> = filter
+                .statuses
+                .iter()
+                .map(|s| bind(&mut values, Value::Text(s.as_str().to_string())))
+                .collect();
+            sql += &format!(" AND l.status IN ({})", placeholders.join(", "));
+        }
+        let text = |s: &String| Value::Text(s.clone());
+        if let Some(debtor) = &filter.debtor {
+            sql += &format!(" AND l.debtor = {}", bind(&mut values, text(debtor)));
+        }
+        if let Some(mandate) = &filter.mandate {
+            let p = bind(&mut values, Value::Text(mandate.to_uppercase()));
+            sql += &format!(
+                " AND l.debtor IN (SELECT m.debtor FROM mandates m \
+                   WHERE m.company = l.company AND m.mandate_id = {p})"
+            );
+        }
+        if let Some(agreement) = &filter.agreement {
+            let p = bind(&mut values, text(agreement));
+            sql += &format!(
+                " AND l.debtor IN (SELECT m.debtor FROM mandates m \
+                   WHERE m.company = l.company AND m.agreement = {p})"
+            );
+        }
+        if let Some(payment_id) = &filter.payment_id {
+            sql += &format!(
+                " AND e.payment_id = {}",
+                bind(&mut values, text(payment_id))
+            );
+        }
+        if let Some(reference) = &filter.reference {
+            sql += &format!(" AND l.reference = {}", bind(&mut values, text(reference)));
+        }
+        if let Some(group) = &filter.group {
+            sql += &format!(" AND l.group_id = {}", bind(&mut values, text(group)));
+        }
+        if let Some(from) = filter.from {
+            let p = bind(&mut values, Value::Text(date_text(from)));
+            sql += &format!(" AND l.payment_date >= {p}");
+        }
+        if let Some(to) = filter.to {
+            let p = bind(&mut values, Value::Text(date_text(to)));
+            sql += &format!(" AND l.payment_date <= {p}");
+        }
+        sql += " ORDER BY l.id";
+        let mut statement = self.conn.prepare(&sql)?;
+        let lines = statement
+            .query_map(rusqlite::params_from_iter(values), |row| {
+                Ok((line_from_row(row)?, entry_from_row(row, LINE_COLUMN_COUNT)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{counts, dump, import_text, seed_company, seeded, TempDir};
+    use super::*;
+    use crate::csv_import::parse_date;
+
+    fn date(text: &str) -> NaiveDate {
+        parse_date(text).unwrap()
+    }
+
+    fn now() -> NaiveDateTime {
+        date("2026-05-15").and_hms_opt(9, 30, 0).unwrap()
+    }
+
+    fn new_line(entry: &str, debtor: &str, format: &str, payment_date: &str) -> NewLineRow {
+        NewLineRow {
+            entry_id: entry.into(),
+            debtor: debtor.into(),
+            format_id: format.into(),
+            payment_date: date(payment_date),
+        }
+    }
+
+    /// The seed lines: E1, E2 (debtor 100100, BS, 2026-07-01), E3 (100101, BS, 2026-08-03),
+    /// E4 (200100, LS, 2026-07-02).
+    fn seed_lines(store: &mut Store, company: &CompanyKey) -> Vec<i64> {
+        store
+            .insert_lines(
+                company,
+                &[
+                    new_line("E1", "100100", "BS", "2026-07-01"),
+                    new_line("E2", "100100", "BS", "2026-07-01"),
+                    new_line("E3", "100101", "BS", "2026-08-03"),
+                    new_line("E4", "200100", "LS", "2026-07-02"),
+                ],
+                now(),
+                "suggest",
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn inserted_lines_are_blank_and_logged() {
+        let (_dir, mut store, company) = seeded();
+        let ids = seed_lines(&mut store, &company);
+        assert_eq!(ids.len(), 4);
+        let (line, entry, log) = store.line(&company, ids[0]).unwrap();
+        assert_eq!(line.entry_id, "E1");
+        assert_eq!(line.debtor, "100100");
+        assert_eq!(line.status, Status::Blank);
+        assert_eq!(line.errors, None);
+        assert_eq!(line.group, None);
+        assert!(!line.cancellation_sent);
+        assert_eq!(entry.amount, ledger::Amount::from_ore(100000));
+        assert_eq!(
+            log,
+            vec![StatusChange {
+                at: now(),
+                old: None,
+                new: Status::Blank,
+                cause: "suggest".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn many_lines_go_in_batches_with_ids_in_entry_order() {
+        let (_dir, mut store, company) = seeded();
+        let n = INSERT_BATCH * 2 + 7;
+        let mut text = String::from("entry_id,debtor,due_date,amount\n");
+        for i in 0..n {
+            text += &format!("B{i:04},100100,2026-07-01,1\n");
+        }
+        import_text::<Entry>(&mut store, &company, "entries.csv", &text).unwrap();
+        // Given in reverse: ids still follow the entry ids, and come back in the given order.
+        let lines: Vec<NewLineRow> = (0..n)
+            .rev()
+            .map(|i| new_line(&format!("B{i:04}"), "100100", "BS", "2026-07-01"))
+            .collect();
+        let ids = store
+            .insert_lines(&company, &lines, now(), "suggest")
+            .unwrap();
+        assert_eq!(ids.len(), n);
+        for (line, id) in lines.iter().zip(&ids) {
+            let (stored, _, log) = store.line(&company, *id).unwrap();
+            assert_eq!(stored.entry_id, line.entry_id);
+            assert_eq!(log.len(), 1);
+        }
+        assert!(ids.windows(2).all(|w| w[0] == w[1] + 1), "{ids:?}");
+        // A bad line in the last, partial batch refuses all of them.
+        let before = dump(&store);
+        let mut bad = lines.clone();
+        bad.push(new_line("ZZZ", "100100", "BS", "2026-07-01"));
+        assert!(matches!(
+            store.insert_lines(&company, &bad, now(), "suggest"),
+            Err(Error::UnknownEntry(e)) if e == "ZZZ"
+        ));
+        assert_eq!(dump(&store), before);
+    }
+
+    #[test]
+    fn insert_lines_refuses_unknown_entries_formats_and_wrong_debtors() {
+        let (_dir, mut store, company) = seeded();
+        let before = dump(&store);
+        let mut check = |line: NewLineRow, expected: &str| {
+            let lines = [new_line("E1", "100100", "BS", "2026-07-01"), line];
+            let error = store
+                .insert_lines(&company, &lines, now(), "suggest")
+                .unwrap_err();
+            assert_eq!(error.to_string(), expected);
+        };
+        check(
+            new_line("E99", "100100", "BS", "2026-07-01"),
+            "no entry 'E99' in this company: import it with `payrun import entries`",
+        );
+        check(
+            new_line("E2", "100100", "FI", "2026-07-01"),
+            "no payment format 'FI' in this company: add it with `payrun format add --id FI`",
+        );
+        check(
+            new_line("E2", "100101", "BS", "2026-07-01"),
+            "entry 'E2' belongs to debtor '100100', not '100101'",
+        );
+        assert_eq!(dump(&store), before);
+    }
+
+    #[test]
+    fn run_data_holds_everything_the_core_needs() {
+        let (_dir, mut store, company) = seeded();
+        // A settled entry without lines is left out; one with a line stays.
+        import_text::<Entry>(
+            &mut store,
+            &company,
+            "entries.csv",
+            "entry_id,debtor,due_date,amount,remaining\n\
+             OLD1,100100,2025-01-01,10,0\nOLD2,100100,2025-01-01,10,0\n",
+        )
+        .unwrap();
+        store
+            .insert_lines(
+                &company,
+                &[new_line("OLD2", "100100", "BS", "2025-01-02")],
+                now(),
+                "suggest",
+            )
+            .unwrap();
+        let ids = seed_lines(&mut store, &company);
+        let data = store.load_run_data(&company).unwrap();
+        assert_eq!(data.formats.len(), 2);
+        assert_eq!(data.debtors.len(), 3);
+        assert_eq!(data.mandates["100100"].len(), 1);
+        assert_eq!(data.mandates["200100"][0].mandate_id, "LS200100");
+        let mut entries: Vec<&str> = data.entries.keys().map(String::as_str).collect();
+        entries.sort_unstable();
+        assert_eq!(entries, ["E1", "E2", "E3", "E4", "OLD2"]);
+        let line_ids: Vec<i64> = data.lines.iter().map(|l| l.id).collect();
+        assert_eq!(line_ids[1..], ids[..]);
+    }
+
+    #[test]
+    fn validations_and_groups_are_saved() {
+        let (_dir, mut store, company) = seeded();
+        let ids = seed_lines(&mut store, &company);
+        let failure = ValidationError {
+            code: "deadline-passed",
+            message: "the deadline 2026-05-21T17:30 has passed".into(),
+        };
+        store
+            .save_validations(
+                &company,
+                &[(ids[0], vec![]), (ids[1], vec![failure.clone()])],
+            )
+            .unwrap();
+        store
+            .save_groups(
+                &company,
+                &[
+                    (ids[0], Some("100100-20260701".into())),
+                    (ids[1], Some("-".into())),
+                ],
+            )
+            .unwrap();
+        let data = store.load_run_data(&company).unwrap();
+        assert!(data.lines[0].is_ok());
+        assert_eq!(data.lines[1].errors, Some(vec![failure]));
+        assert_eq!(data.lines[2].errors, None);
+        assert_eq!(data.lines[0].group.as_deref(), Some("100100-20260701"));
+        store.save_groups(&company, &[(ids[0], None)]).unwrap();
+        assert_eq!(store.line(&company, ids[0]).unwrap().0.group, None);
+        // An unknown line refuses the whole batch.
+        let before = dump(&store);
+        let error = store
+            .save_groups(&company, &[(ids[1], None), (9999, None)])
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "no payment line 9999 in this company: `payrun list` shows the lines"
+        );
+        assert_eq!(dump(&store), before);
+    }
+
+    #[test]
+    fn change_status_logs_every_change() {
+        let (_dir, mut store, company) = seeded();
+        let ids = seed_lines(&mut store, &company);
+        let later = now() + chrono::Duration::hours(1);
+        store
+            .change_status(
+                &company,
+                &[
+                    (ids[0], Status::Blank, Status::Sent),
+                    (ids[1], Status::Blank, Status::Waiting),
+                ],
+                later,
+                "export of delivery 1",
+            )
+            .unwrap();
+        store
+            .change_status(
+                &company,
+                &[(ids[0], Status::Sent, Status::Received)],
+                later,
+                "import of file 0602.txt",
+            )
+            .unwrap();
+        let (line, _, log) = store.line(&company, ids[0]).unwrap();
+        assert_eq!(line.status, Status::Received);
+        let summary: Vec<(Option<Status>, Status, &str)> = log
+            .iter()
+            .map(|c| (c.old, c.new, c.cause.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (None, Status::Blank, "suggest"),
+                (Some(Status::Blank), Status::Sent, "export of delivery 1"),
+                (
+                    Some(Status::Sent),
+                    Status::Received,
+                    "import of file 0602.txt"
+                ),
+            ]
+        );
+        assert_eq!(store.line(&company, ids[1]).unwrap().2.len(), 2);
+        // 4 creations + 3 changes.
+        let log_rows = counts(&store, &company)
+            .into_iter()
+            .find(|(t, _)| t == "status_log")
+            .unwrap()
+            .1;
+        assert_eq!(log_rows, 7);
+    }
+
+    #[test]
+    fn change_status_refuses_a_stale_old_status_and_applies_nothing() {
+        let (_dir, mut store, company) = seeded();
+        let ids = seed_lines(&mut store, &company);
+        store
+            .change_status(
+                &company,
+                &[(ids[1], Status::Blank, Status::Waiting)],
+                now(),
+                "manual",
+            )
+            .unwrap();
+        let before = dump(&store);
+        // The first change is fine, the second expects blank but the line is waiting.
+        let error = store
+            .change_status(
+                &company,
+                &[
+                    (ids[0], Status::Blank, Status::Sent),
+                    (ids[1], Status::Blank, Status::Sent),
+                ],
+                now(),
+                "export of delivery 1",
+            )
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "payment line {} is now waiting, not blank: it changed meanwhile; nothing was changed, run the command again",
+                ids[1]
+            )
+        );
+        assert_eq!(dump(&store), before);
+        let error = store
+            .change_status(
+                &company,
+                &[(4242, Status::Blank, Status::Sent)],
+                now(),
+                "manual",
+            )
+            .unwrap_err();
+        assert!(matches!(error, Error::UnknownLine(4242)), "{error:?}");
+    }
+
+    #[test]
+    fn only_unsent_lines_are_deleted() {
+        let (_dir, mut store, company) = seeded();
+        let ids = seed_lines(&mut store, &company);
+        store
+            .change_status(
+                &company,
+                &[(ids[1], Status::Blank, Status::Sent)],
+                now(),
+                "export of delivery 1",
+            )
+            .unwrap();
+        let before = dump(&store);
+        let error = store
+            .delete_unsent_lines(&company, &[ids[0], ids[1]])
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "payment line {} has been sent and cannot be deleted",
+                ids[1]
+            )
+        );
+        assert_eq!(dump(&store), before);
+        store
+            .delete_unsent_lines(&company, &[ids[0], ids[2]])
+            .unwrap();
+        assert!(matches!(
+            store.line(&company, ids[0]),
+            Err(Error::UnknownLine(_))
+        ));
+        let remaining: Vec<i64> = store
+            .list_lines(&company, &LineFilter::default())
+            .unwrap()
+            .iter()
+            .map(|(l, _)| l.id)
+            .collect();
+        assert_eq!(remaining, vec![ids[1], ids[3]]);
+        // The deleted lines' logs went with them, and their ids are never given again.
+        let log_rows: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM status_log", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(log_rows, 3);
+        let new = store
+            .insert_lines(
+                &company,
+                &[new_line("E1", "100100", "BS", "2026-07-01")],
+                now(),
+                "suggest",
+            )
+            .unwrap();
+        assert!(new[0] > ids[3]);
+    }
+
+    /// Data-driven: the entry ids of the lines a filter selects.
+    fn check_filter(store: &Store, company: &CompanyKey, filter: LineFilter, expected: &[&str]) {
+        let got: Vec<String> = store
+            .list_lines(company, &filter)
+            .unwrap()
+            .into_iter()
+            .map(|(line, entry)| {
+                assert_eq!(line.entry_id, entry.entry_id);
+                line.entry_id
+            })
+            .collect();
+        assert_eq!(got, expected, "{filter:?}");
+    }
+
+    #[test]
+    fn list_lines_filters() {
+        let (_dir, mut store, company) = seeded();
+        let ids = seed_lines(&mut store, &company);
+        store
+            .change_status(
+                &company,
+                &[(ids[2], Status::Blank, Status::Sent)],
+                now(),
+                "export of delivery 1",
+            )
+            .unwrap();
+        store
+            .save_groups(
+                &company,
+                &[
+                    (ids[0], Some("100100-20260701".into())),
+                    (ids[1], Some("100100-20260701".into())),
+                ],
+            )
+            .unwrap();
+        store
+            .conn
+            .execute(
+                "UPDATE payment_lines SET reference = 'R-3' WHERE id = ?1",
+                [ids[2]],
+            )
+            .unwrap();
+        let all = LineFilter::default;
+        let s = |s: &str| Some(s.to_string());
+        check_filter(&store, &company, all(), &["E1", "E2", "E3", "E4"]);
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                statuses: vec![Status::Sent],
+                ..all()
+            },
+            &["E3"],
+        );
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                statuses: vec![Status::Sent, Status::Blank],
+                ..all()
+            },
+            &["E1", "E2", "E3", "E4"],
+        );
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                statuses: vec![Status::Received],
+                ..all()
+            },
+            &[],
+        );
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                debtor: s("100100"),
+                ..all()
+            },
+            &["E1", "E2"],
+        );
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                mandate: s("ls200100"),
+                ..all()
+            },
+            &["E4"],
+        );
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                mandate: s("NOPE"),
+                ..all()
+            },
+            &[],
+        );
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                agreement: s("000000002"),
+                ..all()
+            },
+            &["E3"],
+        );
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                payment_id: s("000000000000018"),
+                ..all()
+            },
+            &["E1"],
+        );
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                reference: s("R-3"),
+                ..all()
+            },
+            &["E3"],
+        );
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                group: s("100100-20260701"),
+                ..all()
+            },
+            &["E1", "E2"],
+        );
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                from: Some(date("2026-07-02")),
+                ..all()
+            },
+            &["E3", "E4"],
+        );
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                to: Some(date("2026-07-02")),
+                ..all()
+            },
+            &["E1", "E2", "E4"],
+        );
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                from: Some(date("2026-07-02")),
+                to: Some(date("2026-07-02")),
+                ..all()
+            },
+            &["E4"],
+        );
+        check_filter(
+            &store,
+            &company,
+            LineFilter {
+                debtor: s("100100"),
+                group: s("-"),
+                ..all()
+            },
+            &[],
+        );
+    }
+
+    /// I11: two companies in one database with the same debtor accounts, mandate ids, entry
+    /// ids and format ids; each primitive sees and changes only its own company's rows.
+    #[test]
+    fn companies_are_isolated() {
+        let dir = TempDir::new();
+        let mut store = Store::open(dir.path().join("p.db")).unwrap();
+        let a = seed_company(&mut store, "a");
+        let b = seed_company(&mut store, "b");
+        // Company b's E1 differs, so a leak would show.
+        import_text::<Entry>(
+            &mut store,
+            &b,
+            "entries.csv",
+            "entry_id,debtor,due_date,amount\nE1,100101,2026-09-01,7.00\n",
+        )
+        .unwrap();
+        let a_ids = seed_lines(&mut store, &a);
+        let b_ids = store
+            .insert_lines(
+                &b,
+                &[new_line("E1", "100101", "BS", "2026-09-01")],
+                now(),
+                "suggest",
+            )
+            .unwrap();
+
+        let data_b = store.load_run_data(&b).unwrap();
+        assert_eq!(data_b.lines.len(), 1);
+        assert_eq!(data_b.entries["E1"].debtor, "100101");
+        assert_eq!(data_b.entries.len(), 4);
+        let listed_b = store.list_lines(&b, &LineFilter::default()).unwrap();
+        assert_eq!(listed_b.len(), 1);
+        assert_eq!(listed_b[0].1.amount, ledger::Amount::from_ore(700));
+        assert_eq!(
+            store.list_lines(&a, &LineFilter::default()).unwrap().len(),
+            4
+        );
+        assert_eq!(store.mandates(&b, None).unwrap().len(), 3);
+        assert_eq!(store.debtors(&b).unwrap().len(), 3);
+        assert_eq!(store.formats(&b).unwrap().len(), 2);
+
+        // A line of company a is unknown to company b, for every primitive.
+        let foreign = a_ids[0];
+        let unknown = |r: Result<()>| {
+            assert!(
+                matches!(r, Err(Error::UnknownLine(id)) if id == foreign),
+                "{r:?}"
+            )
+        };
+        assert!(matches!(
+            store.line(&b, foreign),
+            Err(Error::UnknownLine(_))
+        ));
+        unknown(store.change_status(
+            &b,
+            &[(foreign, Status::Blank, Status::Sent)],
+            now(),
+            "manual",
+        ));
+        unknown(store.save_validations(&b, &[(foreign, vec![])]));
+        unknown(store.save_groups(&b, &[(foreign, Some("-".into()))]));
+        unknown(store.delete_unsent_lines(&b, &[foreign]));
+        let (line, entry, _) = store.line(&a, foreign).unwrap();
+        assert_eq!(
+            (line.status, line.errors, line.group),
+            (Status::Blank, None, None)
+        );
+        assert_eq!(entry.amount, ledger::Amount::from_ore(100000));
+
+        // Changing company b's E1 leaves company a's E1 alone.
+        store
+            .change_status(
+                &b,
+                &[(b_ids[0], Status::Blank, Status::Waiting)],
+                now(),
+                "manual",
+            )
+            .unwrap();
+        assert_eq!(store.line(&a, foreign).unwrap().0.status, Status::Blank);
+        assert_eq!(store.line(&a, foreign).unwrap().2.len(), 1);
+    }
+}

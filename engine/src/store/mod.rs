@@ -1,0 +1,453 @@
+//! The SQLite store: one database file holds the master data, payment lines and status logs of
+//! one or more companies.
+//!
+//! Every connection is set up the same way, never relying on SQLite's defaults
+//! (`reliability.md`): `journal_mode=WAL`, `synchronous=FULL`, `foreign_keys=ON` and a busy
+//! timeout of [`BUSY_TIMEOUT`]. The schema is versioned in `PRAGMA user_version` and brought up
+//! to date by [`schema::MIGRATIONS`] when the store is opened.
+//!
+//! Every write is one `BEGIN IMMEDIATE` transaction, so it is all or nothing (I10) and a second
+//! writer waits for the first instead of failing half-way. Every function takes the company it
+//! works in and every query is scoped by it (I11). Values are always bound parameters.
+
+mod codec;
+mod import;
+mod lines;
+mod master;
+pub mod schema;
+#[cfg(test)]
+pub(crate) mod testing;
+
+pub use lines::{LineFilter, NewLineRow};
+
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use std::io::ErrorKind;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a connection waits for another writer before giving up with [`Error::Busy`].
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest company id.
+pub const MAX_COMPANY_ID_CHARS: usize = 30;
+
+/// The id of the company `payrun init` creates when none is named.
+pub const DEFAULT_COMPANY: &str = "main";
+
+/// An open database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// A company of this database, as resolved by [`Store::resolve_company`] or created by
+/// [`Store::create_company`]. Every store function that reads or writes company data takes
+/// one, and touches only that company's rows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CompanyKey {
+    key: i64,
+    id: String,
+}
+
+impl CompanyKey {
+    /// The company id, e.g. `main`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// A company (creditor) as listed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Company {
+    pub id: String,
+    pub name: String,
+}
+
+impl Store {
+    /// Opens the database at `path`, creating it (readable by its owner only, mode 0600) when
+    /// it does not exist, and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        create_private_file(&path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(&path, flags)?;
+        configure(&conn, &path)?;
+        migrate(&mut conn, &path)?;
+        Ok(Store { conn, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version (`PRAGMA user_version`): the number of migrations applied.
+    pub fn schema_version(&self) -> Result<u32> {
+        user_version(&self.conn)
+    }
+
+    /// Adds a company. Its id is 1 to 30 letters, digits, `-` or `_`; an id already in the
+    /// database is refused with [`Error::CompanyExists`].
+    pub fn create_company(&mut self, id: &str, name: &str) -> Result<CompanyKey> {
+        let id_ok = !id.is_empty()
+            && id.len() <= MAX_COMPANY_ID_CHARS
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !id_ok {
+            return Err(Error::InvalidCompanyId(id.to_string()));
+        }
+        let tx = self.write()?;
+        let exists = tx
+            .query_row("SELECT 1 FROM companies WHERE id = ?1", [id], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if exists {
+            return Err(Error::CompanyExists(id.to_string()));
+        }
+        tx.execute(
+            "INSERT INTO companies (id, name) VALUES (?1, ?2)",
+            (id, name),
+        )?;
+        let key = tx.last_insert_rowid();
+        tx.commit()?;
+        tracing::info!(company = id, "company created");
+        Ok(CompanyKey {
+            key,
+            id: id.to_string(),
+        })
+    }
+
+    /// The companies of this database, by id.
+    pub fn companies(&self) -> Result<Vec<Company>> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT id, name FROM companies ORDER BY id")?;
+        let companies = statement
+            .query_map([], |row| {
+                Ok(Company {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(companies)
+    }
+
+    /// The company a command works in: the one named, which must exist; or, when none is
+    /// named, the only one in the database ([`Error::CompanyRequired`] when there are several,
+    /// [`Error::NoCompany`] when there is none).
+    pub fn resolve_company(&self, id: Option<&str>) -> Result<CompanyKey> {
+        if let Some(id) = id {
+            return self
+                .conn
+                .query_row("SELECT key FROM companies WHERE id = ?1", [id], |row| {
+                    row.get(0)
+                })
+                .optional()?
+                .map(|key| CompanyKey {
+                    key,
+                    id: id.to_string(),
+                })
+                .ok_or_else(|| Error::UnknownCompany(id.to_string()));
+        }
+        let mut statement = self
+            .conn
+            .prepare("SELECT key, id FROM companies ORDER BY id")?;
+        let mut companies: Vec<CompanyKey> = statement
+            .query_map([], |row| {
+                Ok(CompanyKey {
+                    key: row.get(0)?,
+                    id: row.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        match companies.len() {
+            0 => Err(Error::NoCompany),
+            1 => Ok(companies.remove(0)),
+            _ => Err(Error::CompanyRequired {
+                companies: companies.into_iter().map(|c| c.id).collect(),
+            }),
+        }
+    }
+
+    /// Begins a write transaction. `IMMEDIATE` takes the write lock now, so two writers never
+    /// both read and then collide on the upgrade to a write lock.
+    fn write(&mut self) -> Result<Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// Begins a read transaction: every query in it sees the same snapshot of the database.
+    fn read(&self) -> Result<Transaction<'_>> {
+        Ok(self.conn.unchecked_transaction()?)
+    }
+}
+
+/// A statement broke a foreign key. Callers know which key it can be and say so.
+fn is_foreign_key_violation(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
+    )
+}
+
+/// Creates the database file with mode 0600 before SQLite opens it, so it is never readable
+/// by others, not even for a moment. An existing file is left as it is.
+fn create_private_file(path: &Path) -> Result<()> {
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
+    match created {
+        Ok(_) => {
+            tracing::info!(path = %path.display(), "database created");
+            Ok(())
+        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// The settings of `reliability.md`, on every connection.
+fn configure(conn: &Connection, path: &Path) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::Unsupported(format!(
+            "database '{}' cannot use write-ahead logging (journal mode stays '{mode}'): put it on a local file system",
+            path.display()
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+fn user_version(conn: &Connection) -> Result<u32> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    u32::try_from(version)
+        .map_err(|_| Error::Corrupt(format!("schema version {version} is not a version")))
+}
+
+/// Applies the migrations the database has not had yet, each in its own `IMMEDIATE`
+/// transaction that also sets `user_version`. The version is read again inside the
+/// transaction, so two processes opening a new database at once apply each migration once.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let known = u32::try_from(schema::MIGRATIONS.len()).unwrap_or(u32::MAX);
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version = user_version(&tx)?;
+        if version > known {
+            return Err(Error::SchemaTooNew {
+                path: path.to_path_buf(),
+                found: version,
+                known,
+            });
+        }
+        if version == known {
+            return Ok(());
+        }
+        let next = version + 1;
+        let sql = schema::MIGRATIONS[version as usize];
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", next)?;
+        tx.commit()?;
+        tracing::info!(version = next, "database migrated");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::TempDir;
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn pragma(store: &Store, name: &str) -> String {
+        store
+            .conn
+            .query_row(&format!("PRAGMA {name}"), [], |row| {
+                row.get::<_, rusqlite::types::Value>(0)
+            })
+            .map(|v| match v {
+                rusqlite::types::Value::Integer(i) => i.to_string(),
+                rusqlite::types::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn every_connection_has_the_reliability_settings() {
+        let dir = TempDir::new();
+        let path = dir.path().join("p.db");
+        for _ in 0..2 {
+            let store = Store::open(&path).unwrap();
+            assert_eq!(pragma(&store, "journal_mode"), "wal");
+            assert_eq!(pragma(&store, "synchronous"), "2");
+            assert_eq!(pragma(&store, "foreign_keys"), "1");
+            assert_eq!(pragma(&store, "busy_timeout"), "5000");
+            assert_eq!(
+                store.schema_version().unwrap() as usize,
+                schema::MIGRATIONS.len()
+            );
+        }
+    }
+
+    #[test]
+    fn new_database_is_readable_by_its_owner_only() {
+        let dir = TempDir::new();
+        let path = dir.path().join("p.db");
+        Store::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // An existing file keeps the mode its owner gave it.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        Store::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+
+    #[test]
+    fn reopening_runs_no_migration_twice() {
+        let dir = TempDir::new();
+        let path = dir.path().join("p.db");
+        let mut store = Store::open(&path).unwrap();
+        store.create_company("main", "Main").unwrap();
+        drop(store);
+        // Running migration 1 again would fail on CREATE TABLE and would lose the company.
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap() as usize,
+            schema::MIGRATIONS.len()
+        );
+        assert_eq!(store.companies().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = TempDir::new();
+        let path = dir.path().join("p.db");
+        let store = Store::open(&path).unwrap();
+        store.conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(store);
+        let message = Store::open(&path).unwrap_err().to_string();
+        assert_eq!(
+            message,
+            format!(
+                "database '{}' has schema version 99, but this payrun knows only up to {}: upgrade payrun",
+                path.display(),
+                schema::MIGRATIONS.len()
+            )
+        );
+    }
+
+    #[test]
+    fn tables_are_strict() {
+        let dir = TempDir::new();
+        let store = Store::open(dir.path().join("p.db")).unwrap();
+        let mut statement = store
+            .conn
+            .prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'")
+            .unwrap();
+        let tables: Vec<(String, i64)> = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(tables.len() >= 7, "{tables:?}");
+        for (name, strict) in tables {
+            assert_eq!(strict, 1, "{name} is not STRICT");
+        }
+    }
+
+    /// Data-driven: which company `resolve_company(named)` finds with `existing` companies.
+    fn check_resolve(existing: &[&str], named: Option<&str>, expected: &str) {
+        let dir = TempDir::new();
+        let mut store = Store::open(dir.path().join("p.db")).unwrap();
+        for id in existing {
+            store.create_company(id, &id.to_uppercase()).unwrap();
+        }
+        let got = match store.resolve_company(named) {
+            Ok(company) => format!("ok {}", company.id()),
+            Err(e) => e.to_string(),
+        };
+        assert_eq!(got, expected, "{existing:?} {named:?}");
+    }
+
+    #[test]
+    fn company_resolution() {
+        check_resolve(&[], None, "no company: run `payrun init` first");
+        check_resolve(&["main"], None, "ok main");
+        check_resolve(
+            &["b", "a"],
+            None,
+            "several companies in the database (a, b): name one with --company",
+        );
+        check_resolve(&["b", "a"], Some("b"), "ok b");
+        check_resolve(
+            &["main"],
+            Some("other"),
+            "no company 'other' in the database: name one that exists with --company, or create it with `payrun init --company other`",
+        );
+        check_resolve(
+            &[],
+            Some("main"),
+            "no company 'main' in the database: name one that exists with --company, or create it with `payrun init --company main`",
+        );
+    }
+
+    #[test]
+    fn company_ids_are_checked_and_unique() {
+        let dir = TempDir::new();
+        let mut store = Store::open(dir.path().join("p.db")).unwrap();
+        store.create_company("main", "Main").unwrap();
+        assert_eq!(
+            store
+                .create_company("main", "Again")
+                .unwrap_err()
+                .to_string(),
+            "company 'main' already exists in the database: choose another id with --company"
+        );
+        assert_eq!(
+            store.create_company("a b", "X").unwrap_err().to_string(),
+            "company id 'a b' is not valid: use 1 to 30 letters, digits, '-' or '_'"
+        );
+        assert_eq!(
+            store.companies().unwrap(),
+            vec![Company {
+                id: "main".into(),
+                name: "Main".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_second_writer_gets_a_retryable_busy_error() {
+        let dir = TempDir::new();
+        let path = dir.path().join("p.db");
+        let mut first = Store::open(&path).unwrap();
+        let mut second = Store::open(&path).unwrap();
+        second.conn.busy_timeout(Duration::from_millis(50)).unwrap();
+        let held = first.write().unwrap();
+        let error = second.create_company("x", "X").unwrap_err();
+        assert!(matches!(error, Error::Busy), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "the database is busy: another payrun is writing to it; nothing was changed, try again"
+        );
+        drop(held);
+        second.create_company("x", "X").unwrap();
+    }
+}

@@ -1,0 +1,203 @@
+//! Helpers for tests that use real database files.
+
+use super::{CompanyKey, Store};
+use crate::csv_import;
+use crate::model::{Debtor, Mandate, Scheme};
+use crate::payment_format::with_defaults;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A fresh directory under the system's temporary directory, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "payrun-test-{}-{nanos}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Master data of the seed company: formats BS (Basis) and LS, and three debtors.
+pub const SEED_DEBTORS: &str = "\
+account,name,cvr,payment_format
+100100,Hansen ApS,12345678,BS
+100101,Jens Jensen,0101701234,BS
+200100,Larsen A/S,87654321,LS
+";
+
+pub const SEED_MANDATES: &str = "\
+mandate_id,debtor,payment_format,status,agreement,start_date
+100100,100100,BS,enrolled,000000001,2025-01-01
+100101,100101,BS,registered,000000002,
+LS200100,200100,LS,enrolled,000000003,2025-01-01
+";
+
+pub const SEED_ENTRIES: &str = "\
+entry_id,debtor,due_date,amount,invoice,payment_id
+E1,100100,2026-07-01,1000.00,5001,000000000000018
+E2,100100,2026-07-01,-250.00,5002,
+E3,100101,2026-08-01,99.95,5003,
+E4,200100,2026-07-02,5000,6001,
+";
+
+/// Adds a company with the seed master data to an open store.
+pub fn seed_company(store: &mut Store, id: &str) -> CompanyKey {
+    let company = store.create_company(id, &format!("Company {id}")).unwrap();
+    store
+        .add_format(
+            &company,
+            &with_defaults("BS", Scheme::Bs, "12345678", "11223344"),
+        )
+        .unwrap();
+    store
+        .add_format(
+            &company,
+            &with_defaults("LS", Scheme::Ls, "12345", "11223344"),
+        )
+        .unwrap();
+    import_text::<Debtor>(store, &company, "debtors.csv", SEED_DEBTORS).unwrap();
+    import_text::<Mandate>(store, &company, "mandates.csv", SEED_MANDATES).unwrap();
+    import_text::<ledger::Entry>(store, &company, "entries.csv", SEED_ENTRIES).unwrap();
+    company
+}
+
+/// A new database with the seed company `main`.
+pub fn seeded() -> (TempDir, Store, CompanyKey) {
+    let dir = TempDir::new();
+    let mut store = Store::open(dir.path().join("payrun.db")).unwrap();
+    let company = seed_company(&mut store, "main");
+    (dir, store, company)
+}
+
+/// Imports a CSV text of any kind.
+pub fn import_text<T: ImportKind>(
+    store: &mut Store,
+    company: &CompanyKey,
+    file: &str,
+    text: &str,
+) -> crate::Result<csv_import::ImportSummary> {
+    T::import(store, company, file, text)
+}
+
+/// Dispatches a row type to its store import.
+pub trait ImportKind {
+    fn import(
+        store: &mut Store,
+        company: &CompanyKey,
+        file: &str,
+        text: &str,
+    ) -> crate::Result<csv_import::ImportSummary>;
+}
+
+impl ImportKind for Debtor {
+    fn import(
+        store: &mut Store,
+        company: &CompanyKey,
+        file: &str,
+        text: &str,
+    ) -> crate::Result<csv_import::ImportSummary> {
+        store.import_debtors(company, csv_import::read(file, text.as_bytes())?)
+    }
+}
+
+impl ImportKind for Mandate {
+    fn import(
+        store: &mut Store,
+        company: &CompanyKey,
+        file: &str,
+        text: &str,
+    ) -> crate::Result<csv_import::ImportSummary> {
+        store.import_mandates(company, csv_import::read(file, text.as_bytes())?)
+    }
+}
+
+impl ImportKind for ledger::Entry {
+    fn import(
+        store: &mut Store,
+        company: &CompanyKey,
+        file: &str,
+        text: &str,
+    ) -> crate::Result<csv_import::ImportSummary> {
+        store.import_entries(company, csv_import::read(file, text.as_bytes())?)
+    }
+}
+
+/// Row counts of every company-scoped table, for one company: what a refused import must leave
+/// unchanged.
+pub fn counts(store: &Store, company: &CompanyKey) -> Vec<(String, i64)> {
+    [
+        "payment_formats",
+        "debtors",
+        "mandates",
+        "entries",
+        "payment_lines",
+        "status_log",
+    ]
+    .iter()
+    .map(|table| {
+        let count = store
+            .conn
+            .query_row(
+                &format!("SELECT count(*) FROM {table} WHERE company = ?1"),
+                [company.key],
+                |row| row.get(0),
+            )
+            .unwrap();
+        (table.to_string(), count)
+    })
+    .collect()
+}
+
+/// A whole-database fingerprint of the company tables (every row as text), to prove a refused
+/// operation changed nothing at all, not only the counts.
+pub fn dump(store: &Store) -> String {
+    let mut out = String::new();
+    for table in [
+        "companies",
+        "payment_formats",
+        "debtors",
+        "mandates",
+        "entries",
+        "payment_lines",
+        "status_log",
+    ] {
+        let mut statement = store
+            .conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))
+            .unwrap();
+        let columns = statement.column_count();
+        let rows = statement
+            .query_map([], |row| {
+                (0..columns)
+                    .map(|i| {
+                        row.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap();
+        for row in rows {
+            out.push_str(&format!("{table}: {}\n", row.unwrap().join(" | ")));
+        }
+    }
+    out
+}
