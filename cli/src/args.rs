@@ -55,15 +55,6 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The Danish banking calendar: banking days, closing days, deadlines. Needs no database.
-    #[command(subcommand)]
-    Calendar(CalendarCommand),
-}
-
-/// The engine commands of the next step; merged into `Command` when their handlers land.
-#[allow(dead_code)]
-#[derive(Debug, Subcommand)]
-pub enum EngineCommand {
     /// Create the database (if missing) and a creditor company in it.
     #[command(
         after_help = "Example:\n  payrun --db acme.db init --company acme --name \"Acme A/S\""
@@ -122,6 +113,9 @@ pub enum EngineCommand {
         #[arg(long, default_value_t = 3)]
         days: u32,
     },
+    /// The Danish banking calendar: banking days, closing days, deadlines. Needs no database.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
 }
 
 #[derive(Debug, Subcommand)]

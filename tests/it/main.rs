@@ -2,4 +2,5 @@
 //! Modules are grouped by command area; fixtures live in `tests/data/`.
 
 mod calendar;
+mod run;
 mod support;
