@@ -126,6 +126,7 @@ pub enum FormatCommand {
     )]
     Add(FormatAddArgs),
     /// List the company's payment formats.
+    #[command(after_help = "Example:\n  payrun --json format list")]
     List,
 }
 

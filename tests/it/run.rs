@@ -553,3 +553,56 @@ fn the_database_file_is_private_and_cpr_numbers_are_never_printed_whole() {
         assert!(!outputs.contains(cpr), "CPR {cpr} printed whole");
     }
 }
+
+#[test]
+fn reminders_list_ls_debtors_to_notify_as_csv() {
+    let dir = TempDir::new("reminders");
+    let dir = dir.path();
+    fixture(dir);
+    ok(dir, &["suggest"], 0);
+    ok(dir, &["collect"], 1);
+    // On 18 May, the LS lines of 20 May are 3 banking days away or less.
+    let run = payrun_in(
+        dir,
+        &["--now", "2026-05-18T09:00", "reminders", "--days", "3"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut lines = run.stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some("line,debtor,name,email,payment_date,notify_by,amount,invoice,text")
+    );
+    let rows: Vec<&str> = lines.collect();
+    // Only the line that will be charged: the others fail validation or are deselected.
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains(",200100,Tømrer Hansen A/S,faktura@toemrer.example,2026-05-20,2026-05-13,12000.00,7001,"), "{}", rows[0]);
+    // A week earlier nobody needs a notice yet.
+    let early = payrun_in(dir, &["--now", "2026-05-11T09:00", "--json", "reminders"]);
+    assert_eq!(early.json()["reminders"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn suggest_earliest_moves_dates_that_would_miss_the_deadline() {
+    let dir = TempDir::new("earliest");
+    let dir = dir.path();
+    fixture(dir);
+    let created = ok(dir, &["--json", "suggest", "--earliest"], 0).json()["created"].clone();
+    let date_of = |entry: &str| {
+        created
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["entry"] == entry)
+            .unwrap()["payment_date"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Due 15 May: the May deadline has passed, so the first banking day of June.
+    assert_eq!(date_of("E-1014"), "2026-06-01");
+    // Due 1 June already meets its deadline: unchanged.
+    assert_eq!(date_of("E-1001"), "2026-06-01");
+    // LS due today missed its D-1 cut-off (1 May 15:00): tomorrow, whose cut-off is today at
+    // 15:00, still ahead at 09:00.
+    assert_eq!(date_of("E-2006"), "2026-05-05");
+}
