@@ -113,6 +113,25 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         days: u32,
     },
+    /// Write a deterministic benchmark workload (debtors.csv, mandates.csv, entries.csv). Needs no database.
+    #[command(
+        after_help = "Due dates are placed relative to --now so that most lines pass validation; \
+        use the same --now for the run.\n\nExample:\n  payrun --now 2026-05-04T09:00 generate --debtors 200000 --entries 1000000 --out work --seed 1"
+    )]
+    Generate {
+        /// How many debtors.
+        #[arg(long)]
+        debtors: usize,
+        /// How many open entries.
+        #[arg(long)]
+        entries: usize,
+        /// The directory to write the CSV files to (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// The seed: the same seed and --now give the same files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// The Danish banking calendar: banking days, closing days, deadlines. Needs no database.
     #[command(subcommand)]
     Calendar(CalendarCommand),

@@ -1,6 +1,7 @@
 //! One module per command area; `run` dispatches.
 
 mod calendar;
+mod generate;
 mod run;
 mod setup;
 
@@ -22,6 +23,12 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Status(command) => run::status(global, command),
         Command::Mandates(command) => run::mandates(global, command),
         Command::Reminders { days } => run::reminders(global, *days),
+        Command::Generate {
+            debtors,
+            entries,
+            out,
+            seed,
+        } => generate::run(global, *debtors, *entries, out, *seed),
         Command::Calendar(command) => calendar::run(global, command),
     }
 }
