@@ -113,6 +113,12 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         days: u32,
     },
+    /// Check the promises of reliability.md on the whole database; exit 1 if one fails.
+    #[command(
+        after_help = "Checks PRAGMA integrity_check and foreign_key_check and the invariants \
+        a database can show (I3, I6, I8, I11), over every company.\n\nExample:\n  payrun --json verify"
+    )]
+    Verify,
     /// Write a deterministic benchmark workload (debtors.csv, mandates.csv, entries.csv). Needs no database.
     #[command(
         after_help = "Due dates are placed relative to --now so that most lines pass validation; \

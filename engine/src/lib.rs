@@ -17,6 +17,7 @@ pub mod status;
 pub mod store;
 pub mod suggest;
 pub mod validate;
+pub mod verify;
 pub mod view;
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `payrun generate` writes a workload the normal imports read, and the run agrees with the
 //! generator about which entries fail.
 
-use crate::support::{payrun_in, TempDir};
+use crate::support::{assert_verified, payrun_in, TempDir};
 
 #[test]
 fn the_generated_workload_runs_and_fails_exactly_where_it_was_built_to() {
@@ -63,4 +63,5 @@ fn the_generated_workload_runs_and_fails_exactly_where_it_was_built_to() {
         let b = std::fs::read(dir.join("again").join(file)).unwrap();
         assert!(a == b, "{file} differs between two runs with the same seed");
     }
+    assert_verified(dir);
 }

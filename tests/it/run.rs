@@ -2,7 +2,7 @@
 //! validate → collect on the fixture in `tests/data/run/`, status changes, queries, and bad
 //! input refused whole with the database unchanged.
 
-use crate::support::{payrun_in, Run, TempDir};
+use crate::support::{assert_verified, payrun_in, Run, TempDir};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -243,6 +243,7 @@ fn a_whole_run_from_csv_to_collective_payments() {
     assert!(!off["dissolved"].as_array().unwrap().is_empty());
     let listed = ok(dir, &["--json", "list", "--group", "100100-20260601"], 0).json();
     assert_eq!(listed["lines"].as_array().unwrap().len(), 0);
+    assert_verified(dir);
 }
 
 #[test]
@@ -319,6 +320,7 @@ fn the_seed_worked_example_becomes_six_charges() {
     let singles = groups.iter().filter(|g| g["id"] == "-").count();
     assert_eq!(singles, 4);
     assert_eq!(collected["charges"], 6);
+    assert_verified(dir);
 }
 
 #[test]
@@ -386,6 +388,7 @@ fn status_changes_follow_the_table_and_refusals_change_nothing() {
         "{}",
         unknown.stderr
     );
+    assert_verified(dir);
 }
 
 fn json_created(doc: &Value) -> Value {
@@ -434,6 +437,7 @@ fn list_filters_and_mandates() {
             "status": "enrolled", "agreement": "000000001", "start_date": "2025-01-01",
             "end_date": null, "alt_mandate_id": null})
     );
+    assert_verified(dir);
 }
 
 #[test]
@@ -480,6 +484,7 @@ fn bad_csv_is_refused_whole_with_every_bad_line_named() {
         "nothing was imported"
     );
     assert_eq!(count_rows(dir, "debtors"), 18);
+    assert_verified(dir);
 }
 
 #[test]
@@ -517,6 +522,7 @@ fn unknown_company_format_and_database_are_named() {
         2,
     );
     assert!(format.stderr.contains("0999"), "{}", format.stderr);
+    assert_verified(dir);
 }
 
 #[test]
@@ -552,6 +558,7 @@ fn the_database_file_is_private_and_cpr_numbers_are_never_printed_whole() {
     for cpr in ["0101701234", "0202801234", "0303901234"] {
         assert!(!outputs.contains(cpr), "CPR {cpr} printed whole");
     }
+    assert_verified(dir);
 }
 
 #[test]
@@ -579,6 +586,7 @@ fn reminders_list_ls_debtors_to_notify_as_csv() {
     // A week earlier nobody needs a notice yet.
     let early = payrun_in(dir, &["--now", "2026-05-11T09:00", "--json", "reminders"]);
     assert_eq!(early.json()["reminders"].as_array().unwrap().len(), 0);
+    assert_verified(dir);
 }
 
 #[test]
@@ -605,4 +613,5 @@ fn suggest_earliest_moves_dates_that_would_miss_the_deadline() {
     // LS due today missed its D-1 cut-off (1 May 15:00): tomorrow, whose cut-off is today at
     // 15:00, still ahead at 09:00.
     assert_eq!(date_of("E-2006"), "2026-05-05");
+    assert_verified(dir);
 }

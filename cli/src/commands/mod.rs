@@ -4,6 +4,7 @@ mod calendar;
 mod generate;
 mod run;
 mod setup;
+mod verify;
 
 use crate::args::{Cli, Command};
 use crate::Outcome;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Status(command) => run::status(global, command),
         Command::Mandates(command) => run::mandates(global, command),
         Command::Reminders { days } => run::reminders(global, *days),
+        Command::Verify => verify::run(global),
         Command::Generate {
             debtors,
             entries,

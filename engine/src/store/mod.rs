@@ -85,6 +85,11 @@ impl Store {
     }
 
     /// The schema version (`PRAGMA user_version`): the number of migrations applied.
+    /// The connection, for read-only checks (`verify`) that look across companies.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
     pub fn schema_version(&self) -> Result<u32> {
         user_version(&self.conn)
     }
