@@ -55,15 +55,6 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The Danish banking calendar: banking days, closing days, deadlines. Needs no database.
-    #[command(subcommand)]
-    Calendar(CalendarCommand),
-}
-
-/// The engine commands of the next step; merged into `Command` when their handlers land.
-#[allow(dead_code)]
-#[derive(Debug, Subcommand)]
-pub enum EngineCommand {
     /// Create the database (if missing) and a creditor company in it.
     #[command(
         after_help = "Example:\n  payrun --db acme.db init --company acme --name \"Acme A/S\""
@@ -122,6 +113,34 @@ pub enum EngineCommand {
         #[arg(long, default_value_t = 3)]
         days: u32,
     },
+    /// Check the promises of reliability.md on the whole database; exit 1 if one fails.
+    #[command(
+        after_help = "Checks PRAGMA integrity_check and foreign_key_check and the invariants \
+        a database can show (I3, I6, I8, I11), over every company.\n\nExample:\n  payrun --json verify"
+    )]
+    Verify,
+    /// Write a deterministic benchmark workload (debtors.csv, mandates.csv, entries.csv). Needs no database.
+    #[command(
+        after_help = "Due dates are placed relative to --now so that most lines pass validation; \
+        use the same --now for the run.\n\nExample:\n  payrun --now 2026-05-04T09:00 generate --debtors 200000 --entries 1000000 --out work --seed 1"
+    )]
+    Generate {
+        /// How many debtors.
+        #[arg(long)]
+        debtors: usize,
+        /// How many open entries.
+        #[arg(long)]
+        entries: usize,
+        /// The directory to write the CSV files to (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// The seed: the same seed and --now give the same files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// The Danish banking calendar: banking days, closing days, deadlines. Needs no database.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -132,6 +151,7 @@ pub enum FormatCommand {
     )]
     Add(FormatAddArgs),
     /// List the company's payment formats.
+    #[command(after_help = "Example:\n  payrun --json format list")]
     List,
 }
 

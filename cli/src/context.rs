@@ -40,3 +40,11 @@ pub fn calendar(global: &Global) -> anyhow::Result<bankcal::Calendar> {
     let days = bankcal::parse_closing_days_csv(&path.display().to_string(), &text)?;
     Ok(calendar.with_extra_closing_days(&days)?)
 }
+
+/// Opens the database in `--db` and the company of `--company` (or the only one).
+pub fn open(global: &Global) -> anyhow::Result<engine::api::Engine> {
+    Ok(engine::api::Engine::open(
+        &global.db,
+        global.company.as_deref(),
+    )?)
+}

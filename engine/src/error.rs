@@ -110,6 +110,10 @@ pub enum Error {
     /// Only lines that were never sent may be deleted.
     #[error("payment line {0} has been sent and cannot be deleted")]
     LineSent(i64),
+
+    /// Manual status changes the status machine refuses (`domain.md` §6); nothing changed.
+    #[error("{}", refused_message(.0))]
+    StatusRefused(Vec<crate::run::RefusedChange>),
 }
 
 impl From<rusqlite::Error> for Error {
@@ -123,4 +127,15 @@ impl From<rusqlite::Error> for Error {
             _ => Error::Db(error),
         }
     }
+}
+
+fn refused_message(refused: &[crate::run::RefusedChange]) -> String {
+    let parts: Vec<String> = refused
+        .iter()
+        .map(|r| format!("line {}: {} ({})", r.line, r.refusal, r.refusal.code()))
+        .collect();
+    format!(
+        "status change refused, nothing was changed: {}",
+        parts.join("; ")
+    )
 }

@@ -13,10 +13,13 @@ pub mod generate;
 pub mod model;
 pub mod payment_format;
 pub mod rng;
+pub mod run;
 pub mod status;
 pub mod store;
 pub mod suggest;
 pub mod validate;
+pub mod verify;
+pub mod view;
 
 #[cfg(test)]
 mod testdata;

@@ -2,4 +2,6 @@
 //! Modules are grouped by command area; fixtures live in `tests/data/`.
 
 mod calendar;
+mod generate;
+mod run;
 mod support;

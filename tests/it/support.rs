@@ -100,3 +100,15 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Runs `payrun verify` on the database in `dir` and fails the test, naming the broken
+/// checks, unless every invariant holds. Every integration test that writes ends with it.
+pub fn assert_verified(dir: &Path) {
+    let run = payrun_in(dir, &["--json", "verify"]);
+    let report = run.json();
+    assert!(
+        run.code == 0 && report["ok"] == true,
+        "payrun verify failed:\n{}",
+        serde_json::to_string_pretty(&report["checks"]).unwrap()
+    );
+}

@@ -1,13 +1,36 @@
 //! One module per command area; `run` dispatches.
 
 mod calendar;
+mod generate;
+mod run;
+mod setup;
+mod verify;
 
 use crate::args::{Cli, Command};
 use crate::Outcome;
 
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     tracing::debug!(now = %crate::context::now(&cli.global), "Danish local time");
+    let global = &cli.global;
     match &cli.command {
-        Command::Calendar(command) => calendar::run(&cli.global, command),
+        Command::Init { name } => setup::init(global, name.as_deref()),
+        Command::Format(command) => setup::format(global, command),
+        Command::Import(command) => setup::import(global, command),
+        Command::Suggest { earliest } => run::suggest(global, *earliest),
+        Command::Validate => run::validate(global),
+        Command::Collect { off } => run::collect(global, *off),
+        Command::List(args) => run::list(global, args),
+        Command::Show { line } => run::show(global, *line),
+        Command::Status(command) => run::status(global, command),
+        Command::Mandates(command) => run::mandates(global, command),
+        Command::Reminders { days } => run::reminders(global, *days),
+        Command::Verify => verify::run(global),
+        Command::Generate {
+            debtors,
+            entries,
+            out,
+            seed,
+        } => generate::run(global, *debtors, *entries, out, *seed),
+        Command::Calendar(command) => calendar::run(global, command),
     }
 }

@@ -14,7 +14,7 @@ use crate::csv_import::{CsvRows, ImportSummary, Problems, RowProblem};
 use crate::error::Result;
 use crate::model::{Debtor, Mandate};
 use ledger::Entry;
-use rusqlite::Transaction;
+use rusqlite::Connection;
 use std::collections::HashSet;
 use std::io::Read;
 
@@ -214,7 +214,7 @@ impl Store {
 /// Commits when nothing was wrong, else rolls back (by dropping the transaction) and returns
 /// every problem.
 fn finish<R, T>(
-    tx: Transaction<'_>,
+    tx: super::Scope<'_>,
     problems: Problems,
     rows: CsvRows<R, T>,
     table: &str,
@@ -244,7 +244,7 @@ fn finish<R, T>(
 }
 
 /// Rows of a company in one of the company tables (a name from this module, never input).
-fn count(tx: &Transaction<'_>, table: &str, company: &CompanyKey) -> Result<usize> {
+fn count(tx: &Connection, table: &str, company: &CompanyKey) -> Result<usize> {
     let count: i64 = tx.query_row(
         &format!("SELECT count(*) FROM {table} WHERE company = ?1"),
         [company.key],
@@ -253,7 +253,7 @@ fn count(tx: &Transaction<'_>, table: &str, company: &CompanyKey) -> Result<usiz
     Ok(usize::try_from(count).unwrap_or(0))
 }
 
-fn format_ids(tx: &Transaction<'_>, company: &CompanyKey) -> Result<HashSet<String>> {
+fn format_ids(tx: &Connection, company: &CompanyKey) -> Result<HashSet<String>> {
     let mut statement = tx.prepare("SELECT id FROM payment_formats WHERE company = ?1")?;
     let ids = statement
         .query_map([company.key], |row| row.get(0))?
@@ -261,7 +261,7 @@ fn format_ids(tx: &Transaction<'_>, company: &CompanyKey) -> Result<HashSet<Stri
     Ok(ids)
 }
 
-fn debtor_exists(tx: &Transaction<'_>, company: &CompanyKey, account: &str) -> Result<bool> {
+fn debtor_exists(tx: &Connection, company: &CompanyKey, account: &str) -> Result<bool> {
     Ok(tx
         .prepare_cached("SELECT 1 FROM debtors WHERE company = ?1 AND account = ?2")?
         .exists((company.key, account))?)

@@ -40,7 +40,7 @@ fn insert_lines_sql(rows: usize) -> String {
 /// Why a batch of new lines broke a foreign key: the first line whose entry is unknown or has
 /// another debtor.
 fn refused_lines(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     company: &CompanyKey,
     lines: &[&NewLineRow],
 ) -> Result<Option<Error>> {
@@ -65,15 +65,8 @@ fn refused_lines(
     Ok(None)
 }
 
-/// A payment line to create: `suggest` proposes an entry for a payment date.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewLineRow {
-    pub entry_id: String,
-    /// Must be the entry's debtor.
-    pub debtor: String,
-    pub format_id: String,
-    pub payment_date: NaiveDate,
-}
+/// A payment line to create: the core's suggestion, stored as is.
+pub use crate::suggest::NewLine as NewLineRow;
 
 /// Which payment lines [`Store::list_lines`] returns; every field that is set must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -86,6 +86,11 @@ impl Store {
     }
 
     /// The schema version (`PRAGMA user_version`): the number of migrations applied.
+    /// The connection, for read-only checks (`verify`) that look across companies.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
     pub fn schema_version(&self) -> Result<u32> {
         user_version(&self.conn)
     }
@@ -177,15 +182,79 @@ impl Store {
 
     /// Begins a write transaction. `IMMEDIATE` takes the write lock now, so two writers never
     /// both read and then collide on the upgrade to a write lock.
-    fn write(&mut self) -> Result<Transaction<'_>> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    fn write(&mut self) -> Result<Scope<'_>> {
+        if self.conn.is_autocommit() {
+            Ok(Scope::Transaction(self.conn.transaction_with_behavior(
+                TransactionBehavior::Immediate,
+            )?))
+        } else {
+            Ok(Scope::Savepoint(self.conn.savepoint()?))
+        }
+    }
+
+    /// Runs `work` in one `IMMEDIATE` write transaction: the primitives it calls join it (as
+    /// savepoints), so a step that reads, decides and writes — suggest, collect, a status
+    /// change, an export — is applied whole or not at all, and no other process writes in
+    /// between. An error from `work` rolls everything back.
+    pub fn atomically<T>(&mut self, work: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            return work(self);
+        }
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match work(self) {
+            Ok(value) => match self.conn.execute_batch("COMMIT") {
+                Ok(()) => Ok(value),
+                Err(error) => {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    Err(error.into())
+                }
+            },
+            Err(error) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(error)
+            }
+        }
     }
 
     /// Begins a read transaction: every query in it sees the same snapshot of the database.
-    fn read(&self) -> Result<Transaction<'_>> {
-        Ok(self.conn.unchecked_transaction()?)
+    fn read(&self) -> Result<Scope<'_>> {
+        if self.conn.is_autocommit() {
+            Ok(Scope::Transaction(self.conn.unchecked_transaction()?))
+        } else {
+            // Inside `atomically`: the surrounding transaction already gives one snapshot.
+            Ok(Scope::Joined(&self.conn))
+        }
+    }
+}
+
+/// Where a primitive's statements run: a transaction of its own, or a part of the
+/// transaction that [`Store::atomically`] began.
+pub(crate) enum Scope<'a> {
+    Transaction(Transaction<'a>),
+    Savepoint(rusqlite::Savepoint<'a>),
+    Joined(&'a Connection),
+}
+
+impl Scope<'_> {
+    /// Commits a transaction of its own, or releases the savepoint into the caller's
+    /// transaction (which commits or rolls back as a whole).
+    pub(crate) fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            Scope::Transaction(tx) => tx.commit(),
+            Scope::Savepoint(sp) => sp.commit(),
+            Scope::Joined(_) => Ok(()),
+        }
+    }
+}
+
+impl std::ops::Deref for Scope<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Scope::Transaction(tx) => tx,
+            Scope::Savepoint(sp) => sp,
+            Scope::Joined(conn) => conn,
+        }
     }
 }
 

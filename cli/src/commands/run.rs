@@ -1,0 +1,396 @@
+//! The payment run: `suggest`, `validate`, `collect`, `list`, `show`, `status set`,
+//! `mandates list`, `reminders`.
+
+use crate::args::{Global, ListArgs, MandatesCommand, PeriodArg, StatusCommand, StatusTargetArg};
+use crate::{context, output, Outcome};
+use chrono::Months;
+use engine::status::ManualTarget;
+use engine::view::LineView;
+use engine::LineFilter;
+use serde_json::json;
+
+pub fn suggest(global: &Global, earliest: bool) -> anyhow::Result<Outcome> {
+    let mut engine = context::open(global)?;
+    let calendar = context::calendar(global)?;
+    let report = engine.suggest(&calendar, context::now(global), earliest)?;
+    if global.json {
+        output::print_json(&report)?;
+    } else {
+        println!(
+            "Suggested {} new payment line{}; removed {} unsent line{} of settled entries.",
+            report.created.len(),
+            plural(report.created.len()),
+            report.removed.len(),
+            plural(report.removed.len()),
+        );
+        if !report.created.is_empty() {
+            print!("{}", lines_table(&report.created));
+        }
+    }
+    Ok(Outcome::Done)
+}
+
+pub fn validate(global: &Global) -> anyhow::Result<Outcome> {
+    let mut engine = context::open(global)?;
+    let calendar = context::calendar(global)?;
+    let report = engine.validate(&calendar, context::now(global))?;
+    if global.json {
+        output::print_json(&report)?;
+    } else {
+        print!("{}", lines_table(&report.lines));
+        print_failures(&report.lines);
+        println!(
+            "{} line{} ok, {} failed.",
+            report.ok_count,
+            plural(report.ok_count),
+            report.failed_count
+        );
+    }
+    Ok(if report.failed_count > 0 {
+        Outcome::Attention
+    } else {
+        Outcome::Done
+    })
+}
+
+pub fn collect(global: &Global, off: bool) -> anyhow::Result<Outcome> {
+    let mut engine = context::open(global)?;
+    if off {
+        let lines = engine.collect_off()?;
+        if global.json {
+            output::print_json(&json!({"dissolved": lines}))?;
+        } else {
+            println!(
+                "Dissolved the collective payments of {} line{}.",
+                lines.len(),
+                plural(lines.len())
+            );
+        }
+        return Ok(Outcome::Done);
+    }
+    let calendar = context::calendar(global)?;
+    let report = engine.collect(&calendar, context::now(global))?;
+    if global.json {
+        output::print_json(&report)?;
+    } else {
+        let rows: Vec<Vec<String>> = report
+            .groups
+            .iter()
+            .map(|g| {
+                vec![
+                    g.id.clone(),
+                    g.format.clone(),
+                    g.debtor.clone().unwrap_or_default(),
+                    g.payment_date.map(|d| d.to_string()).unwrap_or_default(),
+                    g.amount.to_string(),
+                    join(g.lines.iter()),
+                    g.codes.join(", "),
+                ]
+            })
+            .collect();
+        print!(
+            "{}",
+            output::table(
+                &[
+                    "group",
+                    "format",
+                    "debtor",
+                    "payment date",
+                    ">amount",
+                    "lines",
+                    "why deselected"
+                ],
+                &rows
+            )
+        );
+        println!(
+            "{} charge{} to send; {} line{} deselected.",
+            report.charges,
+            plural(report.charges),
+            report.deselected,
+            plural(report.deselected)
+        );
+    }
+    Ok(if report.deselected > 0 {
+        Outcome::Attention
+    } else {
+        Outcome::Done
+    })
+}
+
+pub fn list(global: &Global, args: &ListArgs) -> anyhow::Result<Outcome> {
+    let mut engine = context::open(global)?;
+    let mut filter = LineFilter {
+        statuses: args.statuses.clone(),
+        debtor: args.debtor.clone(),
+        mandate: args.mandate.clone(),
+        agreement: args.agreement.clone(),
+        payment_id: args.payment_id.clone(),
+        reference: args.reference.clone(),
+        group: args.group.clone(),
+        from: args.from,
+        to: args.to,
+    };
+    if let Some(period) = args.period {
+        let today = context::now(global).date();
+        let months = match period {
+            PeriodArg::OneMonth => 1,
+            PeriodArg::ThreeMonths => 3,
+            PeriodArg::OneYear => 12,
+        };
+        filter.from = today.checked_sub_months(Months::new(months));
+        filter.to = Some(today);
+    }
+    let lines = engine.list(&filter)?;
+    if global.json {
+        output::print_json(&json!({"lines": lines}))?;
+    } else {
+        print!("{}", lines_table(&lines));
+        println!("{} line{}.", lines.len(), plural(lines.len()));
+    }
+    Ok(Outcome::Done)
+}
+
+pub fn show(global: &Global, line: i64) -> anyhow::Result<Outcome> {
+    let mut engine = context::open(global)?;
+    let detail = engine.show(line)?;
+    if global.json {
+        output::print_json(&detail)?;
+        return Ok(Outcome::Done);
+    }
+    let l = &detail.line;
+    let fields = [
+        ("line", l.line.to_string()),
+        ("entry", l.entry.clone()),
+        ("invoice", l.invoice.clone().unwrap_or_default()),
+        ("debtor", l.debtor.clone()),
+        ("payment format", l.format.clone()),
+        ("due date", l.due_date.to_string()),
+        ("payment date", l.payment_date.to_string()),
+        ("amount", l.amount.to_string()),
+        (
+            "partial payment",
+            l.partial_payment.map(|a| a.to_string()).unwrap_or_default(),
+        ),
+        ("status", status_label(l.status)),
+        ("group", l.group.clone().unwrap_or_default()),
+        ("reference", l.reference.clone().unwrap_or_default()),
+        (
+            "date sent",
+            l.date_sent.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        ("delivery", l.delivery_id.clone().unwrap_or_default()),
+        ("system info", system_info(l)),
+        ("comment", detail.comment.clone()),
+    ];
+    for (name, value) in fields {
+        println!("{name:<16} {value}");
+    }
+    for error in &l.errors {
+        println!("  {}: {}", error.code, error.message);
+    }
+    println!("\nStatus log:");
+    let rows: Vec<Vec<String>> = detail
+        .log
+        .iter()
+        .map(|c| {
+            vec![
+                c.at.replace('T', " "),
+                c.old.map(status_label).unwrap_or_else(|| "-".to_string()),
+                status_label(c.new),
+                c.cause.clone(),
+            ]
+        })
+        .collect();
+    print!("{}", output::table(&["time", "from", "to", "cause"], &rows));
+    Ok(Outcome::Done)
+}
+
+pub fn status(global: &Global, command: &StatusCommand) -> anyhow::Result<Outcome> {
+    let StatusCommand::Set { to, force, lines } = command;
+    let target = match to {
+        StatusTargetArg::Blank => ManualTarget::Blank,
+        StatusTargetArg::Resend => ManualTarget::Resend,
+        StatusTargetArg::Waiting => ManualTarget::Waiting,
+        StatusTargetArg::Stop => ManualTarget::Stop,
+    };
+    let mut engine = context::open(global)?;
+    let changed = engine.set_status(lines, target, *force, context::now(global))?;
+    if global.json {
+        output::print_json(&json!({"changed": changed}))?;
+    } else {
+        for line in &changed {
+            println!("Line {} is now {}.", line.line, status_label(line.status));
+        }
+    }
+    Ok(Outcome::Done)
+}
+
+pub fn mandates(global: &Global, command: &MandatesCommand) -> anyhow::Result<Outcome> {
+    let MandatesCommand::List { debtor } = command;
+    let engine = context::open(global)?;
+    let mandates = engine.mandates(debtor.as_deref())?;
+    if global.json {
+        let list: Vec<_> = mandates
+            .iter()
+            .map(|m| {
+                json!({
+                    "mandate_id": m.mandate_id,
+                    "debtor": m.debtor,
+                    "format": m.payment_format,
+                    "status": m.status.as_str(),
+                    "agreement": m.agreement,
+                    "start_date": m.start_date,
+                    "end_date": m.end_date,
+                    "alt_mandate_id": m.alt_mandate_id,
+                })
+            })
+            .collect();
+        output::print_json(&json!({"mandates": list}))?;
+    } else {
+        let rows: Vec<Vec<String>> = mandates
+            .iter()
+            .map(|m| {
+                vec![
+                    m.mandate_id.clone(),
+                    m.debtor.clone(),
+                    m.payment_format.clone(),
+                    m.status.as_str().to_string(),
+                    m.agreement.clone().unwrap_or_default(),
+                    m.start_date.map(|d| d.to_string()).unwrap_or_default(),
+                    m.end_date.map(|d| d.to_string()).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        print!(
+            "{}",
+            output::table(
+                &[
+                    "mandate",
+                    "debtor",
+                    "format",
+                    "status",
+                    "agreement",
+                    "start",
+                    "end"
+                ],
+                &rows
+            )
+        );
+    }
+    Ok(Outcome::Done)
+}
+
+/// Prints a CSV for a mail merge (or JSON with `--json`).
+pub fn reminders(global: &Global, days: u32) -> anyhow::Result<Outcome> {
+    let mut engine = context::open(global)?;
+    let calendar = context::calendar(global)?;
+    let reminders = engine.reminders(&calendar, context::now(global), days)?;
+    if global.json {
+        output::print_json(&json!({"reminders": reminders}))?;
+        return Ok(Outcome::Done);
+    }
+    println!("line,debtor,name,email,payment_date,notify_by,amount,invoice,text");
+    for r in &reminders {
+        let fields = [
+            r.line.to_string(),
+            r.debtor.clone(),
+            r.name.clone(),
+            r.email.clone(),
+            r.payment_date.to_string(),
+            r.notify_by.to_string(),
+            r.amount.to_string(),
+            r.invoice.clone().unwrap_or_default(),
+            r.text.clone(),
+        ];
+        let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        println!("{}", quoted.join(","));
+    }
+    Ok(Outcome::Done)
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn lines_table(lines: &[LineView]) -> String {
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.line.to_string(),
+                l.entry.clone(),
+                l.debtor.clone(),
+                l.format.clone(),
+                l.payment_date.to_string(),
+                l.amount.to_string(),
+                status_label(l.status),
+                l.group.clone().unwrap_or_default(),
+                system_info(l),
+            ]
+        })
+        .collect();
+    output::table(
+        &[
+            "line",
+            "entry",
+            "debtor",
+            "format",
+            "payment date",
+            ">amount",
+            "status",
+            "group",
+            "system info",
+        ],
+        &rows,
+    )
+}
+
+/// The failing rules spelled out, one per line, below a table.
+fn print_failures(lines: &[LineView]) {
+    let failing: Vec<&LineView> = lines.iter().filter(|l| !l.errors.is_empty()).collect();
+    if failing.is_empty() {
+        return;
+    }
+    println!("\nWhat failed:");
+    for line in failing {
+        for error in &line.errors {
+            println!("  line {}: {}: {}", line.line, error.code, error.message);
+        }
+    }
+}
+
+fn system_info(line: &LineView) -> String {
+    if !line.validated {
+        "not validated".to_string()
+    } else if line.ok {
+        "Ok".to_string()
+    } else {
+        line.errors
+            .iter()
+            .map(|e| e.code)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn status_label(id: &str) -> String {
+    engine::model::Status::parse(id).map_or_else(|| id.to_string(), |s| s.label().to_string())
+}
+
+fn join<T: ToString>(items: impl Iterator<Item = T>) -> String {
+    items.map(|i| i.to_string()).collect::<Vec<_>>().join(" ")
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

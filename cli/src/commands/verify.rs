@@ -1,0 +1,27 @@
+//! `payrun verify`: the invariants of reliability.md, checked on the whole database.
+
+use crate::args::Global;
+use crate::{output, Outcome};
+
+pub fn run(global: &Global) -> anyhow::Result<Outcome> {
+    let report = engine::verify::verify_database(&global.db)?;
+    if global.json {
+        output::print_json(&report)?;
+    } else {
+        for check in &report.checks {
+            let mark = if check.ok { "ok  " } else { "FAIL" };
+            println!("{mark}  {}: {}", check.name, check.detail);
+        }
+        let failed = report.checks.iter().filter(|c| !c.ok).count();
+        if failed == 0 {
+            println!("All {} checks hold.", report.checks.len());
+        } else {
+            println!("{failed} of {} checks failed.", report.checks.len());
+        }
+    }
+    Ok(if report.ok {
+        Outcome::Done
+    } else {
+        Outcome::Attention
+    })
+}

@@ -1,0 +1,406 @@
+//! The payment-run steps on an [`Engine`]: suggest, validate, collect, manual status changes,
+//! the queries and reminders.
+//!
+//! Each step is the same three moves: read the company's [`RunData`](crate::model::RunData)
+//! from the store, run the pure core function over it with the calendar and the clock, and
+//! write the result back — all in one `IMMEDIATE` transaction ([`Store::atomically`]), so two
+//! bookkeepers pressing the same button at once cannot both apply it.
+
+use crate::api::Engine;
+use crate::collect;
+use crate::error::{Error, Result};
+use crate::model::{PaymentLine, RunData, Scheme, Status, GROUP_DESELECTED};
+use crate::status::{manual_change, ManualTarget, Refusal};
+use crate::store::{LineFilter, Store};
+use crate::suggest;
+use crate::validate::{self, LineValidation};
+use crate::view::{GroupView, LineView, StatusChangeView};
+use bankcal::Calendar;
+use chrono::{NaiveDate, NaiveDateTime};
+use ledger::Amount;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// What `suggest` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SuggestReport {
+    /// The new lines.
+    pub created: Vec<LineView>,
+    /// Lines of settled entries that were never sent, now deleted.
+    pub removed: Vec<i64>,
+}
+
+/// What `validate` found: every line that can still be exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValidationReport {
+    pub lines: Vec<LineView>,
+    pub ok_count: usize,
+    pub failed_count: usize,
+}
+
+/// What `collect` grouped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CollectReport {
+    pub groups: Vec<GroupView>,
+    /// How many records export will send.
+    pub charges: usize,
+    /// How many lines were left out (group `Deselected`).
+    pub deselected: usize,
+}
+
+/// One line with its whole status log (`show`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineDetail {
+    #[serde(flatten)]
+    pub line: LineView,
+    pub comment: String,
+    pub log: Vec<StatusChangeView>,
+}
+
+/// One line whose debtor must be notified before the payment date (`reminders`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reminder {
+    pub line: i64,
+    pub debtor: String,
+    pub name: String,
+    pub email: String,
+    pub payment_date: NaiveDate,
+    /// The last day to notify the debtor: `days` banking days before the payment date.
+    pub notify_by: NaiveDate,
+    pub amount: Amount,
+    pub invoice: Option<String>,
+    pub text: String,
+}
+
+/// A manual status change that was refused, with the line it concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedChange {
+    pub line: i64,
+    pub refusal: Refusal,
+}
+
+impl Engine {
+    /// Proposes a payment line for every open entry of a debtor with a BS or LS payment
+    /// format that has no line yet, and deletes the unsent lines of settled entries
+    /// (`domain.md` §3). Running it twice creates nothing new.
+    pub fn suggest(
+        &mut self,
+        calendar: &Calendar,
+        now: NaiveDateTime,
+        earliest: bool,
+    ) -> Result<SuggestReport> {
+        let (store, company) = self.parts();
+        store.atomically(|store| {
+            let data = store.load_run_data(company)?;
+            let plan = suggest::suggest(&data, calendar, now, earliest);
+            if !plan.remove.is_empty() {
+                store.delete_unsent_lines(company, &plan.remove)?;
+            }
+            let ids = store.insert_lines(company, &plan.new_lines, now, "suggest")?;
+            let created = ids
+                .iter()
+                .zip(&plan.new_lines)
+                .map(|(&id, new)| {
+                    let line = PaymentLine {
+                        id,
+                        entry_id: new.entry_id.clone(),
+                        debtor: new.debtor.clone(),
+                        format_id: new.format_id.clone(),
+                        payment_date: new.payment_date,
+                        partial_payment: None,
+                        status: Status::Blank,
+                        errors: None,
+                        comment: String::new(),
+                        group: None,
+                        allow_overwriting: false,
+                        reference: None,
+                        date_sent: None,
+                        delivery_id: None,
+                        cancellation_sent: false,
+                    };
+                    let entry = &data.entries[&new.entry_id];
+                    LineView::new(&line, entry, data.formats.get(&new.format_id))
+                })
+                .collect();
+            Ok(SuggestReport {
+                created,
+                removed: plan.remove,
+            })
+        })
+    }
+
+    /// Runs every rule on every line that can still be exported, stores the result in each
+    /// line's system info and reports it (`domain.md` §4).
+    pub fn validate(
+        &mut self,
+        calendar: &Calendar,
+        now: NaiveDateTime,
+    ) -> Result<ValidationReport> {
+        let (store, company) = self.parts();
+        store.atomically(|store| {
+            let mut data = store.load_run_data(company)?;
+            let validations = validate_and_save(store, company, &mut data, calendar, now)?;
+            let lines = views_of(&data, validations.iter().map(|v| v.line));
+            let failed_count = validations.iter().filter(|v| !v.is_ok()).count();
+            Ok(ValidationReport {
+                ok_count: validations.len() - failed_count,
+                failed_count,
+                lines,
+            })
+        })
+    }
+
+    /// Groups the unsent lines into collective payments per debtor, payment date and format
+    /// (`domain.md` §5), then validates again so each line's system info reflects its group.
+    pub fn collect(&mut self, calendar: &Calendar, now: NaiveDateTime) -> Result<CollectReport> {
+        let (store, company) = self.parts();
+        store.atomically(|store| {
+            let mut data = store.load_run_data(company)?;
+            // Validate on the lines as they are, without stale groups, so a group is formed
+            // only from lines that pass on their own.
+            let ungrouped = collect::collect_off(&data);
+            for line in data.lines.iter_mut() {
+                if ungrouped.binary_search(&line.id).is_ok() {
+                    line.group = None;
+                }
+            }
+            let validations = validate::validate(&data, calendar, now);
+            let plan = collect::collect(&data, &validations);
+            let groups: HashMap<i64, &str> = plan
+                .assignments
+                .iter()
+                .map(|(line, group)| (*line, group.as_str()))
+                .collect();
+            // Every line whose old group was dissolved gets its new group, or none.
+            let mut assignments: Vec<(i64, Option<String>)> = ungrouped
+                .iter()
+                .filter(|line| !groups.contains_key(line))
+                .map(|&line| (line, None))
+                .collect();
+            assignments.extend(
+                plan.assignments
+                    .iter()
+                    .map(|(line, group)| (*line, Some(group.clone()))),
+            );
+            store.save_groups(company, &assignments)?;
+            for line in data.lines.iter_mut() {
+                if let Some(group) = groups.get(&line.id) {
+                    line.group = Some((*group).to_string());
+                }
+            }
+            validate_and_save(store, company, &mut data, calendar, now)?;
+            let groups: Vec<GroupView> = plan
+                .groups
+                .iter()
+                .map(|g| GroupView {
+                    id: g.id.clone(),
+                    format: g.format_id.clone(),
+                    debtor: Some(g.debtor.clone()),
+                    payment_date: Some(g.payment_date),
+                    amount: g.amount,
+                    lines: g.lines.clone(),
+                    codes: g.codes.clone(),
+                })
+                .collect();
+            Ok(CollectReport {
+                charges: plan.charges(),
+                deselected: groups
+                    .iter()
+                    .filter(|g| g.id == GROUP_DESELECTED)
+                    .map(|g| g.lines.len())
+                    .sum(),
+                groups,
+            })
+        })
+    }
+
+    /// Dissolves every collective payment of the unsent lines again; returns the lines whose
+    /// group was cleared.
+    pub fn collect_off(&mut self) -> Result<Vec<i64>> {
+        let (store, company) = self.parts();
+        store.atomically(|store| {
+            let data = store.load_run_data(company)?;
+            let lines = collect::collect_off(&data);
+            let cleared: Vec<(i64, Option<String>)> = lines.iter().map(|&l| (l, None)).collect();
+            store.save_groups(company, &cleared)?;
+            Ok(lines)
+        })
+    }
+
+    /// Changes the status of `lines` by hand (`domain.md` §6). Every change is checked against
+    /// the status machine first; if any is refused, nothing changes and
+    /// [`Error::StatusRefused`] lists every refusal.
+    pub fn set_status(
+        &mut self,
+        lines: &[i64],
+        target: ManualTarget,
+        force: bool,
+        now: NaiveDateTime,
+    ) -> Result<Vec<LineView>> {
+        let (store, company) = self.parts();
+        store.atomically(|store| {
+            let formats: HashMap<String, Scheme> = store
+                .formats(company)?
+                .into_iter()
+                .map(|f| (f.id, f.scheme))
+                .collect();
+            let mut changes = Vec::new();
+            let mut refused = Vec::new();
+            for &id in lines {
+                let (line, _, _) = store.line(company, id)?;
+                let scheme = formats
+                    .get(&line.format_id)
+                    .copied()
+                    .ok_or_else(|| Error::UnknownFormat(line.format_id.clone()))?;
+                match manual_change(line.status, target, scheme, force) {
+                    Ok(new) => changes.push((id, line.status, new)),
+                    Err(refusal) => refused.push(RefusedChange { line: id, refusal }),
+                }
+            }
+            if !refused.is_empty() {
+                return Err(Error::StatusRefused(refused));
+            }
+            store.change_status(company, &changes, now, "manual")?;
+            let formats = formats_by_id(store, company)?;
+            lines
+                .iter()
+                .map(|&id| {
+                    let (line, entry, _) = store.line(company, id)?;
+                    Ok(LineView::new(&line, &entry, formats.get(&line.format_id)))
+                })
+                .collect()
+        })
+    }
+
+    /// The lines that match `filter`, by line id.
+    pub fn list(&mut self, filter: &LineFilter) -> Result<Vec<LineView>> {
+        let (store, company) = self.parts();
+        let formats = formats_by_id(store, company)?;
+        let lines = store.list_lines(company, filter)?;
+        Ok(LineView::many(lines.iter().map(|(l, e)| (l, e)), &formats))
+    }
+
+    /// One line with its whole status log.
+    pub fn show(&mut self, line: i64) -> Result<LineDetail> {
+        let (store, company) = self.parts();
+        let formats = formats_by_id(store, company)?;
+        let (line, entry, log) = store.line(company, line)?;
+        Ok(LineDetail {
+            line: LineView::new(&line, &entry, formats.get(&line.format_id)),
+            comment: line.comment.clone(),
+            log: log.iter().map(StatusChangeView::from).collect(),
+        })
+    }
+
+    /// The lines whose debtors must be notified now (`domain.md` §10): Leverandørservice
+    /// lines that will be charged (sent or to-be-treated, or blank/transmitting and `ok` at
+    /// the last validation and not deselected), whose payment
+    /// date is today or later and whose notice date — `days` banking days before the
+    /// payment date — is today or has passed. Betalingsservice needs no notice (BS sends the
+    /// debtor its own overview). Sorted by notice date, then line.
+    pub fn reminders(
+        &mut self,
+        calendar: &Calendar,
+        now: NaiveDateTime,
+        days: u32,
+    ) -> Result<Vec<Reminder>> {
+        let today = now.date();
+        let days = i32::try_from(days)
+            .map_err(|_| Error::Unsupported(format!("--days {days} is too large")))?;
+        let (store, company) = self.parts();
+        let data = store.load_run_data(company)?;
+        let mut reminders = Vec::new();
+        for line in &data.lines {
+            // Only lines that will be charged: sent ones, or unsent ones that passed their
+            // last validation and were not set aside by `collect`. A debtor told of a
+            // charge that never comes is worse than no notice.
+            let charged = match line.status {
+                Status::Sent | Status::ToBeTreated => true,
+                Status::Blank | Status::Transmitting => {
+                    line.is_ok() && line.group.as_deref() != Some(GROUP_DESELECTED)
+                }
+                _ => false,
+            };
+            let Some(format) = data.formats.get(&line.format_id) else {
+                continue;
+            };
+            if !charged || format.scheme != Scheme::Ls || line.payment_date < today {
+                continue;
+            }
+            let notify_by = calendar
+                .add_banking_days(line.payment_date, -days)
+                .map_err(|e| Error::Unsupported(e.to_string()))?;
+            if notify_by > today {
+                continue;
+            }
+            let (Some(entry), Some(debtor)) = (
+                data.entries.get(&line.entry_id),
+                data.debtors.get(&line.debtor),
+            ) else {
+                continue;
+            };
+            reminders.push(Reminder {
+                line: line.id,
+                debtor: debtor.account.clone(),
+                name: debtor.name.clone(),
+                email: debtor.email.clone(),
+                payment_date: line.payment_date,
+                notify_by,
+                amount: crate::charge::amount_to_charge(line, entry, format),
+                invoice: entry.invoice.clone(),
+                text: entry.text.clone(),
+            });
+        }
+        reminders.sort_by_key(|r| (r.notify_by, r.line));
+        Ok(reminders)
+    }
+}
+
+/// Validates `data`, stores each result on its line (in `data` too) and returns them.
+fn validate_and_save(
+    store: &mut Store,
+    company: &crate::store::CompanyKey,
+    data: &mut RunData,
+    calendar: &Calendar,
+    now: NaiveDateTime,
+) -> Result<Vec<LineValidation>> {
+    let validations = validate::validate(data, calendar, now);
+    let results: Vec<(i64, Vec<crate::model::ValidationError>)> = validations
+        .iter()
+        .map(|v| (v.line, v.errors.clone()))
+        .collect();
+    store.save_validations(company, &results)?;
+    let by_line: HashMap<i64, &LineValidation> = validations.iter().map(|v| (v.line, v)).collect();
+    for line in data.lines.iter_mut() {
+        if let Some(v) = by_line.get(&line.id) {
+            line.errors = Some(v.errors.clone());
+        }
+    }
+    Ok(validations)
+}
+
+/// Views of the given lines of `data`, in the order given.
+fn views_of(data: &RunData, ids: impl Iterator<Item = i64>) -> Vec<LineView> {
+    let by_id: HashMap<i64, &PaymentLine> = data.lines.iter().map(|l| (l.id, l)).collect();
+    ids.filter_map(|id| {
+        let line = by_id.get(&id)?;
+        let entry = data.entries.get(&line.entry_id)?;
+        Some(LineView::new(
+            line,
+            entry,
+            data.formats.get(&line.format_id),
+        ))
+    })
+    .collect()
+}
+
+fn formats_by_id(
+    store: &Store,
+    company: &crate::store::CompanyKey,
+) -> Result<HashMap<String, crate::model::PaymentFormat>> {
+    Ok(store
+        .formats(company)?
+        .into_iter()
+        .map(|f| (f.id.clone(), f))
+        .collect())
+}

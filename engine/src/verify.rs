@@ -1,0 +1,407 @@
+//! `payrun verify`: the promises of `reliability.md` that a database can show, checked.
+//!
+//! Each check is a small function over the database that returns a [`Check`]: its name
+//! (starting with the invariant's id), whether it holds, and a detail for a person — what was
+//! counted, or the first rows that break it. `verify` runs over every company in the
+//! database: it is the check every integration test ends with, and what an operator runs
+//! after a crash.
+
+use crate::error::Result;
+use crate::model::Status;
+use crate::status::is_allowed_edge;
+use crate::store::Store;
+use crate::validate::{liveness, Liveness};
+use rusqlite::Connection;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The result of one check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// Every check, and whether all hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+/// How many offending rows a detail names at most.
+const EXAMPLES: usize = 5;
+
+/// Runs every check on the database at `path` (which must exist).
+pub fn verify_database(path: impl AsRef<Path>) -> Result<VerifyReport> {
+    let path = path.as_ref();
+    if !path.exists() {
+        return Err(crate::Error::DatabaseMissing(path.to_path_buf()));
+    }
+    let store = Store::open(path)?;
+    let conn = store.connection();
+    let checks = vec![
+        integrity(conn)?,
+        foreign_keys(conn)?,
+        whole_ore(conn)?,
+        status_log_edges(conn)?,
+        one_live_line_per_entry(conn)?,
+        groups_consistent(conn)?,
+        company_isolation(conn)?,
+    ];
+    Ok(VerifyReport {
+        ok: checks.iter().all(|c| c.ok),
+        checks,
+    })
+}
+
+fn check(name: &'static str, problems: Vec<String>, counted: String) -> Check {
+    let ok = problems.is_empty();
+    let detail = if ok {
+        counted
+    } else {
+        let mut shown: Vec<String> = problems.iter().take(EXAMPLES).cloned().collect();
+        if problems.len() > EXAMPLES {
+            shown.push(format!("and {} more", problems.len() - EXAMPLES));
+        }
+        shown.join("; ")
+    };
+    Check { name, ok, detail }
+}
+
+/// SQLite's own check of the file: `PRAGMA integrity_check` says `ok`.
+fn integrity(conn: &Connection) -> Result<Check> {
+    let mut statement = conn.prepare("PRAGMA integrity_check")?;
+    let rows: Vec<String> = statement
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let problems: Vec<String> = rows.into_iter().filter(|r| r != "ok").collect();
+    Ok(check("integrity_check", problems, "ok".to_string()))
+}
+
+/// `PRAGMA foreign_key_check` finds no row pointing at a missing row.
+fn foreign_keys(conn: &Connection) -> Result<Check> {
+    let mut statement = conn.prepare("PRAGMA foreign_key_check")?;
+    let problems: Vec<String> = statement
+        .query_map([], |row| {
+            let table: String = row.get(0)?;
+            let rowid: Option<i64> = row.get(1)?;
+            let parent: String = row.get(2)?;
+            Ok(format!(
+                "{table} row {} points at a missing {parent} row",
+                rowid.map_or("?".to_string(), |r| r.to_string())
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(check(
+        "foreign_key_check",
+        problems,
+        "no dangling references".to_string(),
+    ))
+}
+
+/// I3: every amount column holds an integer number of øre.
+fn whole_ore(conn: &Connection) -> Result<Check> {
+    let columns = [
+        ("entries", "amount"),
+        ("entries", "remaining"),
+        ("payment_lines", "partial_payment"),
+    ];
+    let mut problems = Vec::new();
+    let mut counted = 0_i64;
+    for (table, column) in columns {
+        let (values, wrong): (i64, i64) = conn.query_row(
+            &format!(
+                "SELECT count({column}), count(*) FILTER (WHERE {column} IS NOT NULL \
+                 AND typeof({column}) <> 'integer') FROM {table}"
+            ),
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        counted += values;
+        if wrong > 0 {
+            problems.push(format!(
+                "{table}.{column}: {wrong} values are not whole øre"
+            ));
+        }
+    }
+    Ok(check(
+        "I3 amounts are integer øre",
+        problems,
+        format!("{counted} amounts checked"),
+    ))
+}
+
+/// I6: every line's status log is a chain of allowed edges from "created blank" to the
+/// line's current status.
+fn status_log_edges(conn: &Connection) -> Result<Check> {
+    let mut current: HashMap<i64, Status> = HashMap::new();
+    {
+        let mut statement = conn.prepare("SELECT id, status FROM payment_lines")?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let status: String = row.get(1)?;
+            current.insert(row.get(0)?, parse_status(&status)?);
+        }
+    }
+    let mut problems = Vec::new();
+    let mut last: HashMap<i64, Status> = HashMap::new();
+    let mut entries = 0_usize;
+    {
+        let mut statement =
+            conn.prepare("SELECT line, old, new, cause FROM status_log ORDER BY line, id")?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            entries += 1;
+            let line: i64 = row.get(0)?;
+            let old: Option<String> = row.get(1)?;
+            let new: String = row.get(2)?;
+            let cause: String = row.get(3)?;
+            let old = old.as_deref().map(parse_status).transpose()?;
+            let new = parse_status(&new)?;
+            let previous = last.get(&line).copied();
+            if old != previous {
+                problems.push(format!(
+                    "line {line}: the log says {} → {} ({cause}), but the line was {}",
+                    name(old),
+                    new.as_str(),
+                    name(previous)
+                ));
+            } else if !is_allowed_edge(old, new) {
+                problems.push(format!(
+                    "line {line}: {} → {} ({cause}) is not an edge of the status machine",
+                    name(old),
+                    new.as_str()
+                ));
+            }
+            last.insert(line, new);
+        }
+    }
+    let mut lines: Vec<(&i64, &Status)> = current.iter().collect();
+    lines.sort();
+    for (line, status) in lines {
+        match last.get(line) {
+            None => problems.push(format!("line {line} has no status log")),
+            Some(logged) if logged != status => problems.push(format!(
+                "line {line} is {} but its log ends at {}",
+                status.as_str(),
+                logged.as_str()
+            )),
+            Some(_) => {}
+        }
+    }
+    Ok(check(
+        "I6 every status change is an allowed, logged edge",
+        problems,
+        format!("{} lines, {entries} log entries", current.len()),
+    ))
+}
+
+fn name(status: Option<Status>) -> &'static str {
+    status.map_or("(new)", Status::as_str)
+}
+
+fn parse_status(text: &str) -> Result<Status> {
+    Status::parse(text)
+        .ok_or_else(|| crate::Error::Corrupt(format!("unknown payment line status '{text}'")))
+}
+
+/// The fields of a payment line that the invariant checks need.
+struct LineRow {
+    id: i64,
+    company: i64,
+    entry: String,
+    debtor: String,
+    format: String,
+    date: String,
+    group: Option<String>,
+    status: Status,
+}
+
+fn load_lines(conn: &Connection) -> Result<Vec<LineRow>> {
+    let mut statement = conn.prepare(
+        "SELECT id, company, entry_id, debtor, format_id, payment_date, group_id, status \
+         FROM payment_lines ORDER BY id",
+    )?;
+    let mut rows = statement.query([])?;
+    let mut lines = Vec::new();
+    while let Some(row) = rows.next()? {
+        let status: String = row.get(7)?;
+        lines.push(LineRow {
+            id: row.get(0)?,
+            company: row.get(1)?,
+            entry: row.get(2)?,
+            debtor: row.get(3)?,
+            format: row.get(4)?,
+            date: row.get(5)?,
+            group: row.get(6)?,
+            status: parse_status(&status)?,
+        });
+    }
+    Ok(lines)
+}
+
+/// I8 (first half): no entry is in two live payment lines.
+fn one_live_line_per_entry(conn: &Connection) -> Result<Check> {
+    let lines = load_lines(conn)?;
+    let mut live: HashMap<(i64, &str), Vec<i64>> = HashMap::new();
+    for line in &lines {
+        if is_live(line) {
+            live.entry((line.company, &line.entry))
+                .or_default()
+                .push(line.id);
+        }
+    }
+    let mut problems: Vec<String> = live
+        .iter()
+        .filter(|(_, ids)| ids.len() > 1)
+        .map(|((_, entry), ids)| format!("entry {entry} is in live lines {ids:?}"))
+        .collect();
+    problems.sort();
+    Ok(check(
+        "I8 no entry is in two live payment lines",
+        problems,
+        format!("{} live lines", live.values().map(Vec::len).sum::<usize>()),
+    ))
+}
+
+/// Whether a line counts for I8: the core's liveness, for the fields stored here.
+fn is_live(line: &LineRow) -> bool {
+    let probe = crate::model::PaymentLine {
+        id: line.id,
+        entry_id: String::new(),
+        debtor: String::new(),
+        format_id: String::new(),
+        payment_date: chrono::NaiveDate::MIN,
+        partial_payment: None,
+        status: line.status,
+        errors: None,
+        comment: String::new(),
+        group: line.group.clone(),
+        allow_overwriting: false,
+        reference: None,
+        date_sent: None,
+        delivery_id: None,
+        cancellation_sent: false,
+    };
+    liveness(&probe) != Liveness::NotLive
+}
+
+/// I8 (second half, before export): the lines of one collective payment share its debtor,
+/// payment date and payment format, so the group's amount is the sum of exactly its lines.
+fn groups_consistent(conn: &Connection) -> Result<Check> {
+    let lines = load_lines(conn)?;
+    let mut problems = Vec::new();
+    let mut groups = 0_usize;
+    let mut seen: HashMap<(i64, &str), &LineRow> = HashMap::new();
+    for line in &lines {
+        let Some(group) = line.group.as_deref() else {
+            continue;
+        };
+        if group == crate::model::GROUP_SINGLE || group == crate::model::GROUP_DESELECTED {
+            continue;
+        }
+        let expected = format!("{}-{}", line.debtor, line.date.replace('-', ""));
+        if group != expected {
+            problems.push(format!(
+                "line {} is in group {group} but belongs to debtor {} on {}",
+                line.id, line.debtor, line.date
+            ));
+        }
+        match seen.get(&(line.company, group)) {
+            None => {
+                groups += 1;
+                seen.insert((line.company, group), line);
+            }
+            Some(first) if first.format != line.format => problems.push(format!(
+                "group {group} mixes payment formats {} and {}",
+                first.format, line.format
+            )),
+            Some(_) => {}
+        }
+    }
+    Ok(check(
+        "I8 collective payments hold only their debtor's lines of one date and format",
+        problems,
+        format!("{groups} collective payments"),
+    ))
+}
+
+/// I11: rows that refer to another row refer to one of the same company.
+fn company_isolation(conn: &Connection) -> Result<Check> {
+    let queries = [
+        (
+            "status log entries of another company's line",
+            "SELECT count(*) FROM status_log s JOIN payment_lines l ON l.id = s.line \
+             WHERE l.company <> s.company",
+        ),
+        (
+            "payment lines whose debtor is not their entry's",
+            "SELECT count(*) FROM payment_lines l JOIN entries e \
+             ON e.company = l.company AND e.entry_id = l.entry_id WHERE e.debtor <> l.debtor",
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (what, sql) in queries {
+        let count: i64 = conn.query_row(sql, [], |row| row.get(0))?;
+        if count > 0 {
+            problems.push(format!("{count} {what}"));
+        }
+    }
+    let companies: i64 = conn.query_row("SELECT count(*) FROM companies", [], |r| r.get(0))?;
+    Ok(check(
+        "I11 no row refers across companies",
+        problems,
+        format!("{companies} companies"),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{seeded, TempDir};
+
+    fn failing(report: &VerifyReport) -> Vec<&'static str> {
+        report
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| c.name)
+            .collect()
+    }
+
+    #[test]
+    fn a_fresh_database_passes_every_check() {
+        let dir = TempDir::new();
+        let path = dir.path().join("fresh.db");
+        Store::open(&path).unwrap();
+        let report = verify_database(&path).unwrap();
+        assert!(report.ok, "{report:?}");
+        assert_eq!(report.checks.len(), 7);
+    }
+
+    #[test]
+    fn a_status_change_behind_the_log_is_found() {
+        let (dir, store, _company) = seeded();
+        let path = store.path().to_path_buf();
+        let conn = store.connection();
+        conn.execute_batch(
+            "INSERT INTO payment_lines (company, entry_id, debtor, format_id, payment_date, status) \
+             SELECT company, entry_id, debtor, 'BS', due_date, 'blank' FROM entries LIMIT 1;",
+        )
+        .unwrap();
+        drop(store);
+        let report = verify_database(&path).unwrap();
+        assert_eq!(
+            failing(&report),
+            ["I6 every status change is an allowed, logged edge"]
+        );
+        assert!(
+            report.checks[3].detail.contains("has no status log"),
+            "{report:?}"
+        );
+        drop(dir);
+    }
+}

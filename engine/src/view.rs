@@ -1,0 +1,128 @@
+//! What the engine reports about payment lines and collective payments, in the shapes of
+//! `cli.md`. The same values serve a Rust host and `--json`, so both see one contract.
+
+use crate::charge::amount_to_charge;
+use crate::model::{PaymentFormat, PaymentLine, StatusChange};
+use chrono::NaiveDate;
+use ledger::{Amount, Entry};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One payment line as a bookkeeper or a host sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineView {
+    pub line: i64,
+    pub entry: String,
+    pub debtor: String,
+    /// The payment format's id.
+    pub format: String,
+    pub payment_date: NaiveDate,
+    /// The amount to charge (negative: a payout).
+    pub amount: Amount,
+    /// The status id (`blank`, `sent`, …).
+    pub status: &'static str,
+    pub group: Option<String>,
+    pub reference: Option<String>,
+    /// Validated and nothing failed.
+    pub ok: bool,
+    /// Whether the line has been validated at all.
+    pub validated: bool,
+    pub errors: Vec<ErrorView>,
+    pub invoice: Option<String>,
+    pub due_date: NaiveDate,
+    pub partial_payment: Option<Amount>,
+    pub date_sent: Option<NaiveDate>,
+    pub delivery_id: Option<String>,
+}
+
+/// One failing rule of a line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorView {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl LineView {
+    /// The view of `line`, whose entry is `entry`; `format` gives the charging principle
+    /// (without it, the partial payment or the entry's amount is shown).
+    pub fn new(line: &PaymentLine, entry: &Entry, format: Option<&PaymentFormat>) -> LineView {
+        let amount = match format {
+            Some(format) => amount_to_charge(line, entry, format),
+            None => line.partial_payment.unwrap_or(entry.amount),
+        };
+        let errors: Vec<ErrorView> = line
+            .errors
+            .iter()
+            .flatten()
+            .map(|e| ErrorView {
+                code: e.code,
+                message: e.message.clone(),
+            })
+            .collect();
+        LineView {
+            line: line.id,
+            entry: line.entry_id.clone(),
+            debtor: line.debtor.clone(),
+            format: line.format_id.clone(),
+            payment_date: line.payment_date,
+            amount,
+            status: line.status.as_str(),
+            group: line.group.clone(),
+            reference: line.reference.clone(),
+            ok: line.is_ok(),
+            validated: line.errors.is_some(),
+            errors,
+            invoice: entry.invoice.clone(),
+            due_date: entry.due_date,
+            partial_payment: line.partial_payment,
+            date_sent: line.date_sent,
+            delivery_id: line.delivery_id.clone(),
+        }
+    }
+
+    /// Views of many lines, looking formats up by id.
+    pub fn many<'a>(
+        lines: impl IntoIterator<Item = (&'a PaymentLine, &'a Entry)>,
+        formats: &HashMap<String, PaymentFormat>,
+    ) -> Vec<LineView> {
+        lines
+            .into_iter()
+            .map(|(line, entry)| LineView::new(line, entry, formats.get(&line.format_id)))
+            .collect()
+    }
+}
+
+/// One collective payment (or the pseudo-groups `-` and `Deselected`) after `collect`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupView {
+    pub id: String,
+    pub format: String,
+    pub debtor: Option<String>,
+    pub payment_date: Option<NaiveDate>,
+    /// The net amount charged for the group (for `-` and `Deselected`: the sum of the lines).
+    pub amount: Amount,
+    pub lines: Vec<i64>,
+    /// Why lines were deselected (`collective-net-zero`, failing rule codes…), if any.
+    pub codes: Vec<&'static str>,
+}
+
+/// One entry of a line's status log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusChangeView {
+    /// Danish local time, `YYYY-MM-DDTHH:MM`.
+    pub at: String,
+    pub old: Option<&'static str>,
+    pub new: &'static str,
+    pub cause: String,
+}
+
+impl From<&StatusChange> for StatusChangeView {
+    fn from(change: &StatusChange) -> StatusChangeView {
+        StatusChangeView {
+            at: change.at.format("%Y-%m-%dT%H:%M").to_string(),
+            old: change.old.map(|s| s.as_str()),
+            new: change.new.as_str(),
+            cause: change.cause.clone(),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! `payrun generate` writes a workload the normal imports read, and the run agrees with the
+//! generator about which entries fail.
+
+use crate::support::{assert_verified, payrun_in, TempDir};
+
+#[test]
+fn the_generated_workload_runs_and_fails_exactly_where_it_was_built_to() {
+    let dir = TempDir::new("generate");
+    let dir = dir.path();
+    let now = ["--now", "2026-05-04T09:00"];
+    let run = |args: &[&str]| {
+        let run = payrun_in(dir, &[&now[..], args].concat());
+        assert!(run.code == 0 || run.code == 1, "{args:?}: {}", run.stderr);
+        run
+    };
+    let summary = run(&[
+        "--json",
+        "generate",
+        "--debtors",
+        "300",
+        "--entries",
+        "1500",
+        "--out",
+        "work",
+        "--seed",
+        "7",
+    ])
+    .json();
+    assert_eq!(summary["entries"], 1500);
+    let failing: u64 = summary["failing"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+
+    run(&["init"]);
+    for format in summary["formats"].as_array().unwrap() {
+        let words: Vec<&str> = format.as_str().unwrap().split(' ').skip(1).collect();
+        assert_eq!(run(&words).code, 0);
+    }
+    for kind in ["debtors", "mandates", "entries"] {
+        run(&["import", kind, &format!("work/{kind}.csv")]);
+    }
+    run(&["suggest"]);
+    let collected = run(&["--json", "collect"]).json();
+    assert_eq!(collected["deselected"].as_u64().unwrap(), failing);
+
+    // The same seed and clock give the same files.
+    run(&[
+        "generate",
+        "--debtors",
+        "300",
+        "--entries",
+        "1500",
+        "--out",
+        "again",
+        "--seed",
+        "7",
+    ]);
+    for file in ["debtors.csv", "mandates.csv", "entries.csv"] {
+        let a = std::fs::read(dir.join("work").join(file)).unwrap();
+        let b = std::fs::read(dir.join("again").join(file)).unwrap();
+        assert!(a == b, "{file} differs between two runs with the same seed");
+    }
+    assert_verified(dir);
+}
