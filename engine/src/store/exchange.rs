@@ -47,7 +47,7 @@ use crate::validate::{validate, LineValidation};
 use bankcal::Calendar;
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Amount;
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -71,7 +71,7 @@ struct NewFile<'a> {
     content_hash: &'a str,
 }
 
-fn insert_file(tx: &Transaction<'_>, company: &CompanyKey, file: &NewFile<'_>) -> Result<i64> {
+fn insert_file(tx: &Connection, company: &CompanyKey, file: &NewFile<'_>) -> Result<i64> {
     tx.execute(
         "INSERT INTO delivery_files (company, created, creditor, export, file_name, scheme, \
          delivery_type, data_supplier, system_code, delivery_id, creation_date, payment_format, \
@@ -101,7 +101,7 @@ fn insert_file(tx: &Transaction<'_>, company: &CompanyKey, file: &NewFile<'_>) -
 }
 
 fn log_file(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     company: &CompanyKey,
     file: i64,
     now: NaiveDateTime,
@@ -124,7 +124,7 @@ fn normalized_bytes(bytes: &[u8]) -> String {
     normalized_content(&bytes.iter().map(|&b| char::from(b)).collect::<String>())
 }
 
-fn formats_of(tx: &rusqlite::Connection, company: &CompanyKey) -> Result<Vec<PaymentFormat>> {
+fn formats_of(tx: &Connection, company: &CompanyKey) -> Result<Vec<PaymentFormat>> {
     let formats = tx
         .prepare(&format!(
             "SELECT {FORMAT_COLUMNS} FROM payment_formats WHERE company = ?1 ORDER BY id"
@@ -137,7 +137,7 @@ fn formats_of(tx: &rusqlite::Connection, company: &CompanyKey) -> Result<Vec<Pay
 /// Stores the validation results that differ from what the lines have (export re-validates;
 /// unchanged results are not written again).
 fn save_changed_validations(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     company: &CompanyKey,
     data: &crate::model::RunData,
     validations: &[LineValidation],
@@ -521,7 +521,7 @@ impl Store {
 
 /// Writes one planned file's rows (archive, charges, lines, status log) and the file itself.
 fn export_file(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     company: &CompanyKey,
     out_dir: &Path,
     now: NaiveDateTime,
@@ -778,8 +778,8 @@ enum MandateChange {
 }
 
 /// The state of one import: the transaction, the file, what was done so far.
-struct Importer<'a, 't> {
-    tx: &'a Transaction<'t>,
+struct Importer<'a> {
+    tx: &'a Connection,
     company: &'a CompanyKey,
     file_id: i64,
     cause: String,
@@ -802,7 +802,7 @@ struct Importer<'a, 't> {
     observe: &'a mut dyn FnMut(&[BankEvent]),
 }
 
-impl Importer<'_, '_> {
+impl Importer<'_> {
     fn apply(&mut self, delivery: &Delivery) -> Result<()> {
         match delivery {
             Delivery::Bs0602(_) | Delivery::Ls0602(_) => {

@@ -877,22 +877,7 @@ fn an_answer_changes_only_its_own_company() {
             "entry_id,debtor,due_date,amount,invoice\nE1,100100,2026-06-01,1250.00,1\n",
         )
         .unwrap();
-    let (store, company) = other.parts();
-    let data = store.load_run_data(company).unwrap();
-    let plan = suggest(&data, cal(), time(NOW), false);
-    let rows: Vec<NewLineRow> = plan
-        .new_lines
-        .iter()
-        .map(|l| NewLineRow {
-            entry_id: l.entry_id.clone(),
-            debtor: l.debtor.clone(),
-            format_id: l.format_id.clone(),
-            payment_date: l.payment_date,
-        })
-        .collect();
-    store
-        .insert_lines(company, &rows, time(NOW), "suggest")
-        .unwrap();
+    other.suggest(cal(), time(NOW), false).unwrap();
     let out = f.dir.path().join("other");
     std::fs::create_dir(&out).unwrap();
     assert_eq!(

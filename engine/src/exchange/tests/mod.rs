@@ -1,6 +1,6 @@
 //! Tests of the file exchange on real SQLite files and real delivery files: a [`Fixture`] is
-//! a database with three payment formats and a small run, prepared through the pure core
-//! (suggest → validate → collect) and the store, as the commands do.
+//! a database with three payment formats and a small run, prepared by the engine's own
+//! suggest, collect and validate.
 
 mod archive;
 mod closed_loop;
@@ -8,13 +8,9 @@ mod export;
 mod import;
 
 use crate::api::Engine;
-use crate::collect::collect;
 use crate::model::{BsType, Scheme, Status};
 use crate::payment_format::with_defaults;
 use crate::store::testing::TempDir;
-use crate::store::NewLineRow;
-use crate::suggest::suggest;
-use crate::validate::validate;
 use chrono::NaiveDateTime;
 use std::path::{Path, PathBuf};
 
@@ -90,48 +86,12 @@ impl Fixture {
         Fixture::with(DEBTORS, MANDATES, ENTRIES)
     }
 
-    /// suggest → validate → collect, as the commands do.
+    /// suggest → collect → validate, as a bookkeeper runs them.
     pub fn prepare(&mut self, now: &str) {
         let now = time(now);
-        let (store, company) = self.engine.parts();
-        let data = store.load_run_data(company).unwrap();
-        let plan = suggest(&data, cal(), now, false);
-        store.delete_unsent_lines(company, &plan.remove).unwrap();
-        let rows: Vec<NewLineRow> = plan
-            .new_lines
-            .iter()
-            .map(|l| NewLineRow {
-                entry_id: l.entry_id.clone(),
-                debtor: l.debtor.clone(),
-                format_id: l.format_id.clone(),
-                payment_date: l.payment_date,
-            })
-            .collect();
-        store.insert_lines(company, &rows, now, "suggest").unwrap();
-        let data = store.load_run_data(company).unwrap();
-        let validations = validate(&data, cal(), now);
-        let plan = collect(&data, &validations);
-        store
-            .save_groups(
-                company,
-                &plan
-                    .assignments
-                    .iter()
-                    .map(|(line, group)| (*line, Some(group.clone())))
-                    .collect::<Vec<_>>(),
-            )
-            .unwrap();
-        let data = store.load_run_data(company).unwrap();
-        let validations = validate(&data, cal(), now);
-        store
-            .save_validations(
-                company,
-                &validations
-                    .into_iter()
-                    .map(|v| (v.line, v.errors))
-                    .collect::<Vec<_>>(),
-            )
-            .unwrap();
+        self.engine.suggest(cal(), now, false).unwrap();
+        self.engine.collect(cal(), now).unwrap();
+        self.engine.validate(cal(), now).unwrap();
     }
 
     pub fn export(&mut self, now: &str) -> crate::exchange::ExportReport {
