@@ -7,9 +7,11 @@
 //! the payment date), so the same file, seed and rates always give the same answers, whatever
 //! the clock. A BS 0602 answer carries the delivery id of the 0601 it answers.
 //!
-//! Names follow Mastercard's data files (`D…`, formats.md §1) and say what they are:
-//! `DBS0602_<yymmdd>_<delivery id>`, `DLS0690_<yymmdd>_<id>` and `DLS0602_<yymmdd>_<id>`, where
-//! an LS id is taken from the content of the file answered (LS files carry no delivery id).
+//! Names follow Mastercard's legacy data files, `D` + YYMMDD + a 2-digit counter (formats.md
+//! §1), and then say what they are: `D<yymmdd>01_BS0602_<delivery id>`, and for LS
+//! `D<yymmdd>01_LS0690_<id>` and `D<yymmdd>02_LS0602_<id>`, the receipt first, so that
+//! importing a directory in name order imports the answers in the order the bank sends them.
+//! An LS id is taken from the content of the file answered (LS files carry no delivery id).
 
 use super::files::{is_zip, read_limited, read_single_entry, write_atomically};
 use super::{fnv1a64, ExchangeError};
@@ -102,7 +104,7 @@ pub fn simulate_answers(
             let records = answer.sections.iter().map(|s| s.records.len()).sum();
             Ok(vec![SimulatedFile {
                 file_name: format!(
-                    "DBS0602_{}_{:010}",
+                    "D{}01_BS0602_{:010}",
                     created.format("%y%m%d"),
                     sent.delivery_id
                 ),
@@ -125,7 +127,7 @@ pub fn simulate_answers(
             let day = created.format("%y%m%d");
             Ok(vec![
                 SimulatedFile {
-                    file_name: format!("DLS0690_{day}_{id:010}"),
+                    file_name: format!("D{day}01_LS0690_{id:010}"),
                     path: None,
                     delivery_type: "0690",
                     scheme: "ls",
@@ -133,7 +135,7 @@ pub fn simulate_answers(
                     text: render_ls0690(&receipts).map_err(render_error)?,
                 },
                 SimulatedFile {
-                    file_name: format!("DLS0602_{day}_{id:010}"),
+                    file_name: format!("D{day}02_LS0602_{id:010}"),
                     path: None,
                     delivery_type: "0602",
                     scheme: "ls",

@@ -50,7 +50,7 @@ fn files_are_listed_shown_and_reconciled() {
     assert_eq!(
         rows,
         [
-            "4 received DBS0602_260601_0000000001 0602 ok 12345678 BS 1 1250.00",
+            "4 received D26060101_BS0602_0000000001 0602 ok 12345678 BS 1 1250.00",
             "3 sent NetsLS_260504_0000000003 40 pending 12345 LS 2 4000.00",
             "2 sent AB_PBSXML000202605112233440000000002PROD 0601 pending 87654321 BST 2 399.95",
             "1 sent AB_PBSXML000202605112233440000000001PROD 0601 pending 12345678 BS 1 1250.00",

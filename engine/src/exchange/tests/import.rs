@@ -127,8 +127,8 @@ fn completed_answers_make_every_line_received() {
         [
             "suggest",
             "export of delivery 3",
-            "import of file DLS0690_260507_3736222208",
-            "import of file DLS0602_260507_3736222208"
+            "import of file D26050701_LS0690_3736222208",
+            "import of file D26050702_LS0602_3736222208"
         ]
     );
     let statuses: Vec<Option<Status>> = log.iter().map(|c| c.old).collect();
