@@ -165,6 +165,69 @@ fn remove_files(paths: &[PathBuf]) {
     }
 }
 
+/// Status-log rows of one transaction, written 100 to a statement: nothing reads the log
+/// while an export or import runs, and one multi-row `INSERT` costs far less than a hundred.
+struct StatusLog {
+    company: i64,
+    at: String,
+    rows: Vec<(i64, Status, Status, std::rc::Rc<str>)>,
+}
+
+impl StatusLog {
+    const BATCH: usize = 100;
+
+    fn new(company: &CompanyKey, now: NaiveDateTime) -> StatusLog {
+        StatusLog {
+            company: company.key,
+            at: time_text(now),
+            rows: Vec::with_capacity(StatusLog::BATCH),
+        }
+    }
+
+    fn push(
+        &mut self,
+        tx: &Connection,
+        line: i64,
+        old: Status,
+        new: Status,
+        cause: &std::rc::Rc<str>,
+    ) -> Result<()> {
+        self.rows.push((line, old, new, cause.clone()));
+        if self.rows.len() >= StatusLog::BATCH {
+            self.flush(tx)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, tx: &Connection) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let values: Vec<String> = (0..self.rows.len())
+            .map(|i| {
+                let p = 3 + i * 4;
+                format!("(?1, ?{p}, ?2, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO status_log (company, line, at, old, new, cause) VALUES {}",
+            values.join(", ")
+        );
+        let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(2 + self.rows.len() * 4);
+        params.push(self.company.into());
+        params.push(self.at.clone().into());
+        for (line, old, new, cause) in self.rows.drain(..) {
+            params.push(line.into());
+            params.push(old.as_str().to_string().into());
+            params.push(new.as_str().to_string().into());
+            params.push(cause.to_string().into());
+        }
+        tx.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(params))?;
+        Ok(())
+    }
+}
+
 impl Store {
     /// Exports every exportable line (see [`crate::exchange::export`]) into `out_dir`, all in
     /// one transaction; see the module documentation.
@@ -383,7 +446,8 @@ impl Store {
             tx: &tx,
             company,
             file_id,
-            cause: format!("import of file {file_name}"),
+            cause: format!("import of file {file_name}").into(),
+            log: StatusLog::new(company, now),
             now,
             formats,
             records: record_lines(bytes),
@@ -563,7 +627,6 @@ fn export_file(
         _ => error,
     })?;
     let cause = format!("export of delivery {}", file.delivery_id);
-    let at = time_text(now);
     let sent = date_text(now.date());
     {
         let mut charge = tx.prepare_cached(
@@ -580,10 +643,8 @@ fn export_file(
             "UPDATE payment_lines SET status = ?4, cancellation_sent = 1 \
              WHERE company = ?1 AND id = ?2 AND status = ?3",
         )?;
-        let mut log = tx.prepare_cached(
-            "INSERT INTO status_log (company, line, at, old, new, cause) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
+        let mut log = StatusLog::new(company, now);
+        let cause: std::rc::Rc<str> = cause.into();
         for c in &file.charges {
             charge.execute(rusqlite::params![
                 company.key,
@@ -621,16 +682,10 @@ fn export_file(
                         line.line
                     )));
                 }
-                log.execute((
-                    company.key,
-                    line.line,
-                    &at,
-                    line.old.as_str(),
-                    line.new.as_str(),
-                    &cause,
-                ))?;
+                log.push(tx, line.line, line.old, line.new, &cause)?;
             }
         }
+        log.flush(tx)?;
     }
     log_file(
         tx,
@@ -782,7 +837,8 @@ struct Importer<'a> {
     tx: &'a Connection,
     company: &'a CompanyKey,
     file_id: i64,
-    cause: String,
+    cause: std::rc::Rc<str>,
+    log: StatusLog,
     now: NaiveDateTime,
     /// The company's payment formats of the file's scheme.
     formats: Vec<PaymentFormat>,
@@ -1053,12 +1109,13 @@ impl Importer<'_> {
         date: NaiveDate,
         amount: Amount,
     ) -> Result<Option<ChargeRow>> {
-        let candidates: Vec<ChargeRow> = self
+        // No ORDER BY: with one, SQLite walks the primary key (in reference order) instead of
+        // looking the customer up in charges_by_customer. The few candidates are sorted here.
+        let mut candidates: Vec<ChargeRow> = self
             .tx
             .prepare_cached(
-                "SELECT reference, amount, group_id FROM charges WHERE company = ?1 \
-                 AND customer_key = ?2 AND payment_date = ?3 AND format_id = ?4 \
-                 ORDER BY reference DESC",
+                "SELECT reference, amount, group_id FROM charges INDEXED BY charges_by_customer \
+                 WHERE company = ?1 AND customer_key = ?2 AND payment_date = ?3 AND format_id = ?4",
             )?
             .query_map(
                 (self.company.key, customer_key, date_text(date), &format.id),
@@ -1071,6 +1128,8 @@ impl Importer<'_> {
                 },
             )?
             .collect::<rusqlite::Result<_>>()?;
+        // The latest charge first: references are running numbers of equal width.
+        candidates.sort_by(|a, b| b.reference.cmp(&a.reference));
         let mut with_amount: Vec<ChargeRow> = Vec::new();
         for candidate in candidates {
             if candidate.amount == amount {
@@ -1148,7 +1207,7 @@ impl Importer<'_> {
         old: Status,
         new: Status,
         partial: Option<Amount>,
-        cause: &str,
+        cause: &std::rc::Rc<str>,
     ) -> Result<()> {
         let updated = self
             .tx
@@ -1169,19 +1228,7 @@ impl Importer<'_> {
                 "payment line {line} changed during the import transaction"
             )));
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO status_log (company, line, at, old, new, cause) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute((
-                self.company.key,
-                line,
-                time_text(self.now),
-                old.as_str(),
-                new.as_str(),
-                cause,
-            ))?;
+        self.log.push(self.tx, line, old, new, cause)?;
         self.report.changed += 1;
         Ok(())
     }
@@ -1246,10 +1293,11 @@ impl Importer<'_> {
             // reversed, two allowed edges each logged.
             if after.is_none() && duplicate_of.is_none() && outcome == PaymentOutcome::ChargedBack {
                 if let Some(received) = on_payment_info(line.status, PaymentOutcome::Completed) {
-                    let cause = format!(
+                    let cause: std::rc::Rc<str> = format!(
                         "{} ({} implies the payment was completed)",
                         self.cause, answer.code
-                    );
+                    )
+                    .into();
                     self.set_status(line.id, line.status, received, None, &cause)?;
                     before = received;
                     after = on_payment_info(received, outcome);
@@ -1416,7 +1464,7 @@ impl Importer<'_> {
         note: &BankNote<'_>,
         line_no: usize,
     ) -> Result<()> {
-        let cause = format!("{} ({})", self.cause, note.detail);
+        let cause: std::rc::Rc<str> = format!("{} ({})", self.cause, note.detail).into();
         let charge = match note.date {
             Some(date) => self.charge_by_customer(
                 format,
@@ -1669,7 +1717,8 @@ impl Importer<'_> {
     }
 
     /// Writes the file's status, amount and summary.
-    fn finish(self) -> Result<ImportReport> {
+    fn finish(mut self) -> Result<ImportReport> {
+        self.log.flush(self.tx)?;
         let report = self.report;
         let status = if report.attention > 0 { "error" } else { "ok" };
         let format = if self.formats_used.len() == 1 {
