@@ -912,3 +912,39 @@ fn an_answer_changes_only_its_own_company() {
     let other_lines = other.list_lines(&crate::LineFilter::default()).unwrap();
     assert_eq!(other_lines[0].0.status, Status::Received);
 }
+
+/// Two engines (two connections) importing the same file at the same moment: it is applied
+/// once; the other sees it already imported (I4, reliability.md "Concurrency").
+#[test]
+fn the_same_file_imported_twice_at_once_is_applied_once() {
+    for round in 0..3 {
+        let f = exported();
+        let text = completed_answers(&f).remove(0).text;
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let path = f.db_path();
+                let text = text.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    let mut engine = Engine::open(&path, Some("main")).unwrap();
+                    barrier.wait();
+                    engine
+                        .import_delivery("D1.txt", text.as_bytes(), time(LATER))
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut outcomes: Vec<&str> = handles
+            .into_iter()
+            .map(|h| h.join().unwrap().outcome.as_str())
+            .collect();
+        outcomes.sort_unstable();
+        assert_eq!(outcomes, ["already-imported", "applied"], "round {round}");
+        let logged: i64 = query(
+            &f.db_path(),
+            "SELECT count(*) FROM status_log WHERE cause = 'import of file D1.txt'",
+        );
+        assert_eq!(logged, 3);
+    }
+}
