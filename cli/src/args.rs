@@ -113,6 +113,56 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         days: u32,
     },
+    /// Write the delivery files to Mastercard: every exportable ok line, one charge per collective payment.
+    #[command(
+        after_help = "Re-validates first and sends only ok lines; marks them sent and archives the \
+        files, all in one transaction. One file per payment format: BS 0601 \
+        (AB_PBSXML000<yyyymm><supplier CVR><delivery id>PROD, zipped unless --no-zip) and LS \
+        type 40 (NetsLS_<yymmdd>_<delivery id>). A second export sends nothing new. Exit 1 when \
+        a charge was held back.\n\nExamples:\n  payrun --now 2026-05-04T09:00 export --out outbox\n  \
+        payrun --json export --out outbox --no-zip"
+    )]
+    Export {
+        /// The directory to write the files to (must exist).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Write BS files as plain text instead of a ZIP archive.
+        #[arg(long)]
+        no_zip: bool,
+    },
+    /// The file archive: every delivery file sent or received.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
+    /// Write the answers Mastercard would send to an exported file (BS 0602; LS 0690 and 0602). Needs no database.
+    #[command(
+        after_help = "Reads an exported BS 0601 (zipped or not) or LS type 40 file. Rates are \
+        fractions from 0 to 1 with at most 6 decimals; the rest of the payments are completed. \
+        The same file, seed and rates always give the same answers.\n\nExample:\n  \
+        payrun simulate-bank outbox/AB_PBSXML000202605112233440000000001PROD.zip --out inbox \
+        --seed 7 --reject 0.02 --cancel 0.01 --chargeback 0.005 --difference 0.005"
+    )]
+    SimulateBank {
+        /// The exported file.
+        file: PathBuf,
+        /// The directory to write the answers to (must exist).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The seed of the simulation.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Share of payments rejected by the debtor (0237 / LS 0530).
+        #[arg(long, value_parser = parse_rate, default_value = "0")]
+        reject: u32,
+        /// Share of payments cancelled because the mandate ended (0238 / LS 0540).
+        #[arg(long, value_parser = parse_rate, default_value = "0")]
+        cancel: u32,
+        /// Share of payments charged back by the debtor's bank (0239 / LS 0555).
+        #[arg(long, value_parser = parse_rate, default_value = "0")]
+        chargeback: u32,
+        /// Share of payments completed for another amount.
+        #[arg(long, value_parser = parse_rate, default_value = "0")]
+        difference: u32,
+    },
     /// Check the promises of reliability.md on the whole database; exit 1 if one fails.
     #[command(
         after_help = "Checks PRAGMA integrity_check and foreign_key_check and the invariants \
@@ -220,6 +270,45 @@ pub enum ImportCommand {
     /// Entries CSV: entry_id,debtor,due_date,amount[,date,invoice,remaining,currency,text,has_invoice_lines,payment_id].
     #[command(after_help = "Example:\n  payrun import entries entries.csv")]
     Entries { file: PathBuf },
+    /// Files from Mastercard: BS 0602/0603, LS 0690/0602, LS type 30. One transaction per file.
+    #[command(
+        after_help = "The type is read from the file. A file that does not parse is refused whole \
+        (file:line:column: field: found …, expected …) and nothing is applied. The same delivery \
+        again is 'already-imported'; the same delivery key with other content is refused. Exit 1 \
+        when a record needs a person.\n\nExample:\n  payrun import delivery inbox/DBS0602_260601_0000000001"
+    )]
+    Delivery {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// List the archived files, newest first.
+    #[command(
+        after_help = "Examples:\n  payrun archive list --year 2026 --month 06\n  payrun --json archive list"
+    )]
+    List {
+        /// Only files created in this year (YYYY).
+        #[arg(long, value_parser = parse_year)]
+        year: Option<i32>,
+        /// Only files created in this month (MM), of --year or of any year.
+        #[arg(long, value_parser = parse_month_number)]
+        month: Option<u32>,
+    },
+    /// Show an archived file: its details, status log and content.
+    #[command(after_help = "Example:\n  payrun archive show 4")]
+    Show {
+        /// The file id.
+        id: i64,
+    },
+    /// Mark an archived file reconciled.
+    #[command(after_help = "Example:\n  payrun archive reconcile 4")]
+    Reconcile {
+        /// The file id.
+        id: i64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -428,6 +517,23 @@ fn parse_month(text: &str) -> Result<YearMonth, String> {
         return Err(invalid());
     }
     Ok(YearMonth { year, month })
+}
+
+fn parse_month_number(text: &str) -> Result<u32, String> {
+    let invalid = || format!("'{text}' is not a month: expected MM from 01 to 12");
+    if text.is_empty() || text.len() > 2 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let month: u32 = text.parse().map_err(|_| invalid())?;
+    if (1..=12).contains(&month) {
+        Ok(month)
+    } else {
+        Err(invalid())
+    }
+}
+
+fn parse_rate(text: &str) -> Result<u32, String> {
+    engine::delivery::parse_rate(text).map_err(|e| e.to_string())
 }
 
 fn parse_year(text: &str) -> Result<i32, String> {

@@ -55,6 +55,11 @@ pub enum Error {
     #[error("{0}")]
     Import(#[from] ImportError),
 
+    /// A delivery file could not be exported, imported, archived or simulated. Boxed: its
+    /// messages carry a whole delivery key and would make every `Result` large.
+    #[error(transparent)]
+    Exchange(Box<crate::exchange::ExchangeError>),
+
     #[error("no company '{0}' in the database: name one that exists with --company, or create it with `payrun init --company {0}`")]
     UnknownCompany(String),
 

@@ -8,6 +8,7 @@ pub mod collect;
 pub mod csv_import;
 pub mod delivery;
 pub mod error;
+pub mod exchange;
 pub mod generate;
 pub mod model;
 pub mod payment_format;

@@ -2,6 +2,7 @@
 //! Modules are grouped by command area; fixtures live in `tests/data/`.
 
 mod calendar;
+mod exchange;
 mod generate;
 mod run;
 mod support;

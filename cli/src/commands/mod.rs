@@ -1,6 +1,7 @@
 //! One module per command area; `run` dispatches.
 
 mod calendar;
+mod exchange;
 mod generate;
 mod run;
 mod setup;
@@ -24,6 +25,28 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Status(command) => run::status(global, command),
         Command::Mandates(command) => run::mandates(global, command),
         Command::Reminders { days } => run::reminders(global, *days),
+        Command::Export { out, no_zip } => exchange::export(global, out, !*no_zip),
+        Command::Archive(command) => exchange::archive(global, command),
+        Command::SimulateBank {
+            file,
+            out,
+            seed,
+            reject,
+            cancel,
+            chargeback,
+            difference,
+        } => exchange::simulate_bank(
+            global,
+            file,
+            out,
+            engine::exchange::simulate::BankRates {
+                seed: *seed,
+                reject_ppm: *reject,
+                cancel_ppm: *cancel,
+                chargeback_ppm: *chargeback,
+                difference_ppm: *difference,
+            },
+        ),
         Command::Verify => verify::run(global),
         Command::Generate {
             debtors,

@@ -86,12 +86,15 @@ pub fn format(global: &Global, command: &FormatCommand) -> anyhow::Result<Outcom
 }
 
 pub fn import(global: &Global, command: &ImportCommand) -> anyhow::Result<Outcome> {
-    let mut engine = context::open(global)?;
     let (kind, path, noun) = match command {
         ImportCommand::Debtors { file } => (CsvKind::Debtors, file, "debtors"),
         ImportCommand::Mandates { file } => (CsvKind::Mandates, file, "mandates"),
         ImportCommand::Entries { file } => (CsvKind::Entries, file, "entries"),
+        ImportCommand::Delivery { files } => {
+            return super::exchange::import_delivery(global, files)
+        }
     };
+    let mut engine = context::open(global)?;
     let summary = engine.import_file(kind, path)?;
     if global.json {
         output::print_json(&json!({

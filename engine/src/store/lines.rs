@@ -101,6 +101,15 @@ impl Store {
     /// mandates by mandate id.
     pub fn load_run_data(&self, company: &CompanyKey) -> Result<RunData> {
         let tx = self.read()?;
+        let data = Store::run_data_in(&tx, company)?;
+        tx.commit()?;
+        Ok(data)
+    }
+
+    /// [`Store::load_run_data`] inside a transaction the caller holds (export loads the run
+    /// data inside its write transaction, so that two exports cannot both read a line as
+    /// unsent).
+    pub(super) fn run_data_in(tx: &rusqlite::Connection, company: &CompanyKey) -> Result<RunData> {
         let key = company.key;
         let mut data = RunData::default();
         {
@@ -157,7 +166,6 @@ impl Store {
                 data.lines.push(line_from_row(row)?);
             }
         }
-        tx.commit()?;
         Ok(data)
     }
 

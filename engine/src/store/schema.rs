@@ -18,7 +18,7 @@
 //!   entry's by the store, so each insert pays for as few lookups as it can.
 
 /// The migrations, in order. `PRAGMA user_version` counts those applied.
-pub const MIGRATIONS: &[&str] = &[V1_MASTER_DATA_AND_LINES];
+pub const MIGRATIONS: &[&str] = &[V1_MASTER_DATA_AND_LINES, V2_FILE_ARCHIVE];
 
 const V1_MASTER_DATA_AND_LINES: &str = "
 CREATE TABLE companies (
@@ -149,4 +149,108 @@ CREATE TABLE status_log (
 
 -- `show LINE` prints a line's log.
 CREATE INDEX status_log_by_line ON status_log (line);
+";
+
+/// The delivery files (domain.md §7): the file archive with its status log, the export
+/// counters, the charges sent (one row per 042/580 record, which a bank answer names by its
+/// payment reference), the return records already applied (I5) and the mandate log.
+///
+/// The payment reference becomes the reference of a *charge*: every line of a collective
+/// payment carries it, so the unique index of version 1 (one line per reference) gives way to
+/// a plain index, and the uniqueness moves to `charges`' primary key.
+const V2_FILE_ARCHIVE: &str = "
+-- Every file sent or received. The key columns are the delivery key of domain.md §7; an
+-- absent creation date is '' (not NULL), so the UNIQUE constraint sees it. `content` is the
+-- delivery text as ISO 8859-1 bytes: for a received file the bytes as read, for a sent file
+-- the text inside the ZIP archive. `content_hash` is FNV-1a-64 of the normalised content.
+CREATE TABLE delivery_files (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    company        INTEGER NOT NULL REFERENCES companies (key),
+    created        TEXT NOT NULL,
+    creditor       TEXT NOT NULL,
+    export         INTEGER NOT NULL CHECK (export IN (0, 1)),
+    file_name      TEXT NOT NULL,
+    scheme         TEXT NOT NULL CHECK (scheme IN ('bs', 'ls')),
+    delivery_type  TEXT NOT NULL,
+    data_supplier  TEXT NOT NULL,
+    system_code    TEXT NOT NULL,
+    delivery_id    TEXT NOT NULL,
+    creation_date  TEXT NOT NULL,
+    payment_format TEXT,
+    status         TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'error')),
+    reconciled     INTEGER NOT NULL DEFAULT 0 CHECK (reconciled IN (0, 1)),
+    records        INTEGER NOT NULL,
+    amount         INTEGER NOT NULL,
+    content        BLOB NOT NULL,
+    content_hash   TEXT NOT NULL,
+    UNIQUE (company, data_supplier, system_code, delivery_type, delivery_id, creation_date)
+) STRICT;
+
+-- `archive list --year --month`.
+CREATE INDEX delivery_files_by_created ON delivery_files (company, created);
+
+CREATE TABLE delivery_file_log (
+    id      INTEGER PRIMARY KEY,
+    company INTEGER NOT NULL,
+    file    INTEGER NOT NULL REFERENCES delivery_files (id),
+    at      TEXT NOT NULL,
+    text    TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX delivery_file_log_by_file ON delivery_file_log (file);
+
+-- The last delivery id and the last charge number given, per company.
+CREATE TABLE exchange_counters (
+    company          INTEGER PRIMARY KEY REFERENCES companies (key),
+    last_delivery_id INTEGER NOT NULL,
+    last_charge      INTEGER NOT NULL
+) STRICT;
+
+-- One row per charge sent. `customer_key` is the customer number as bank answers are
+-- compared with it (upper case, leading zeros stripped, formats.md §8.8).
+CREATE TABLE charges (
+    company      INTEGER NOT NULL,
+    reference    TEXT NOT NULL,
+    file         INTEGER NOT NULL REFERENCES delivery_files (id),
+    format_id    TEXT NOT NULL,
+    debtor       TEXT NOT NULL,
+    customer_key TEXT NOT NULL,
+    payment_date TEXT NOT NULL,
+    amount       INTEGER NOT NULL,
+    group_id     TEXT,
+    PRIMARY KEY (company, reference)
+) STRICT, WITHOUT ROWID;
+
+-- The fallback match of a bank answer: customer number and payment date.
+CREATE INDEX charges_by_customer ON charges (company, customer_key, payment_date);
+
+DROP INDEX payment_lines_by_reference;
+-- Every line of a charge carries its reference: the lines a bank answer names.
+CREATE INDEX payment_lines_by_reference ON payment_lines (company, reference)
+    WHERE reference IS NOT NULL;
+
+-- I5: the return records applied, by FNV-1a-64 of the record text (as an integer). A hash hit
+-- is confirmed by comparing the record text kept in the archived file at `file`, `line`.
+CREATE TABLE applied_records (
+    id      INTEGER PRIMARY KEY,
+    company INTEGER NOT NULL,
+    hash    INTEGER NOT NULL,
+    file    INTEGER NOT NULL REFERENCES delivery_files (id),
+    line    INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX applied_records_by_hash ON applied_records (company, hash);
+
+-- Every change of a mandate by a bank file (0603, LS type 30), with its cause.
+CREATE TABLE mandate_log (
+    id         INTEGER PRIMARY KEY,
+    company    INTEGER NOT NULL,
+    mandate_id TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    old        TEXT,
+    new        TEXT NOT NULL,
+    cause      TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX mandate_log_by_mandate ON mandate_log (company, mandate_id);
 ";

@@ -1,0 +1,244 @@
+//! Delivery files: `export`, `import delivery`, `archive list|show|reconcile`, `simulate-bank`.
+
+use crate::args::{ArchiveCommand, Global};
+use crate::{context, output, Outcome};
+use anyhow::Context as _;
+use engine::exchange::simulate::BankRates;
+use engine::exchange::{ArchiveFilter, ImportReport};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+pub fn export(global: &Global, out: &Path, zip: bool) -> anyhow::Result<Outcome> {
+    let mut engine = context::open(global)?;
+    let calendar = context::calendar(global)?;
+    let report = engine.export(out, zip, &calendar, context::now(global))?;
+    if global.json {
+        output::print_json(&report)?;
+    } else if report.files.is_empty() {
+        println!("Nothing to export: no line is ok to send.");
+    } else {
+        let rows: Vec<Vec<String>> = report
+            .files
+            .iter()
+            .map(|f| {
+                vec![
+                    f.path.display().to_string(),
+                    f.format.clone(),
+                    f.delivery_id.clone(),
+                    f.charges.to_string(),
+                    f.lines.to_string(),
+                    f.amount.to_string(),
+                ]
+            })
+            .collect();
+        print!(
+            "{}",
+            output::table(
+                &["file", "format", "delivery", ">charges", ">lines", ">amount"],
+                &rows
+            )
+        );
+    }
+    if !global.json {
+        for held in &report.held {
+            let lines: Vec<String> = held.lines.iter().map(i64::to_string).collect();
+            println!(
+                "Held back ({}, line {}): {}",
+                held.format,
+                lines.join(", "),
+                held.reason
+            );
+        }
+    }
+    Ok(if report.held.is_empty() {
+        Outcome::Done
+    } else {
+        Outcome::Attention
+    })
+}
+
+pub fn import_delivery(global: &Global, files: &[PathBuf]) -> anyhow::Result<Outcome> {
+    let mut engine = context::open(global)?;
+    let now = context::now(global);
+    // With several files, every one is parsed before the first is applied, so a file that
+    // does not parse refuses them all and nothing changes.
+    if files.len() > 1 {
+        for path in files {
+            let name = path.display().to_string();
+            let bytes = engine::exchange::files::read_limited(path)?;
+            if let Err(error) = engine::delivery::parse_delivery(&name, &bytes) {
+                tracing::warn!(file = %name, %error, "delivery refused: nothing applied");
+                anyhow::bail!("{error}; no file was imported");
+            }
+        }
+    }
+    let mut reports: Vec<ImportReport> = Vec::new();
+    for path in files {
+        match engine.import_delivery_file(path, now) {
+            Ok(report) => reports.push(report),
+            Err(error) if reports.is_empty() => return Err(error.into()),
+            Err(error) => {
+                let applied: Vec<&str> = reports.iter().map(|r| r.path.as_str()).collect();
+                return Err(anyhow::Error::new(error).context(format!(
+                    "the files before it were imported ({}); the rest were not",
+                    applied.join(", ")
+                )));
+            }
+        }
+    }
+    if global.json {
+        output::print_json(&json!({ "files": reports }))?;
+    } else {
+        let rows: Vec<Vec<String>> = reports
+            .iter()
+            .map(|r| {
+                vec![
+                    r.path.clone(),
+                    format!("{} {}", r.scheme.to_uppercase(), r.delivery_type),
+                    r.outcome.as_str().to_string(),
+                    r.file_id.to_string(),
+                    r.records.to_string(),
+                    r.changed.to_string(),
+                    r.mandates_changed.to_string(),
+                    r.unmatched.to_string(),
+                    r.attention.to_string(),
+                ]
+            })
+            .collect();
+        print!(
+            "{}",
+            output::table(
+                &[
+                    "file",
+                    "type",
+                    "outcome",
+                    ">archive",
+                    ">records",
+                    ">changes",
+                    ">mandates",
+                    ">unmatched",
+                    ">attention",
+                ],
+                &rows
+            )
+        );
+    }
+    Ok(if reports.iter().any(|r| r.attention > 0) {
+        Outcome::Attention
+    } else {
+        Outcome::Done
+    })
+}
+
+pub fn archive(global: &Global, command: &ArchiveCommand) -> anyhow::Result<Outcome> {
+    let mut engine = context::open(global)?;
+    match command {
+        ArchiveCommand::List { year, month } => {
+            let files = engine.archive_list(&ArchiveFilter {
+                year: *year,
+                month: *month,
+            })?;
+            if global.json {
+                output::print_json(&json!({ "files": files }))?;
+            } else {
+                let rows: Vec<Vec<String>> = files
+                    .iter()
+                    .map(|f| {
+                        vec![
+                            f.id.to_string(),
+                            f.created.format("%Y-%m-%d %H:%M").to_string(),
+                            if f.export { "sent" } else { "received" }.to_string(),
+                            f.file_name.clone(),
+                            format!("{} {}", f.scheme.to_uppercase(), f.delivery_type),
+                            f.payment_format.clone().unwrap_or_default(),
+                            f.status.clone(),
+                            if f.reconciled { "yes" } else { "" }.to_string(),
+                            f.records.to_string(),
+                            f.amount.to_string(),
+                        ]
+                    })
+                    .collect();
+                print!(
+                    "{}",
+                    output::table(
+                        &[
+                            ">id",
+                            "created",
+                            "direction",
+                            "file",
+                            "type",
+                            "format",
+                            "status",
+                            "reconciled",
+                            ">records",
+                            ">amount",
+                        ],
+                        &rows
+                    )
+                );
+            }
+        }
+        ArchiveCommand::Show { id } => {
+            let file = engine.archive_show(*id)?;
+            if global.json {
+                output::print_json(&file)?;
+            } else {
+                let f = &file.file;
+                println!(
+                    "File {}: {} ({} {} {}, {}), created {}",
+                    f.id,
+                    f.file_name,
+                    if f.export { "sent" } else { "received" },
+                    f.scheme.to_uppercase(),
+                    f.delivery_type,
+                    f.status,
+                    f.created.format("%Y-%m-%d %H:%M")
+                );
+                for entry in &file.log {
+                    println!("  {}  {}", entry.at.format("%Y-%m-%d %H:%M"), entry.text);
+                }
+                println!();
+                print!("{}", file.content.replace("\r\n", "\n"));
+            }
+        }
+        ArchiveCommand::Reconcile { id } => {
+            let changed = engine.archive_reconcile(*id, context::now(global))?;
+            if global.json {
+                output::print_json(&json!({"file": id, "reconciled": true, "changed": changed}))?;
+            } else if changed {
+                println!("File {id} is marked reconciled.");
+            } else {
+                println!("File {id} was already reconciled; nothing changed.");
+            }
+        }
+    }
+    Ok(Outcome::Done)
+}
+
+pub fn simulate_bank(
+    global: &Global,
+    file: &Path,
+    out: &Path,
+    rates: BankRates,
+) -> anyhow::Result<Outcome> {
+    let written = engine::exchange::simulate::simulate_bank(file, out, &rates)
+        .with_context(|| format!("simulate-bank {}", file.display()))?;
+    if global.json {
+        output::print_json(&json!({ "files": written }))?;
+    } else {
+        let rows: Vec<Vec<String>> = written
+            .iter()
+            .map(|f| {
+                vec![
+                    f.path
+                        .as_ref()
+                        .map_or_else(|| f.file_name.clone(), |p| p.display().to_string()),
+                    format!("{} {}", f.scheme.to_uppercase(), f.delivery_type),
+                    f.records.to_string(),
+                ]
+            })
+            .collect();
+        print!("{}", output::table(&["file", "type", ">records"], &rows));
+    }
+    Ok(Outcome::Done)
+}

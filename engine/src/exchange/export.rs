@@ -1,0 +1,667 @@
+//! Planning an export (`domain.md` §7): which lines go out, as which charges, in which
+//! delivery file. Pure: run data, validation results and settings in, a plan out; the store
+//! applies it in one transaction and the file edge writes the files.
+//!
+//! **What is sent.** Every line that validation passed (`ok`) and whose status is blank or
+//! transmitting, plus LS stop lines whose 0-amount cancellation has not gone out. Lines of one
+//! collective group (`<debtor>-<yyyymmdd>`, matching the line's debtor and date) are one
+//! charge with their net amount; every other line is a charge of its own. A group is sent only
+//! when every line of it that can still be exported is `ok`: sending part of a group would
+//! charge an amount nobody saw in `collect`. Such a group, a group that nets to zero, and a
+//! charge whose customer number cannot be written are *held*: reported, not sent, unchanged.
+//!
+//! **Customer and agreement number.** The debtor's mandate in the line's format that is active
+//! on the payment date (else its enrolled one, else any), its alternative mandate id when it
+//! has one (the id Mastercard knows); the agreement number when it is 9 digits, else zeros.
+//! A BS Total debtor without a mandate is charged under its account number (a payment slip).
+//!
+//! **BS 0601** (formats.md §2): one section 0112 per payment format, dated today, the company
+//! name as the main text line; per charge the 042/0280 record with the reference in the
+//! creditor's reference field, then its 052/0241 texts (one line per invoice). BS Total
+//! formats also get the debtor's 022/0240 name and address (00001–00003), postcode and
+//! country (00009) and CPR/CVR number (00010) records.
+//!
+//! **LS material type 40** (formats.md §7.4): one `001` per payment date with its `580`
+//! collections and `585` payouts; an LS stop line's cancellation is a `580` (or `585` for a
+//! payout) of amount 0 for the same date.
+
+use super::{ExchangeError, HeldCharge};
+use crate::charge::amount_to_charge;
+use crate::collect::group_id;
+use crate::delivery::{
+    render_bs0601, render_ls40, substitute, Bs0601Delivery, Bs0601Payment, Bs0601Section,
+    Bs0601SectionCode, Delivery, Ls40Delivery, Ls40Group, Ls40Payment, Ls40PaymentKind, Ls40Record,
+    RenderError,
+};
+use crate::model::{
+    BsType, Debtor, Mandate, MandateStatus, PaymentFormat, PaymentLine, RunData, Scheme, Status,
+};
+use crate::status::on_export;
+use crate::validate::{can_still_be_exported, LineValidation};
+use chrono::{NaiveDate, NaiveDateTime};
+use ledger::Amount;
+use std::collections::{BTreeMap, HashMap};
+
+/// Text records a BS payment may carry (052 record numbers 00001–05000).
+const MAX_TEXT_LINES: usize = 5000;
+
+/// What the plan needs besides the run data.
+#[derive(Debug, Clone)]
+pub struct ExportSettings<'a> {
+    /// Written as the 0601 section's main text line.
+    pub company_name: &'a str,
+    /// Danish local time; today is the creation date and the date sent.
+    pub now: NaiveDateTime,
+    /// Write BS files as a ZIP archive.
+    pub zip: bool,
+    /// The last delivery id and charge number given in this company (0 = none yet).
+    pub last_delivery_id: u64,
+    pub last_charge: u64,
+}
+
+/// One line of a charge and the status export gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedLine {
+    pub line: i64,
+    pub old: Status,
+    pub new: Status,
+}
+
+/// One charge: one 042/0280 or 580/585 record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedCharge {
+    /// The payment reference, 9 digits.
+    pub reference: String,
+    pub debtor: String,
+    /// The customer number written in the file.
+    pub customer_no: String,
+    pub payment_date: NaiveDate,
+    /// Net, signed: negative = a payout. Zero for an LS cancellation.
+    pub amount: Amount,
+    /// The collective payment id, when the charge is a group of lines.
+    pub group: Option<String>,
+    /// An LS stop line's 0-amount cancellation.
+    pub cancellation: bool,
+    pub lines: Vec<PlannedLine>,
+}
+
+/// One delivery file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedFile {
+    pub format_id: String,
+    pub scheme: Scheme,
+    pub creditor: String,
+    pub delivery_id: u64,
+    /// The name in the out directory (`….zip` when zipped).
+    pub file_name: String,
+    /// The name of the delivery text: the ZIP entry, or `file_name` when not zipped.
+    pub text_name: String,
+    pub zipped: bool,
+    pub delivery: Delivery,
+    /// The rendered delivery (ISO 8859-1 characters, CR LF).
+    pub text: String,
+    pub charges: Vec<PlannedCharge>,
+    /// Net amount of the charges.
+    pub amount: Amount,
+}
+
+impl PlannedFile {
+    /// The number of payment lines the file sends.
+    pub fn line_count(&self) -> usize {
+        self.charges.iter().map(|c| c.lines.len()).sum()
+    }
+
+    /// The delivery id as written in files, reports and line records: 10 digits.
+    pub fn delivery_id_text(&self) -> String {
+        format!("{:010}", self.delivery_id)
+    }
+}
+
+/// The plan: files in payment format order (none for a format with nothing to send), the
+/// charges held back, and the counters after it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportPlan {
+    pub files: Vec<PlannedFile>,
+    pub held: Vec<HeldCharge>,
+    pub last_delivery_id: u64,
+    pub last_charge: u64,
+}
+
+/// How the lines of one payment format are grouped into charges.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum ChargeKey {
+    /// A collective payment: its group id.
+    Group(String),
+    /// A line on its own.
+    Single(i64),
+}
+
+/// A charge before it has a reference.
+struct Draft<'a> {
+    format: &'a PaymentFormat,
+    lines: Vec<&'a PaymentLine>,
+    amount: Amount,
+    customer_no: String,
+    agreement_no: String,
+    group: Option<String>,
+    cancellation: bool,
+    /// The charge pays out (for a cancellation: the charge it cancels paid out).
+    payout: bool,
+}
+
+/// True when export sends a line in this status (given that validation passed it).
+fn sendable(line: &PaymentLine, format: &PaymentFormat) -> bool {
+    match line.status {
+        Status::Blank | Status::Transmitting => true,
+        Status::Stop => format.scheme == Scheme::Ls && !line.cancellation_sent,
+        _ => false,
+    }
+}
+
+/// The collective payment a line belongs to, when its group id is `<debtor>-<yyyymmdd>` of
+/// its own debtor and date (the id `collect` gives; anything else is a line on its own).
+fn merged_group(line: &PaymentLine) -> Option<&str> {
+    let group = line.group.as_deref()?;
+    (group == group_id(&line.debtor, line.payment_date)).then_some(group)
+}
+
+/// Plans an export. `validations` must be the result of [`crate::validate::validate`] on the
+/// same data at the same `now`. Fails only when a delivery cannot be rendered (a value that
+/// does not fit its field after the checks made here).
+pub fn plan_export(
+    data: &RunData,
+    validations: &[LineValidation],
+    settings: &ExportSettings<'_>,
+) -> crate::Result<ExportPlan> {
+    let ok: HashMap<i64, bool> = validations.iter().map(|v| (v.line, v.is_ok())).collect();
+    // Per format (in id order), the lines that can still be exported, by charge key.
+    let mut by_format: BTreeMap<&str, BTreeMap<ChargeKey, Vec<&PaymentLine>>> = BTreeMap::new();
+    for line in data.lines.iter().filter(|l| can_still_be_exported(l)) {
+        let key = match merged_group(line) {
+            Some(group) => ChargeKey::Group(group.to_string()),
+            None => ChargeKey::Single(line.id),
+        };
+        by_format
+            .entry(line.format_id.as_str())
+            .or_default()
+            .entry(key)
+            .or_default()
+            .push(line);
+    }
+
+    let mut plan = ExportPlan {
+        last_delivery_id: settings.last_delivery_id,
+        last_charge: settings.last_charge,
+        ..ExportPlan::default()
+    };
+    let today = settings.now.date();
+    for (format_id, groups) in by_format {
+        let Some(format) = data.formats.get(format_id) else {
+            continue;
+        };
+        let mut drafts = Vec::new();
+        for (key, members) in groups {
+            let is_ok = |l: &PaymentLine| ok.get(&l.id).copied().unwrap_or(false);
+            let sendable_ok = members
+                .iter()
+                .filter(|l| is_ok(l) && sendable(l, format))
+                .count();
+            if sendable_ok == 0 {
+                continue;
+            }
+            let line_ids: Vec<i64> = members.iter().map(|l| l.id).collect();
+            let hold = |plan: &mut ExportPlan, reason: String| {
+                plan.held.push(HeldCharge {
+                    format: format_id.to_string(),
+                    lines: line_ids.clone(),
+                    reason,
+                })
+            };
+            if sendable_ok < members.len() {
+                let failing: Vec<String> = members
+                    .iter()
+                    .filter(|l| !(is_ok(l) && sendable(l, format)))
+                    .map(|l| l.id.to_string())
+                    .collect();
+                let group = match &key {
+                    ChargeKey::Group(g) => g.as_str(),
+                    ChargeKey::Single(_) => "-",
+                };
+                hold(
+                    &mut plan,
+                    format!(
+                        "collective payment {group} is held back: line {} is not ok to export; fix it or run collect again",
+                        failing.join(", ")
+                    ),
+                );
+                continue;
+            }
+            match draft(data, format, &key, members) {
+                Ok(d) => drafts.push(d),
+                Err(reason) => hold(&mut plan, reason),
+            }
+        }
+        if drafts.is_empty() {
+            continue;
+        }
+        drafts.sort_by(|a, b| {
+            (a.lines[0].payment_date, &a.customer_no, a.lines[0].id).cmp(&(
+                b.lines[0].payment_date,
+                &b.customer_no,
+                b.lines[0].id,
+            ))
+        });
+        plan.last_delivery_id += 1;
+        let delivery_id = plan.last_delivery_id;
+        let mut charges = Vec::with_capacity(drafts.len());
+        for d in &drafts {
+            plan.last_charge += 1;
+            charges.push(PlannedCharge {
+                reference: format!("{:09}", plan.last_charge),
+                debtor: d.lines[0].debtor.clone(),
+                customer_no: d.customer_no.clone(),
+                payment_date: d.lines[0].payment_date,
+                amount: d.amount,
+                group: d.group.clone(),
+                cancellation: d.cancellation,
+                lines: d
+                    .lines
+                    .iter()
+                    .map(|l| PlannedLine {
+                        line: l.id,
+                        old: l.status,
+                        // Validation only passes lines export can move (§6), so the fallback
+                        // is never taken; it keeps the line where it is rather than guess.
+                        new: on_export(l.status).unwrap_or(l.status),
+                    })
+                    .collect(),
+            });
+        }
+        let amount = Amount::checked_sum(charges.iter().map(|c| c.amount)).map_err(|_| {
+            ExchangeError::Render {
+                format: format_id.to_string(),
+                error: RenderError {
+                    line: 0,
+                    record: "delivery".to_string(),
+                    field: "amount".to_string(),
+                    found: "a total beyond the largest amount".to_string(),
+                    expected: "a smaller delivery".to_string(),
+                },
+            }
+        })?;
+        let delivery = match format.scheme {
+            Scheme::Bs => Delivery::Bs0601(bs_delivery(
+                data,
+                format,
+                settings,
+                delivery_id,
+                &drafts,
+                &charges,
+            )),
+            Scheme::Ls => Delivery::Ls40(ls_delivery(format, today, &drafts, &charges)),
+        };
+        let text = match &delivery {
+            Delivery::Bs0601(d) => render_bs0601(d),
+            Delivery::Ls40(d) => render_ls40(d),
+            _ => unreachable_render(),
+        }
+        .map_err(|error| ExchangeError::Render {
+            format: format_id.to_string(),
+            error,
+        })?;
+        let (file_name, text_name, zipped) = file_names(format, today, delivery_id, settings.zip);
+        plan.files.push(PlannedFile {
+            format_id: format_id.to_string(),
+            scheme: format.scheme,
+            creditor: format.creditor_number.clone(),
+            delivery_id,
+            file_name,
+            text_name,
+            zipped,
+            delivery,
+            text,
+            charges,
+            amount,
+        });
+    }
+    Ok(plan)
+}
+
+/// Export builds only 0601 and type 40 deliveries; this stands for the other arms of the
+/// match so that no `unreachable!` is needed.
+fn unreachable_render() -> Result<String, RenderError> {
+    Err(RenderError {
+        line: 0,
+        record: "delivery".to_string(),
+        field: "delivery type".to_string(),
+        found: "a delivery that is not sent".to_string(),
+        expected: "BS 0601 or LS type 40".to_string(),
+    })
+}
+
+/// The file name in the out directory, the name of the delivery text, and whether it is
+/// zipped (see the module documentation of [`crate::exchange`]).
+pub fn file_names(
+    format: &PaymentFormat,
+    today: NaiveDate,
+    delivery_id: u64,
+    zip: bool,
+) -> (String, String, bool) {
+    match format.scheme {
+        Scheme::Bs => {
+            let base = format!(
+                "AB_PBSXML000{}{}{:010}PROD",
+                today.format("%Y%m"),
+                format.supplier_cvr,
+                delivery_id
+            );
+            if zip {
+                (format!("{base}.zip"), base, true)
+            } else {
+                (base.clone(), base, false)
+            }
+        }
+        Scheme::Ls => {
+            let name = format!("NetsLS_{}_{:010}", today.format("%y%m%d"), delivery_id);
+            (name.clone(), name, false)
+        }
+    }
+}
+
+/// Builds the charge of one group or line, or says why it is held.
+fn draft<'a>(
+    data: &'a RunData,
+    format: &'a PaymentFormat,
+    key: &ChargeKey,
+    mut lines: Vec<&'a PaymentLine>,
+) -> Result<Draft<'a>, String> {
+    lines.sort_by_key(|l| l.id);
+    let first = lines[0];
+    let stops = lines.iter().filter(|l| l.status == Status::Stop).count();
+    if stops != 0 && stops != lines.len() {
+        return Err(
+            "a stop line and a charge share one collective payment: run collect again".to_string(),
+        );
+    }
+    let cancellation = stops != 0;
+    let group = match key {
+        ChargeKey::Group(g) => Some(g.clone()),
+        ChargeKey::Single(_) => None,
+    };
+    let amounts: Vec<Amount> = lines
+        .iter()
+        .map(|l| match data.entries.get(&l.entry_id) {
+            Some(entry) => amount_to_charge(l, entry, format),
+            None => Amount::ZERO,
+        })
+        .collect();
+    let net = Amount::checked_sum(amounts.iter().copied())
+        .map_err(|_| "the net amount is beyond the largest amount".to_string())?;
+    let amount = if cancellation {
+        Amount::ZERO
+    } else if net.is_zero() {
+        return Err("the lines net to zero: nothing to charge".to_string());
+    } else {
+        net
+    };
+    let debtor = data.debtors.get(&first.debtor);
+    let mandate = chosen_mandate(data.mandates.get(&first.debtor), format, first.payment_date);
+    let (customer_no, agreement_no) = match mandate {
+        Some(m) => (
+            m.alt_mandate_id
+                .clone()
+                .unwrap_or_else(|| m.mandate_id.clone()),
+            m.agreement
+                .clone()
+                .filter(|a| a.len() == 9 && a.bytes().all(|b| b.is_ascii_digit()))
+                .unwrap_or_else(|| "000000000".to_string()),
+        ),
+        None if format.bs_type == Some(BsType::Total) && debtor.is_some() => {
+            (first.debtor.to_uppercase(), "000000000".to_string())
+        }
+        None => {
+            return Err(format!(
+                "debtor {} has no mandate in payment format {}",
+                first.debtor, format.id
+            ))
+        }
+    };
+    check_customer_no(&customer_no)?;
+    Ok(Draft {
+        format,
+        lines,
+        amount,
+        customer_no,
+        agreement_no,
+        group,
+        cancellation,
+        // A zero amount has no sign: the direction of a cancellation is that of the charge
+        // it cancels, which the kind of LS record (580/585) carries.
+        payout: net.is_negative(),
+    })
+}
+
+/// The mandate a charge goes out under (see the module documentation).
+fn chosen_mandate<'a>(
+    mandates: Option<&'a Vec<Mandate>>,
+    format: &PaymentFormat,
+    date: NaiveDate,
+) -> Option<&'a Mandate> {
+    let of_format: Vec<&Mandate> = mandates
+        .map(|all| {
+            all.iter()
+                .filter(|m| m.payment_format == format.id)
+                .collect()
+        })
+        .unwrap_or_default();
+    of_format
+        .iter()
+        .find(|m| m.is_active_on(date))
+        .or_else(|| {
+            of_format
+                .iter()
+                .find(|m| m.status == MandateStatus::Enrolled)
+        })
+        .or_else(|| of_format.first())
+        .copied()
+}
+
+/// A customer number the bank accepts (formats.md §1): 1 to 15 characters, no blanks, no `&`,
+/// printable ISO 8859-1.
+fn check_customer_no(customer_no: &str) -> Result<(), String> {
+    let chars = customer_no.chars().count();
+    let printable = customer_no
+        .chars()
+        .all(|c| (c as u32) > 0x20 && (c as u32) <= 0xFF && c != '&' && !c.is_control());
+    if chars == 0 || chars > 15 || !printable {
+        return Err(format!(
+            "customer number '{customer_no}' cannot be sent: it must be 1 to 15 characters without blanks or '&'"
+        ));
+    }
+    Ok(())
+}
+
+/// `text` as it fits a field of `width` characters: substituted into ISO 8859-1, control
+/// characters as blanks, cut to the width (a name or a text line may be cut; an amount or a
+/// customer number never is).
+pub fn fit(text: &str, width: usize) -> String {
+    let mut out: Vec<char> = substitute(text)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(width)
+        .collect();
+    // The reader refuses `Ã` or `Â` before U+00A0–U+00BF as UTF-8 read as ISO 8859-1.
+    for i in 1..out.len() {
+        if matches!(out[i - 1], '\u{C2}' | '\u{C3}') && ('\u{A0}'..='\u{BF}').contains(&out[i]) {
+            out[i] = '?';
+        }
+    }
+    out.into_iter().collect::<String>().trim_end().to_string()
+}
+
+/// An amount as a Danish reader writes it: `1.234,50`, `-250,00`.
+pub fn danish_amount(amount: Amount) -> String {
+    let ore = amount.ore().unsigned_abs();
+    let kroner = (ore / 100).to_string();
+    let mut grouped = String::new();
+    for (i, digit) in kroner.chars().enumerate() {
+        if i > 0 && (kroner.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    let sign = if amount.is_negative() { "-" } else { "" };
+    format!("{sign}{grouped},{:02}", ore % 100)
+}
+
+/// The 052 notification texts of a charge: one line per invoice (§5: the invoice numbers of
+/// a collective payment go into the notification text).
+fn notification_texts(
+    data: &RunData,
+    format: &PaymentFormat,
+    lines: &[&PaymentLine],
+) -> Vec<String> {
+    let mut texts = Vec::new();
+    for line in lines {
+        let Some(entry) = data.entries.get(&line.entry_id) else {
+            continue;
+        };
+        let amount = amount_to_charge(line, entry, format);
+        let text = match entry.invoice.as_deref().map(str::trim) {
+            Some(invoice) if !invoice.is_empty() => {
+                let kind = if amount.is_negative() {
+                    "Kreditnota"
+                } else {
+                    "Faktura"
+                };
+                format!("{kind} {invoice}: {} kr.", danish_amount(amount))
+            }
+            _ if !entry.text.trim().is_empty() => {
+                format!("{}: {} kr.", entry.text.trim(), danish_amount(amount))
+            }
+            _ => format!("Betaling: {} kr.", danish_amount(amount)),
+        };
+        texts.push(fit(&text, 60));
+    }
+    if texts.len() > MAX_TEXT_LINES {
+        let more = texts.len() - (MAX_TEXT_LINES - 1);
+        texts.truncate(MAX_TEXT_LINES - 1);
+        texts.push(format!("og {more} fakturaer mere"));
+    }
+    texts
+}
+
+/// Name, address, postcode/country and CPR/CVR records of a BS Total debtor.
+fn name_and_address(payment: &mut Bs0601Payment, debtor: &Debtor) {
+    let foreign = !debtor.country.trim().is_empty() && !debtor.country.eq_ignore_ascii_case("DK");
+    let mut lines = vec![fit(&debtor.name, 35)];
+    if !debtor.address.trim().is_empty() {
+        lines.push(fit(&debtor.address, 35));
+    }
+    if foreign {
+        // BS builds the city line from a Danish postcode only; abroad it is an address line.
+        let city = format!("{} {}", debtor.postcode.trim(), debtor.city.trim());
+        if !city.trim().is_empty() {
+            lines.push(fit(city.trim(), 35));
+        }
+        payment.postcode = Some("0000".to_string());
+        payment.country = Some(fit(&debtor.country.to_uppercase(), 2));
+    } else if !debtor.postcode.trim().is_empty() {
+        payment.postcode = Some(fit(debtor.postcode.trim(), 4));
+    }
+    lines.retain(|l| !l.is_empty());
+    lines.truncate(5);
+    payment.name_address = lines;
+    payment.cpr_cvr = debtor
+        .tax_id
+        .as_ref()
+        .map(|tax_id| format!("{:0>10}", tax_id.digits()));
+}
+
+fn bs_delivery(
+    data: &RunData,
+    format: &PaymentFormat,
+    settings: &ExportSettings<'_>,
+    delivery_id: u64,
+    drafts: &[Draft<'_>],
+    charges: &[PlannedCharge],
+) -> Bs0601Delivery {
+    let today = settings.now.date();
+    let total = format.bs_type == Some(BsType::Total);
+    let payments = drafts
+        .iter()
+        .zip(charges)
+        .map(|(d, charge)| {
+            let mut payment = Bs0601Payment {
+                customer_no: d.customer_no.clone(),
+                agreement_no: d.agreement_no.clone(),
+                payment_date: charge.payment_date,
+                amount: charge.amount,
+                reference: charge.reference.clone(),
+                name_address: Vec::new(),
+                postcode: None,
+                country: None,
+                cpr_cvr: None,
+                texts: notification_texts(data, d.format, &d.lines),
+            };
+            if let (true, Some(debtor)) = (total, data.debtors.get(&charge.debtor)) {
+                name_and_address(&mut payment, debtor);
+            }
+            payment
+        })
+        .collect();
+    Bs0601Delivery {
+        data_supplier_cvr: format.supplier_cvr.clone(),
+        system_code: format.system_code.clone(),
+        delivery_id,
+        created: Some(today),
+        sections: vec![Bs0601Section {
+            section: Bs0601SectionCode::Payments,
+            creditor_pbs: format.creditor_number.clone(),
+            debtor_group: format.debtor_group.clone(),
+            data_supplier_ident: String::new(),
+            date: Some(today),
+            reg_no: String::new(),
+            account_no: String::new(),
+            main_text: fit(settings.company_name, 60),
+            payments,
+        }],
+    }
+}
+
+fn ls_delivery(
+    format: &PaymentFormat,
+    today: NaiveDate,
+    drafts: &[Draft<'_>],
+    charges: &[PlannedCharge],
+) -> Ls40Delivery {
+    let mut groups: Vec<Ls40Group> = Vec::new();
+    for (d, charge) in drafts.iter().zip(charges) {
+        let kind = if d.payout {
+            Ls40PaymentKind::Payout
+        } else {
+            Ls40PaymentKind::Collection
+        };
+        let record = Ls40Record::Payment(Ls40Payment {
+            kind,
+            customer_no: d.customer_no.clone(),
+            amount: charge.amount.checked_abs().unwrap_or(Amount::ZERO),
+        });
+        match groups.last_mut() {
+            Some(group) if group.payment_date == Some(charge.payment_date) => {
+                group.records.push(record)
+            }
+            _ => groups.push(Ls40Group {
+                payment_date: Some(charge.payment_date),
+                records: vec![record],
+            }),
+        }
+    }
+    Ls40Delivery {
+        data_supplier_cvr: format.supplier_cvr.clone(),
+        created: today,
+        test: false,
+        creditor_no: format.creditor_number.clone(),
+        groups,
+    }
+}

@@ -1,0 +1,200 @@
+//! The file edge of the exchange: writing delivery files atomically, reading them back.
+//!
+//! A delivery file is either complete under its name or not there at all: it is written to a
+//! temporary file in the same directory, flushed to disk, renamed over its name, and the
+//! directory is flushed too. The export renames only after the whole plan is made and removes
+//! the files again when its database transaction fails to commit.
+//!
+//! The ZIP reader reads exactly what the export writes (one STORED entry, see
+//! [`crate::delivery::zip_single_file`]) and refuses anything else with a message that says
+//! what to do, so `simulate-bank` can take an exported file as it is.
+
+use super::ExchangeError;
+use crate::delivery::{crc32, MAX_FILE_BYTES};
+use crate::error::{Error, Result};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+fn io_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `bytes` as `dir/name` atomically (see the module documentation) and returns the path.
+/// An existing file of that name is replaced: it can only be the leftover of an export whose
+/// transaction never committed, since delivery ids are never given twice.
+pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+    let path = dir.join(name);
+    let temporary = dir.join(format!(".{name}.{}.partial", std::process::id()));
+    let written = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, &path)?;
+        // The rename is durable only once the directory is.
+        File::open(dir)?.sync_all()
+    })();
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(io_error(&path, source));
+    }
+    Ok(path)
+}
+
+/// Reads a whole file, refusing one larger than a delivery may be before reading it.
+pub fn read_limited(path: &Path) -> Result<Vec<u8>> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| io_error(path, e))?
+        .len();
+    if size > MAX_FILE_BYTES as u64 {
+        return Err(ExchangeError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit: MAX_FILE_BYTES,
+        }
+        .into());
+    }
+    std::fs::read(path).map_err(|e| io_error(path, e))
+}
+
+/// Whether the bytes start like a ZIP archive (a local file header).
+pub fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// The one entry of a ZIP archive the export writes: its name and content.
+pub fn read_single_entry(file: &str, bytes: &[u8]) -> Result<(String, Vec<u8>)> {
+    let refuse = |reason: &str| {
+        Error::from(ExchangeError::Unzip {
+            file: file.to_string(),
+            reason: format!(
+                "{reason}; payrun reads only the single-file, uncompressed ZIP archives its export writes: unzip it and give the delivery text instead"
+            ),
+        })
+    };
+    if !is_zip(bytes) {
+        return Err(refuse("not a ZIP archive"));
+    }
+    let truncated = || refuse("the ZIP archive is truncated");
+    let flags = u16_at(bytes, 6).ok_or_else(truncated)?;
+    let method = u16_at(bytes, 8).ok_or_else(truncated)?;
+    let crc = u32_at(bytes, 14).ok_or_else(truncated)?;
+    let compressed = u32_at(bytes, 18).ok_or_else(truncated)?;
+    let size = u32_at(bytes, 22).ok_or_else(truncated)?;
+    let name_length = usize::from(u16_at(bytes, 26).ok_or_else(truncated)?);
+    let extra_length = usize::from(u16_at(bytes, 28).ok_or_else(truncated)?);
+    if flags & 0x0001 != 0 {
+        return Err(refuse("the ZIP entry is encrypted"));
+    }
+    if flags & 0x0008 != 0 {
+        return Err(refuse(
+            "the ZIP entry's sizes follow its data (a data descriptor)",
+        ));
+    }
+    if method != 0 {
+        return Err(refuse(&format!(
+            "the ZIP entry is compressed (method {method})"
+        )));
+    }
+    if compressed != size {
+        return Err(refuse("the ZIP entry's stored and unpacked sizes differ"));
+    }
+    let name_start = 30;
+    let data_start = name_start + name_length + extra_length;
+    let data_end = data_start + size as usize;
+    let name = bytes
+        .get(name_start..name_start + name_length)
+        .ok_or_else(truncated)?;
+    let data = bytes.get(data_start..data_end).ok_or_else(truncated)?;
+    if crc32(data) != crc {
+        return Err(refuse(
+            "the ZIP entry's checksum does not match its content",
+        ));
+    }
+    match u32_at(bytes, data_end) {
+        Some(0x0201_4b50) => {}
+        Some(0x0403_4b50) => return Err(refuse("the ZIP archive holds more than one file")),
+        _ => {
+            return Err(refuse(
+                "the ZIP archive has no central directory after its entry",
+            ))
+        }
+    }
+    Ok((String::from_utf8_lossy(name).into_owned(), data.to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::zip_single_file;
+    use crate::store::testing::TempDir;
+    use chrono::NaiveDate;
+
+    fn zipped(content: &[u8]) -> Vec<u8> {
+        let modified = NaiveDate::from_ymd_opt(2026, 5, 20)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        zip_single_file("AB_PBSXML000PROD", content, modified).unwrap()
+    }
+
+    #[test]
+    fn the_export_zip_reads_back() {
+        let content = b"BS002 text\r\n";
+        let (name, data) = read_single_entry("a.zip", &zipped(content)).unwrap();
+        assert_eq!(name, "AB_PBSXML000PROD");
+        assert_eq!(data, content);
+    }
+
+    #[test]
+    fn other_archives_are_refused_with_the_reason() {
+        let good = zipped(b"BS002 text\r\n");
+        let reason = |bytes: &[u8]| read_single_entry("a.zip", bytes).unwrap_err().to_string();
+        let mut compressed = good.clone();
+        compressed[8] = 8;
+        assert!(reason(&compressed)
+            .starts_with("a.zip: the ZIP entry is compressed (method 8); payrun reads only"));
+        let mut damaged = good.clone();
+        damaged[30 + "AB_PBSXML000PROD".len() + 1] ^= 1;
+        assert!(reason(&damaged).contains("checksum does not match"));
+        assert!(reason(&good[..40]).contains("truncated"));
+        assert!(reason(b"BS002").contains("not a ZIP archive"));
+        let mut encrypted = good.clone();
+        encrypted[6] = 1;
+        assert!(reason(&encrypted).contains("encrypted"));
+        // Never a panic on any prefix of an archive.
+        for end in 0..good.len() {
+            let _ = read_single_entry("a.zip", &good[..end]);
+        }
+    }
+
+    #[test]
+    fn atomic_writes_leave_no_temporary_file() {
+        let dir = TempDir::new();
+        let path = write_atomically(dir.path(), "NetsLS_260520_0000000001", b"one").unwrap();
+        write_atomically(dir.path(), "NetsLS_260520_0000000001", b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["NetsLS_260520_0000000001"]);
+        let missing = dir.path().join("missing");
+        assert!(write_atomically(&missing, "x", b"x").is_err());
+    }
+}

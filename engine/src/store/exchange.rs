@@ -1,0 +1,1768 @@
+//! The SQLite side of the delivery files (`domain.md` §7, `reliability.md` I4, I5, I7, I10):
+//! the export and the import of a delivery, each one `IMMEDIATE` transaction, and the file
+//! archive's queries. The decisions are made by the pure parts in [`crate::exchange`]; this
+//! module reads their input and writes their results.
+//!
+//! **Export** loads the run data *inside* its write transaction, so two exports started at
+//! once run one after the other and the second finds the lines already sent (I7). The files
+//! are written (atomically) before the commit and removed again if the commit fails, so a
+//! reported file is always in the archive and its lines are sent.
+//!
+//! **Import** checks the delivery key first (I4): the same key with the same normalised
+//! content is `already-imported` and changes nothing; with other content it is refused. Then
+//! every record is applied through the status machine's automatic changes, each change logged
+//! with the cause `import of file F`; a return record whose text was applied before from any
+//! file changes nothing (I5). Payment records become [`BankEvent`]s for the journal seam.
+//!
+//! A charge-back (0239, 0299, LS 0555) of a line that is still sent or to-be-treated means
+//! the completion was never imported (a file after the charge-back deadline may hold only
+//! the 0239): the line goes to received and then to reversed, two allowed edges, each
+//! logged. Every other change the status machine does not allow changes nothing and is
+//! counted as `refused`.
+
+use super::codec::{
+    date_text, entry_from_row, errors_to_json, format_from_row, get_status, line_from_row,
+    mandate_from_row, time_text, ENTRY_COLUMNS, FORMAT_COLUMNS, LINE_COLUMNS, LINE_COLUMN_COUNT,
+    MANDATE_COLUMNS,
+};
+use super::{CompanyKey, Store};
+use crate::charge::amount_to_charge;
+use crate::delivery::{
+    customer_no_key, normalized_content, to_latin1, zip_single_file, Bs0603Code, Delivery,
+    DeliveryKey, Ls0690Record, Ls30MandateKind,
+};
+use crate::error::{Error, Result};
+use crate::exchange::archive::{ArchiveFilter, ArchivedFile, ArchivedFileContent, FileLogEntry};
+use crate::exchange::export::{plan_export, ExportSettings, PlannedFile};
+use crate::exchange::files::write_atomically;
+use crate::exchange::import::{allocate_paid, payment_answers, record_lines, PaymentAnswer};
+use crate::exchange::journal::journal_lines_for;
+use crate::exchange::{
+    fnv1a64, scheme_id, BankEvent, EventLine, ExchangeError, ExportReport, ExportedFile,
+    ImportOutcome, ImportReport, MatchedBy,
+};
+use crate::model::{MandateStatus, PaymentFormat, Scheme, Status};
+use crate::status::{on_bank_comment, on_bank_error, on_payment_info, on_receipt, PaymentOutcome};
+use crate::validate::{validate, LineValidation};
+use bankcal::Calendar;
+use chrono::{NaiveDate, NaiveDateTime};
+use ledger::Amount;
+use rusqlite::{Connection, OptionalExtension};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Bank events are handed to the journal seam in batches of this many, so an import of a
+/// million records never holds a million events.
+const EVENT_BATCH: usize = 10_000;
+
+/// A file to put into the archive.
+struct NewFile<'a> {
+    created: NaiveDateTime,
+    creditor: &'a str,
+    export: bool,
+    file_name: &'a str,
+    scheme: Scheme,
+    key: &'a DeliveryKey,
+    payment_format: Option<&'a str>,
+    status: &'a str,
+    records: usize,
+    amount: Amount,
+    content: &'a [u8],
+    content_hash: &'a str,
+}
+
+fn insert_file(tx: &Connection, company: &CompanyKey, file: &NewFile<'_>) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO delivery_files (company, created, creditor, export, file_name, scheme, \
+         delivery_type, data_supplier, system_code, delivery_id, creation_date, payment_format, \
+         status, records, amount, content, content_hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        rusqlite::params![
+            company.key,
+            time_text(file.created),
+            file.creditor,
+            file.export,
+            file.file_name,
+            scheme_id(file.scheme),
+            file.key.delivery_type,
+            file.key.data_supplier,
+            file.key.system_code,
+            file.key.delivery_id,
+            file.key.created.map(date_text).unwrap_or_default(),
+            file.payment_format,
+            file.status,
+            i64::try_from(file.records).unwrap_or(i64::MAX),
+            file.amount.ore(),
+            file.content,
+            file.content_hash,
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn log_file(
+    tx: &Connection,
+    company: &CompanyKey,
+    file: i64,
+    now: NaiveDateTime,
+    text: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO delivery_file_log (company, file, at, text) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute((company.key, file, time_text(now), text))?;
+    Ok(())
+}
+
+/// Hex FNV-1a-64 of a delivery's normalised content.
+fn content_hash(normalized: &str) -> String {
+    format!("{:016x}", fnv1a64(normalized.as_bytes()))
+}
+
+/// The normalised content of archived (or given) ISO 8859-1 bytes.
+fn normalized_bytes(bytes: &[u8]) -> String {
+    normalized_content(&bytes.iter().map(|&b| char::from(b)).collect::<String>())
+}
+
+fn formats_of(tx: &Connection, company: &CompanyKey) -> Result<Vec<PaymentFormat>> {
+    let formats = tx
+        .prepare(&format!(
+            "SELECT {FORMAT_COLUMNS} FROM payment_formats WHERE company = ?1 ORDER BY id"
+        ))?
+        .query_map([company.key], format_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(formats)
+}
+
+/// Stores the validation results that differ from what the lines have (export re-validates;
+/// unchanged results are not written again).
+fn save_changed_validations(
+    tx: &Connection,
+    company: &CompanyKey,
+    data: &crate::model::RunData,
+    validations: &[LineValidation],
+) -> Result<()> {
+    let stored: HashMap<i64, &Option<Vec<crate::model::ValidationError>>> =
+        data.lines.iter().map(|l| (l.id, &l.errors)).collect();
+    let mut update =
+        tx.prepare_cached("UPDATE payment_lines SET errors = ?3 WHERE company = ?1 AND id = ?2")?;
+    for v in validations {
+        let unchanged = stored
+            .get(&v.line)
+            .is_some_and(|errors| errors.as_ref() == Some(&v.errors));
+        if !unchanged {
+            update.execute((company.key, v.line, errors_to_json(&v.errors)))?;
+        }
+    }
+    Ok(())
+}
+
+fn remove_files(paths: &[PathBuf]) {
+    for path in paths {
+        if let Err(error) = std::fs::remove_file(path) {
+            tracing::error!(path = %path.display(), %error, "could not remove a delivery file of a failed export: delete it by hand, it was not sent");
+        }
+    }
+}
+
+/// Status-log rows of one transaction, written 100 to a statement: nothing reads the log
+/// while an export or import runs, and one multi-row `INSERT` costs far less than a hundred.
+struct StatusLog {
+    company: i64,
+    at: String,
+    rows: Vec<(i64, Status, Status, std::rc::Rc<str>)>,
+}
+
+impl StatusLog {
+    const BATCH: usize = 100;
+
+    fn new(company: &CompanyKey, now: NaiveDateTime) -> StatusLog {
+        StatusLog {
+            company: company.key,
+            at: time_text(now),
+            rows: Vec::with_capacity(StatusLog::BATCH),
+        }
+    }
+
+    fn push(
+        &mut self,
+        tx: &Connection,
+        line: i64,
+        old: Status,
+        new: Status,
+        cause: &std::rc::Rc<str>,
+    ) -> Result<()> {
+        self.rows.push((line, old, new, cause.clone()));
+        if self.rows.len() >= StatusLog::BATCH {
+            self.flush(tx)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, tx: &Connection) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let values: Vec<String> = (0..self.rows.len())
+            .map(|i| {
+                let p = 3 + i * 4;
+                format!("(?1, ?{p}, ?2, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO status_log (company, line, at, old, new, cause) VALUES {}",
+            values.join(", ")
+        );
+        let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(2 + self.rows.len() * 4);
+        params.push(self.company.into());
+        params.push(self.at.clone().into());
+        for (line, old, new, cause) in self.rows.drain(..) {
+            params.push(line.into());
+            params.push(old.as_str().to_string().into());
+            params.push(new.as_str().to_string().into());
+            params.push(cause.to_string().into());
+        }
+        tx.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(params))?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Exports every exportable line (see [`crate::exchange::export`]) into `out_dir`, all in
+    /// one transaction; see the module documentation.
+    pub fn export_deliveries(
+        &mut self,
+        company: &CompanyKey,
+        out_dir: &Path,
+        zip: bool,
+        cal: &Calendar,
+        now: NaiveDateTime,
+    ) -> Result<ExportReport> {
+        if !out_dir.is_dir() {
+            return Err(ExchangeError::NotADirectory(out_dir.to_path_buf()).into());
+        }
+        let tx = self.write()?;
+        let data = Store::run_data_in(&tx, company)?;
+        let validations = validate(&data, cal, now);
+        save_changed_validations(&tx, company, &data, &validations)?;
+        let company_name: String = tx.query_row(
+            "SELECT name FROM companies WHERE key = ?1",
+            [company.key],
+            |row| row.get(0),
+        )?;
+        let (last_delivery_id, last_charge): (i64, i64) = tx
+            .query_row(
+                "SELECT last_delivery_id, last_charge FROM exchange_counters WHERE company = ?1",
+                [company.key],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?
+            .unwrap_or((0, 0));
+        let settings = ExportSettings {
+            company_name: &company_name,
+            now,
+            zip,
+            last_delivery_id: u64::try_from(last_delivery_id).unwrap_or(0),
+            last_charge: u64::try_from(last_charge).unwrap_or(0),
+        };
+        let plan = plan_export(&data, &validations, &settings)?;
+        drop(data);
+        let mut report = ExportReport {
+            files: Vec::new(),
+            held: plan.held.clone(),
+        };
+        if plan.files.is_empty() {
+            tx.commit()?;
+            return Ok(report);
+        }
+        tx.execute(
+            "INSERT INTO exchange_counters (company, last_delivery_id, last_charge) \
+             VALUES (?1, ?2, ?3) ON CONFLICT (company) DO UPDATE SET \
+             last_delivery_id = excluded.last_delivery_id, last_charge = excluded.last_charge",
+            (
+                company.key,
+                i64::try_from(plan.last_delivery_id).unwrap_or(i64::MAX),
+                i64::try_from(plan.last_charge).unwrap_or(i64::MAX),
+            ),
+        )?;
+        let mut written: Vec<PathBuf> = Vec::new();
+        for file in plan.files {
+            let exported = match export_file(&tx, company, out_dir, now, file) {
+                Ok(exported) => exported,
+                Err(error) => {
+                    remove_files(&written);
+                    return Err(error);
+                }
+            };
+            written.push(exported.path.clone());
+            report.files.push(exported);
+        }
+        if let Err(error) = tx.commit() {
+            remove_files(&written);
+            return Err(error.into());
+        }
+        for file in &report.files {
+            tracing::info!(
+                company = company.id(),
+                file = %file.path.display(),
+                charges = file.charges,
+                lines = file.lines,
+                "delivery exported"
+            );
+        }
+        Ok(report)
+    }
+
+    /// Applies a parsed answer from the bank (see the module documentation). `observe` sees
+    /// every batch of bank events after the journal seam did (tests use it).
+    pub(crate) fn import_answer(
+        &mut self,
+        company: &CompanyKey,
+        file_name: &str,
+        bytes: &[u8],
+        delivery: &Delivery,
+        now: NaiveDateTime,
+        observe: &mut dyn FnMut(&[BankEvent]),
+    ) -> Result<ImportReport> {
+        let (delivery_type, scheme) = match delivery {
+            Delivery::Bs0602(_) => ("0602", Scheme::Bs),
+            Delivery::Bs0603(_) => ("0603", Scheme::Bs),
+            Delivery::Ls0690(_) => ("0690", Scheme::Ls),
+            Delivery::Ls0602(_) => ("0602", Scheme::Ls),
+            Delivery::Ls30(_) => ("30", Scheme::Ls),
+            Delivery::Bs0601(_) | Delivery::Ls40(_) => {
+                return Err(ExchangeError::NotAnAnswer {
+                    file: file_name.to_string(),
+                    kind: delivery.type_name(),
+                }
+                .into())
+            }
+        };
+        let normalized = normalized_bytes(bytes);
+        let hash = content_hash(&normalized);
+        let key = delivery.key();
+        let tx = self.write()?;
+        let existing: Option<(i64, String, String)> = tx
+            .query_row(
+                "SELECT id, file_name, content_hash FROM delivery_files WHERE company = ?1 \
+                 AND data_supplier = ?2 AND system_code = ?3 AND delivery_type = ?4 \
+                 AND delivery_id = ?5 AND creation_date = ?6",
+                rusqlite::params![
+                    company.key,
+                    key.data_supplier,
+                    key.system_code,
+                    key.delivery_type,
+                    key.delivery_id,
+                    key.created.map(date_text).unwrap_or_default()
+                ],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?;
+        if let Some((archived, archived_name, archived_hash)) = existing {
+            let same = archived_hash == hash && {
+                let stored: Vec<u8> = tx.query_row(
+                    "SELECT content FROM delivery_files WHERE id = ?1",
+                    [archived],
+                    |row| row.get(0),
+                )?;
+                normalized_bytes(&stored) == normalized
+            };
+            if !same {
+                return Err(ExchangeError::ConflictingDelivery {
+                    file: file_name.to_string(),
+                    key,
+                    archived,
+                    archived_name,
+                }
+                .into());
+            }
+            // Nothing is written, not even a log entry: the same delivery changes nothing.
+            drop(tx);
+            tracing::info!(
+                company = company.id(),
+                file = file_name,
+                archived,
+                "delivery already imported"
+            );
+            return Ok(ImportReport {
+                path: file_name.to_string(),
+                file_id: archived,
+                delivery_type,
+                scheme: scheme_id(scheme),
+                outcome: ImportOutcome::AlreadyImported,
+                records: detail_records(delivery),
+                attention: 0,
+                changed: 0,
+                mandates_changed: 0,
+                unmatched: 0,
+                refused: 0,
+                duplicates: 0,
+                skipped: 0,
+            });
+        }
+        drop(normalized);
+
+        let formats: Vec<PaymentFormat> = formats_of(&tx, company)?
+            .into_iter()
+            .filter(|f| f.scheme == scheme)
+            .collect();
+        let creditors = creditors_of(delivery);
+        if !creditors.is_empty()
+            && !creditors
+                .iter()
+                .any(|c| formats.iter().any(|f| &f.creditor_number == c))
+        {
+            return Err(ExchangeError::NotForCompany {
+                file: file_name.to_string(),
+                creditors: creditors.into_iter().collect::<Vec<_>>().join(", "),
+                scheme: match scheme {
+                    Scheme::Bs => "BS",
+                    Scheme::Ls => "LS",
+                },
+                company: company.id().to_string(),
+            }
+            .into());
+        }
+        let file_id = insert_file(
+            &tx,
+            company,
+            &NewFile {
+                created: now,
+                creditor: creditors.iter().next().map_or("", String::as_str),
+                export: false,
+                file_name,
+                scheme,
+                key: &key,
+                payment_format: None,
+                status: "ok",
+                records: detail_records(delivery),
+                amount: Amount::ZERO,
+                content: bytes,
+                content_hash: &hash,
+            },
+        )?;
+        let mut importer = Importer {
+            tx: &tx,
+            company,
+            file_id,
+            cause: format!("import of file {file_name}").into(),
+            log: StatusLog::new(company, now),
+            now,
+            formats,
+            records: record_lines(bytes),
+            report: ImportReport {
+                path: file_name.to_string(),
+                file_id,
+                delivery_type,
+                scheme: scheme_id(scheme),
+                outcome: ImportOutcome::Applied,
+                records: detail_records(delivery),
+                attention: 0,
+                changed: 0,
+                mandates_changed: 0,
+                unmatched: 0,
+                refused: 0,
+                duplicates: 0,
+                skipped: 0,
+            },
+            amount: 0,
+            formats_used: BTreeSet::new(),
+            mandates: None,
+            debtors: None,
+            archived: HashMap::new(),
+            events: Vec::new(),
+            observe,
+        };
+        importer.apply(delivery)?;
+        importer.flush_events();
+        let report = importer.finish()?;
+        tx.commit()?;
+        tracing::info!(
+            company = company.id(),
+            file = file_name,
+            file_id,
+            records = report.records,
+            changed = report.changed,
+            attention = report.attention,
+            "delivery imported"
+        );
+        Ok(report)
+    }
+
+    /// The archived files, newest first, optionally of one year and/or month.
+    pub fn archive_files(
+        &self,
+        company: &CompanyKey,
+        filter: &ArchiveFilter,
+    ) -> Result<Vec<ArchivedFile>> {
+        let pattern = match (filter.year, filter.month) {
+            (Some(year), Some(month)) => format!("{year:04}-{month:02}-%"),
+            (Some(year), None) => format!("{year:04}-%"),
+            (None, Some(month)) => format!("____-{month:02}-%"),
+            (None, None) => "%".to_string(),
+        };
+        let files = self
+            .conn
+            .prepare(&format!(
+                "SELECT {ARCHIVE_COLUMNS} FROM delivery_files WHERE company = ?1 \
+                 AND created LIKE ?2 ORDER BY id DESC"
+            ))?
+            .query_map((company.key, pattern), archived_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(files)
+    }
+
+    /// One archived file with its status log and its content, decoded from ISO 8859-1.
+    pub fn archive_file(&self, company: &CompanyKey, id: i64) -> Result<ArchivedFileContent> {
+        let tx = self.read()?;
+        let found = tx
+            .query_row(
+                &format!(
+                    "SELECT {ARCHIVE_COLUMNS}, content FROM delivery_files \
+                     WHERE company = ?1 AND id = ?2"
+                ),
+                (company.key, id),
+                |row| {
+                    Ok((
+                        archived_from_row(row)?,
+                        row.get::<_, Vec<u8>>(ARCHIVE_COLUMN_COUNT)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let (file, content) = found.ok_or(ExchangeError::UnknownFile(id))?;
+        let log = tx
+            .prepare(
+                "SELECT at, text FROM delivery_file_log WHERE company = ?1 AND file = ?2 ORDER BY id",
+            )?
+            .query_map((company.key, id), |row| {
+                Ok(FileLogEntry {
+                    at: get_time(row, 0)?,
+                    text: row.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        tx.commit()?;
+        Ok(ArchivedFileContent {
+            file,
+            log,
+            content: content.iter().map(|&b| char::from(b)).collect(),
+        })
+    }
+
+    /// Marks an archived file reconciled, with a status log entry. Returns false (and changes
+    /// nothing) when it already was.
+    pub fn reconcile_file(
+        &mut self,
+        company: &CompanyKey,
+        id: i64,
+        now: NaiveDateTime,
+    ) -> Result<bool> {
+        let tx = self.write()?;
+        let reconciled: Option<bool> = tx
+            .query_row(
+                "SELECT reconciled FROM delivery_files WHERE company = ?1 AND id = ?2",
+                (company.key, id),
+                |row| row.get(0),
+            )
+            .optional()?;
+        match reconciled {
+            None => Err(ExchangeError::UnknownFile(id).into()),
+            Some(true) => Ok(false),
+            Some(false) => {
+                tx.execute(
+                    "UPDATE delivery_files SET reconciled = 1 WHERE company = ?1 AND id = ?2",
+                    (company.key, id),
+                )?;
+                log_file(&tx, company, id, now, "reconciled")?;
+                tx.commit()?;
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// Writes one planned file's rows (archive, charges, lines, status log) and the file itself.
+fn export_file(
+    tx: &Connection,
+    company: &CompanyKey,
+    out_dir: &Path,
+    now: NaiveDateTime,
+    file: PlannedFile,
+) -> Result<ExportedFile> {
+    let text = to_latin1(&file.text);
+    let key = file.delivery.key();
+    let normalized = normalized_content(&file.text);
+    let hash = content_hash(&normalized);
+    drop(normalized);
+    let delivery_id = file.delivery_id_text();
+    let file_id = insert_file(
+        tx,
+        company,
+        &NewFile {
+            created: now,
+            creditor: &file.creditor,
+            export: true,
+            file_name: &file.file_name,
+            scheme: file.scheme,
+            key: &key,
+            payment_format: Some(&file.format_id),
+            status: "pending",
+            records: file.charges.len(),
+            amount: file.amount,
+            content: &text,
+            content_hash: &hash,
+        },
+    )
+    .map_err(|error| match &error {
+        Error::Db(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Error::Corrupt(format!(
+                "delivery {delivery_id} of payment format {} is already in the file archive: the export counter was changed by hand",
+                file.format_id
+            ))
+        }
+        _ => error,
+    })?;
+    let cause = format!("export of delivery {}", file.delivery_id);
+    let sent = date_text(now.date());
+    {
+        let mut charge = tx.prepare_cached(
+            "INSERT INTO charges (company, reference, file, format_id, debtor, customer_key, \
+             payment_date, amount, group_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        let mut send = tx.prepare_cached(
+            "UPDATE payment_lines SET status = ?4, reference = ?5, date_sent = ?6, \
+             delivery_id = ?7 WHERE company = ?1 AND id = ?2 AND status = ?3",
+        )?;
+        // An LS stop line keeps the reference of the charge it cancels, so the bank's answer
+        // about that charge still finds it.
+        let mut cancel = tx.prepare_cached(
+            "UPDATE payment_lines SET status = ?4, cancellation_sent = 1 \
+             WHERE company = ?1 AND id = ?2 AND status = ?3",
+        )?;
+        let mut log = StatusLog::new(company, now);
+        let cause: std::rc::Rc<str> = cause.into();
+        for c in &file.charges {
+            charge.execute(rusqlite::params![
+                company.key,
+                c.reference,
+                file_id,
+                file.format_id,
+                c.debtor,
+                customer_no_key(&c.customer_no),
+                date_text(c.payment_date),
+                c.amount.ore(),
+                c.group,
+            ])?;
+            for line in &c.lines {
+                let updated = if c.cancellation {
+                    cancel.execute((
+                        company.key,
+                        line.line,
+                        line.old.as_str(),
+                        line.new.as_str(),
+                    ))?
+                } else {
+                    send.execute(rusqlite::params![
+                        company.key,
+                        line.line,
+                        line.old.as_str(),
+                        line.new.as_str(),
+                        c.reference,
+                        sent,
+                        delivery_id,
+                    ])?
+                };
+                if updated == 0 {
+                    return Err(Error::Corrupt(format!(
+                        "payment line {} changed during the export transaction",
+                        line.line
+                    )));
+                }
+                log.push(tx, line.line, line.old, line.new, &cause)?;
+            }
+        }
+        log.flush(tx)?;
+    }
+    log_file(
+        tx,
+        company,
+        file_id,
+        now,
+        &format!(
+            "exported as {}: {} charges, {} lines, amount {}",
+            file.file_name,
+            file.charges.len(),
+            file.line_count(),
+            file.amount
+        ),
+    )?;
+    let content = if file.zipped {
+        zip_single_file(&file.text_name, &text, now).map_err(ExchangeError::from)?
+    } else {
+        text
+    };
+    let path = write_atomically(out_dir, &file.file_name, &content)?;
+    Ok(ExportedFile {
+        path,
+        file_id,
+        format: file.format_id.clone(),
+        scheme: scheme_id(file.scheme),
+        delivery_id,
+        charges: file.charges.len(),
+        lines: file.line_count(),
+        amount: file.amount,
+    })
+}
+
+/// The detail records of a delivery (everything between its start and end records, without
+/// section records).
+fn detail_records(delivery: &Delivery) -> usize {
+    match delivery {
+        Delivery::Bs0602(d) => d.sections.iter().map(|s| s.records.len()).sum(),
+        Delivery::Bs0603(d) => d.sections.iter().map(|s| s.agreements.len()).sum(),
+        Delivery::Ls0690(d) => d.records.len(),
+        Delivery::Ls0602(d) => d.records.len(),
+        Delivery::Ls30(d) => d.mandates.len(),
+        Delivery::Bs0601(d) => d.sections.iter().map(|s| s.payments.len()).sum(),
+        Delivery::Ls40(d) => d.groups.iter().map(|g| g.records.len()).sum(),
+    }
+}
+
+/// The creditor numbers a delivery is addressed to.
+fn creditors_of(delivery: &Delivery) -> BTreeSet<String> {
+    match delivery {
+        Delivery::Bs0602(d) => d.sections.iter().map(|s| s.creditor_pbs.clone()).collect(),
+        Delivery::Bs0603(d) => d.sections.iter().map(|s| s.creditor_pbs.clone()).collect(),
+        Delivery::Ls0690(d) => d
+            .records
+            .iter()
+            .map(|r| match r {
+                Ls0690Record::Receipt(r) => r.creditor_no.clone(),
+                Ls0690Record::Remark(r) => r.creditor_no.clone(),
+                Ls0690Record::Comment(r) => r.creditor_no.clone(),
+                Ls0690Record::Change(r) => r.creditor_no.clone(),
+            })
+            .collect(),
+        Delivery::Ls0602(d) => d
+            .records
+            .iter()
+            .map(|r| match r {
+                crate::delivery::Ls0602Record::Task(t) => t.creditor_no.clone(),
+                crate::delivery::Ls0602Record::Payment(p) => p.creditor_no.clone(),
+            })
+            .collect(),
+        Delivery::Ls30(d) => [d.creditor_no.clone()].into(),
+        Delivery::Bs0601(d) => d.sections.iter().map(|s| s.creditor_pbs.clone()).collect(),
+        Delivery::Ls40(d) => [d.creditor_no.clone()].into(),
+    }
+}
+
+const ARCHIVE_COLUMNS: &str = "id, created, creditor, export, file_name, scheme, delivery_type, \
+    delivery_id, payment_format, status, reconciled, records, amount";
+const ARCHIVE_COLUMN_COUNT: usize = 13;
+
+fn get_time(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<NaiveDateTime> {
+    let text: String = row.get(index)?;
+    NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S").map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("'{text}' is not a time").into(),
+        )
+    })
+}
+
+fn archived_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ArchivedFile> {
+    Ok(ArchivedFile {
+        id: row.get(0)?,
+        created: get_time(row, 1)?,
+        creditor: row.get(2)?,
+        export: row.get(3)?,
+        file_name: row.get(4)?,
+        scheme: row.get(5)?,
+        delivery_type: row.get(6)?,
+        delivery_id: row.get(7)?,
+        payment_format: row.get(8)?,
+        status: row.get(9)?,
+        reconciled: row.get(10)?,
+        records: row.get(11)?,
+        amount: Amount::from_ore(row.get(12)?),
+    })
+}
+
+/// A charge sent, as found for an answer.
+struct ChargeRow {
+    reference: String,
+    amount: Amount,
+    group: Option<String>,
+}
+
+/// A payment line an answer names, with what it would charge on its own.
+struct AnsweredLine {
+    id: i64,
+    status: Status,
+    entry_id: String,
+    invoice: Option<String>,
+    debtor: String,
+    amount: Amount,
+}
+
+/// An LS 0690 remark or comment.
+struct BankNote<'a> {
+    customer_no: &'a str,
+    date: Option<NaiveDate>,
+    amount: Amount,
+    detail: String,
+    remark: bool,
+}
+
+/// A mandate change a bank file asks for.
+enum MandateChange {
+    Enroll {
+        start: Option<NaiveDate>,
+        end: Option<NaiveDate>,
+        agreement: Option<String>,
+    },
+    Unsubscribe {
+        end: Option<NaiveDate>,
+    },
+}
+
+/// The state of one import: the transaction, the file, what was done so far.
+struct Importer<'a> {
+    tx: &'a Connection,
+    company: &'a CompanyKey,
+    file_id: i64,
+    cause: std::rc::Rc<str>,
+    log: StatusLog,
+    now: NaiveDateTime,
+    /// The company's payment formats of the file's scheme.
+    formats: Vec<PaymentFormat>,
+    /// Every record's line number and text (index = record index).
+    records: Vec<(usize, &'a [u8])>,
+    report: ImportReport,
+    /// Sum of the paid amounts of the payment records applied, in øre.
+    amount: i64,
+    formats_used: BTreeSet<String>,
+    /// (format, customer key) → (mandate id, debtor), loaded on first use.
+    mandates: Option<HashMap<(String, String), (String, String)>>,
+    /// Debtor account key (upper case, leading zeros stripped) → account, loaded on first use.
+    debtors: Option<HashMap<String, String>>,
+    /// Archived files read to confirm an I5 hash hit: content and line start offsets.
+    archived: HashMap<i64, (Vec<u8>, Vec<usize>)>,
+    events: Vec<BankEvent>,
+    observe: &'a mut dyn FnMut(&[BankEvent]),
+}
+
+impl Importer<'_> {
+    fn apply(&mut self, delivery: &Delivery) -> Result<()> {
+        match delivery {
+            Delivery::Bs0602(_) | Delivery::Ls0602(_) => {
+                for answer in payment_answers(delivery) {
+                    self.payment(&answer)?;
+                }
+                // Slip address and text records of other creditors' sections are skipped too.
+                if let Delivery::Bs0602(d) = delivery {
+                    for section in &d.sections {
+                        if self
+                            .format_for(&section.creditor_pbs, Some(&section.debtor_group))
+                            .is_none()
+                        {
+                            let payments = payment_answers_in_section(section);
+                            self.report.skipped += section.records.len() - payments;
+                        }
+                    }
+                }
+                if let Delivery::Ls0602(d) = delivery {
+                    let tasks = d
+                        .records
+                        .iter()
+                        .filter(|r| match r {
+                            crate::delivery::Ls0602Record::Task(t) => {
+                                self.format_for(&t.creditor_no, None).is_none()
+                            }
+                            crate::delivery::Ls0602Record::Payment(_) => false,
+                        })
+                        .count();
+                    self.report.skipped += tasks;
+                }
+            }
+            Delivery::Bs0603(d) => {
+                let mut index = 1;
+                for section in &d.sections {
+                    index += 1;
+                    let format = self
+                        .format_for(&section.creditor_pbs, Some(&section.debtor_group))
+                        .cloned();
+                    for agreement in &section.agreements {
+                        let record = index;
+                        index += 1;
+                        let Some(format) = &format else {
+                            self.report.skipped += 1;
+                            continue;
+                        };
+                        let (change, reason) = match agreement.code {
+                            Bs0603Code::Active | Bs0603Code::Registered => (
+                                MandateChange::Enroll {
+                                    start: agreement.start_date,
+                                    end: agreement.end_date,
+                                    agreement: Some(agreement.agreement_no.clone()),
+                                },
+                                if agreement.code == Bs0603Code::Active {
+                                    "active (0230)"
+                                } else {
+                                    "registered (0231)"
+                                },
+                            ),
+                            Bs0603Code::CancelledByBank => (
+                                MandateChange::Unsubscribe {
+                                    end: agreement.end_date,
+                                },
+                                "cancelled by the debtor's bank (0232)",
+                            ),
+                            Bs0603Code::CancelledByCreditor => (
+                                MandateChange::Unsubscribe {
+                                    end: agreement.end_date,
+                                },
+                                "cancelled by the creditor (0233)",
+                            ),
+                            Bs0603Code::CancelledByBetalingsservice => (
+                                MandateChange::Unsubscribe {
+                                    end: agreement.end_date,
+                                },
+                                "cancelled by Betalingsservice (0234)",
+                            ),
+                        };
+                        self.mandate(format, &agreement.customer_no, change, reason, record)?;
+                    }
+                    index += 1;
+                }
+                // Sections the reader skipped (formats.md §10: reported, not fatal).
+                for warning in &d.warnings {
+                    log_file(
+                        self.tx,
+                        self.company,
+                        self.file_id,
+                        self.now,
+                        &format!("line {}: {}", warning.line, warning.message),
+                    )?;
+                }
+            }
+            Delivery::Ls30(d) => {
+                let format = self.format_for(&d.creditor_no, None).cloned();
+                // 000, 001, then the mandate records.
+                for (i, m) in d.mandates.iter().enumerate() {
+                    let Some(format) = &format else {
+                        self.report.skipped += 1;
+                        continue;
+                    };
+                    let (change, reason) = match m.kind {
+                        Ls30MandateKind::Active => (
+                            MandateChange::Enroll {
+                                start: m.date,
+                                end: None,
+                                agreement: None,
+                            },
+                            "active (500)",
+                        ),
+                        Ls30MandateKind::Added => (
+                            MandateChange::Enroll {
+                                start: m.date,
+                                end: None,
+                                agreement: None,
+                            },
+                            "added (510)",
+                        ),
+                        Ls30MandateKind::Removed => {
+                            (MandateChange::Unsubscribe { end: m.date }, "removed (540)")
+                        }
+                    };
+                    self.mandate(format, &m.customer_no, change, reason, i + 2)?;
+                }
+            }
+            Delivery::Ls0690(d) => {
+                for (i, record) in d.records.iter().enumerate() {
+                    self.ls0690(record, i + 1)?;
+                }
+            }
+            Delivery::Bs0601(_) | Delivery::Ls40(_) => {}
+        }
+        Ok(())
+    }
+
+    /// The payment format a creditor number (and BS debtor group) belongs to.
+    fn format_for(&self, creditor: &str, group: Option<&str>) -> Option<&PaymentFormat> {
+        let mut of_creditor = self
+            .formats
+            .iter()
+            .filter(|f| f.creditor_number == creditor);
+        let all: Vec<&PaymentFormat> = of_creditor.by_ref().collect();
+        group
+            .and_then(|g| all.iter().find(|f| f.debtor_group == g))
+            .or_else(|| all.first())
+            .copied()
+    }
+
+    fn line_of(&self, record: usize) -> usize {
+        self.records.get(record).map_or(0, |(line, _)| *line)
+    }
+
+    /// The text of a record at a line of an archived file (trailing blanks stripped).
+    fn archived_record(&mut self, file: i64, line: usize) -> Result<Vec<u8>> {
+        if file == self.file_id {
+            let text = self
+                .records
+                .iter()
+                .find(|(l, _)| *l == line)
+                .map_or(&[][..], |(_, text)| *text);
+            return Ok(text.to_vec());
+        }
+        if !self.archived.contains_key(&file) {
+            let content: Vec<u8> = self.tx.query_row(
+                "SELECT content FROM delivery_files WHERE company = ?1 AND id = ?2",
+                (self.company.key, file),
+                |row| row.get(0),
+            )?;
+            let mut starts = vec![0];
+            starts.extend(
+                content
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            );
+            self.archived.insert(file, (content, starts));
+        }
+        let Some((content, starts)) = self.archived.get(&file) else {
+            return Ok(Vec::new());
+        };
+        let start = starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(content.len());
+        let rest = content.get(start..).unwrap_or(&[]);
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let text = rest.get(..end).unwrap_or(&[]);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        let trimmed = text.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
+        Ok(text.get(..trimmed).unwrap_or(&[]).to_vec())
+    }
+
+    /// I5: the archived file from which the same return record was applied before, or `None`
+    /// (and the record is now registered as applied from this file).
+    fn applied_before(&mut self, record: usize) -> Result<Option<i64>> {
+        let Some(&(line, text)) = self.records.get(record) else {
+            return Ok(None);
+        };
+        // The bits of the hash, as SQLite's signed integer.
+        let hash = fnv1a64(text) as i64;
+        let hits: Vec<(i64, usize)> = self
+            .tx
+            .prepare_cached(
+                "SELECT file, line FROM applied_records WHERE company = ?1 AND hash = ?2",
+            )?
+            .query_map((self.company.key, hash), |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for (file, at) in hits {
+            if self.archived_record(file, at)? == text {
+                return Ok(Some(file));
+            }
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO applied_records (company, hash, file, line) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute((self.company.key, hash, self.file_id, line))?;
+        Ok(None)
+    }
+
+    /// The charge sent under a reference in this format.
+    fn charge_by_reference(&self, format: &str, reference: &str) -> Result<Option<ChargeRow>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT reference, amount, group_id FROM charges \
+                 WHERE company = ?1 AND reference = ?2 AND format_id = ?3",
+            )?
+            .query_row((self.company.key, reference, format), |row| {
+                Ok(ChargeRow {
+                    reference: row.get(0)?,
+                    amount: Amount::from_ore(row.get(1)?),
+                    group: row.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The charge of a customer on a date: the latest one of that amount; for LS (whose
+    /// answers carry the amount that moved) also the only one with an amount.
+    fn charge_by_customer(
+        &self,
+        format: &PaymentFormat,
+        customer_key: &str,
+        date: NaiveDate,
+        amount: Amount,
+    ) -> Result<Option<ChargeRow>> {
+        // No ORDER BY: with one, SQLite walks the primary key (in reference order) instead of
+        // looking the customer up in charges_by_customer. The few candidates are sorted here.
+        let mut candidates: Vec<ChargeRow> = self
+            .tx
+            .prepare_cached(
+                "SELECT reference, amount, group_id FROM charges INDEXED BY charges_by_customer \
+                 WHERE company = ?1 AND customer_key = ?2 AND payment_date = ?3 AND format_id = ?4",
+            )?
+            .query_map(
+                (self.company.key, customer_key, date_text(date), &format.id),
+                |row| {
+                    Ok(ChargeRow {
+                        reference: row.get(0)?,
+                        amount: Amount::from_ore(row.get(1)?),
+                        group: row.get(2)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        // The latest charge first: references are running numbers of equal width.
+        candidates.sort_by(|a, b| b.reference.cmp(&a.reference));
+        let mut with_amount: Vec<ChargeRow> = Vec::new();
+        for candidate in candidates {
+            if candidate.amount == amount {
+                return Ok(Some(candidate));
+            }
+            if !candidate.amount.is_zero() {
+                with_amount.push(candidate);
+            }
+        }
+        if format.scheme == Scheme::Ls && with_amount.len() == 1 {
+            return Ok(with_amount.pop());
+        }
+        Ok(None)
+    }
+
+    /// The payment lines that carry a charge's reference.
+    fn lines_of(&self, format: &PaymentFormat, reference: &str) -> Result<Vec<AnsweredLine>> {
+        let lines = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {LINE_COLUMNS}, {ENTRY_COLUMNS} FROM payment_lines l \
+                 JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
+                 WHERE l.company = ?1 AND l.reference = ?2 ORDER BY l.id"
+            ))?
+            .query_map((self.company.key, reference), |row| {
+                let line = line_from_row(row)?;
+                let entry = entry_from_row(row, LINE_COLUMN_COUNT)?;
+                Ok(AnsweredLine {
+                    id: line.id,
+                    status: line.status,
+                    amount: amount_to_charge(&line, &entry, format),
+                    entry_id: entry.entry_id,
+                    invoice: entry.invoice,
+                    debtor: line.debtor,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(lines)
+    }
+
+    /// The mandate of a format with a customer number (by key): its id and debtor.
+    fn mandate_of(&mut self, format: &str, customer_key: &str) -> Result<Option<(String, String)>> {
+        if self.mandates.is_none() {
+            let mut index = HashMap::new();
+            let mut statement = self.tx.prepare(
+                "SELECT mandate_id, debtor, payment_format, alt_mandate_id FROM mandates \
+                 WHERE company = ?1",
+            )?;
+            let mut rows = statement.query([self.company.key])?;
+            while let Some(row) = rows.next()? {
+                let id: String = row.get(0)?;
+                let debtor: String = row.get(1)?;
+                let format: String = row.get(2)?;
+                let alt: Option<String> = row.get(3)?;
+                if let Some(alt) = alt {
+                    index
+                        .entry((format.clone(), customer_no_key(&alt)))
+                        .or_insert((id.clone(), debtor.clone()));
+                }
+                index.insert((format, customer_no_key(&id)), (id, debtor));
+            }
+            self.mandates = Some(index);
+        }
+        Ok(self
+            .mandates
+            .as_ref()
+            .and_then(|m| m.get(&(format.to_string(), customer_key.to_string())))
+            .cloned())
+    }
+
+    /// Changes a line's status (and its partial payment) and logs it.
+    fn set_status(
+        &mut self,
+        line: i64,
+        old: Status,
+        new: Status,
+        partial: Option<Amount>,
+        cause: &std::rc::Rc<str>,
+    ) -> Result<()> {
+        let updated = self
+            .tx
+            .prepare_cached(
+                "UPDATE payment_lines SET status = ?4, \
+                 partial_payment = coalesce(?5, partial_payment) \
+                 WHERE company = ?1 AND id = ?2 AND status = ?3",
+            )?
+            .execute((
+                self.company.key,
+                line,
+                old.as_str(),
+                new.as_str(),
+                partial.map(Amount::ore),
+            ))?;
+        if updated == 0 {
+            return Err(Error::Corrupt(format!(
+                "payment line {line} changed during the import transaction"
+            )));
+        }
+        self.log.push(self.tx, line, old, new, cause)?;
+        self.report.changed += 1;
+        Ok(())
+    }
+
+    /// One payment-information record (BS 0602 or LS 0602).
+    fn payment(&mut self, answer: &PaymentAnswer) -> Result<()> {
+        let Some(format) = self
+            .format_for(&answer.creditor, answer.debtor_group.as_deref())
+            .cloned()
+        else {
+            self.report.skipped += 1;
+            return Ok(());
+        };
+        self.formats_used.insert(format.id.clone());
+        self.amount = self.amount.saturating_add(answer.paid.ore());
+        let duplicate_of = self.applied_before(answer.record)?;
+        let customer_key = answer.customer_key();
+        let reference = answer.reference.trim();
+        let mut matched_by = MatchedBy::Nothing;
+        let mut charge = None;
+        if !reference.is_empty() {
+            charge = self.charge_by_reference(&format.id, reference)?;
+            if charge.is_some() {
+                matched_by = MatchedBy::Reference;
+            }
+        }
+        if charge.is_none() {
+            charge = self.charge_by_customer(
+                &format,
+                &customer_key,
+                answer.payment_date,
+                answer.amount,
+            )?;
+            if charge.is_some() {
+                matched_by = MatchedBy::CustomerAndDate;
+            }
+        }
+        let lines = match &charge {
+            Some(c) => self.lines_of(&format, &c.reference)?,
+            None => Vec::new(),
+        };
+        let mandate = self.mandate_of(&format.id, &customer_key)?;
+        let sent = charge.as_ref().map(|c| c.amount);
+        let outcome = answer.outcome(sent);
+        let partials = if outcome == PaymentOutcome::Difference {
+            allocate_paid(
+                &lines.iter().map(|l| l.amount).collect::<Vec<_>>(),
+                answer.paid,
+            )
+        } else {
+            Vec::new()
+        };
+        let mut event_lines = Vec::with_capacity(lines.len());
+        for (i, line) in lines.iter().enumerate() {
+            let mut before = line.status;
+            let mut after = match duplicate_of {
+                Some(_) => None,
+                None => on_payment_info(line.status, outcome),
+            };
+            // A charge-back proves the payment went through: when its completion was never
+            // imported (a late file holds only the 0239), the line is received first, then
+            // reversed, two allowed edges each logged.
+            if after.is_none() && duplicate_of.is_none() && outcome == PaymentOutcome::ChargedBack {
+                if let Some(received) = on_payment_info(line.status, PaymentOutcome::Completed) {
+                    let cause: std::rc::Rc<str> = format!(
+                        "{} ({} implies the payment was completed)",
+                        self.cause, answer.code
+                    )
+                    .into();
+                    self.set_status(line.id, line.status, received, None, &cause)?;
+                    before = received;
+                    after = on_payment_info(received, outcome);
+                }
+            }
+            match after {
+                Some(new) => {
+                    let cause = self.cause.clone();
+                    self.set_status(line.id, before, new, partials.get(i).copied(), &cause)?
+                }
+                None if duplicate_of.is_none() => self.report.refused += 1,
+                None => {}
+            }
+            event_lines.push(EventLine {
+                line: line.id,
+                entry_id: line.entry_id.clone(),
+                invoice: line.invoice.clone(),
+                debtor: line.debtor.clone(),
+                amount: line.amount,
+                status_before: line.status,
+                status_after: after,
+            });
+        }
+        match duplicate_of {
+            Some(_) => self.report.duplicates += 1,
+            None if lines.is_empty() => self.report.unmatched += 1,
+            None => {}
+        }
+        let debtor = lines
+            .first()
+            .map(|l| l.debtor.clone())
+            .or_else(|| mandate.as_ref().map(|(_, debtor)| debtor.clone()));
+        let amount_charged = match answer.scheme {
+            Scheme::Bs => answer.amount,
+            Scheme::Ls => sent.unwrap_or(answer.amount),
+        };
+        self.events.push(BankEvent {
+            file_id: self.file_id,
+            record_line: self.line_of(answer.record),
+            scheme: answer.scheme,
+            code: answer.code,
+            outcome,
+            format_id: format.id.clone(),
+            customer_no: answer.customer_no.clone(),
+            mandate: mandate.map(|(id, _)| id),
+            debtor,
+            reference: answer.reference.clone(),
+            payment_date: answer.payment_date,
+            actual_date: answer.actual_date,
+            booking_date: answer.booking_date,
+            amount_charged,
+            amount_paid: answer.paid,
+            amount_sent: sent,
+            matched_by,
+            charge: charge.as_ref().map(|c| c.reference.clone()),
+            group: charge.and_then(|c| c.group),
+            lines: event_lines,
+            duplicate_of,
+        });
+        if self.events.len() >= EVENT_BATCH {
+            self.flush_events();
+        }
+        Ok(())
+    }
+
+    /// Hands the collected bank events to the journal seam (see [`journal_lines_for`]).
+    fn flush_events(&mut self) {
+        if self.events.is_empty() {
+            return;
+        }
+        // The journal issue writes the draft lines here, in this transaction.
+        let draft = journal_lines_for(&self.events);
+        self.report.attention += draft.attention;
+        (self.observe)(&self.events);
+        self.events.clear();
+    }
+
+    /// One LS 0690 record: receipt, remark, comment or change.
+    fn ls0690(&mut self, record: &Ls0690Record, index: usize) -> Result<()> {
+        let creditor = match record {
+            Ls0690Record::Receipt(r) => &r.creditor_no,
+            Ls0690Record::Remark(r) => &r.creditor_no,
+            Ls0690Record::Comment(r) => &r.creditor_no,
+            Ls0690Record::Change(r) => &r.creditor_no,
+        };
+        let Some(format) = self.format_for(creditor, None).cloned() else {
+            self.report.skipped += 1;
+            return Ok(());
+        };
+        self.formats_used.insert(format.id.clone());
+        if self.applied_before(index)?.is_some() {
+            self.report.duplicates += 1;
+            return Ok(());
+        }
+        let line_no = self.line_of(index);
+        match record {
+            Ls0690Record::Receipt(r) => {
+                let lines: Vec<(i64, Status)> = self
+                    .tx
+                    .prepare_cached(
+                        "SELECT id, status FROM payment_lines WHERE company = ?1 \
+                         AND status = 'sent' AND format_id = ?2 AND payment_date = ?3 ORDER BY id",
+                    )?
+                    .query_map(
+                        (self.company.key, &format.id, date_text(r.payment_date)),
+                        |row| Ok((row.get(0)?, get_status(row, 1)?)),
+                    )?
+                    .collect::<rusqlite::Result<_>>()?;
+                for (line, status) in lines {
+                    if let Some(new) = on_receipt(status) {
+                        let cause = self.cause.clone();
+                        self.set_status(line, status, new, None, &cause)?;
+                    }
+                }
+            }
+            Ls0690Record::Remark(r) => {
+                let detail = format!("remark {}, error {}", r.remark_code, r.error_no);
+                let event = BankNote {
+                    customer_no: &r.customer_no,
+                    date: r.payment_date,
+                    amount: r.amount,
+                    detail,
+                    remark: true,
+                };
+                self.bank_note(&format, &event, line_no)?;
+            }
+            Ls0690Record::Comment(c) => {
+                let detail = format!("comment {}, error {}", c.comment_code, c.error_no);
+                let event = BankNote {
+                    customer_no: &c.customer_no,
+                    date: c.payment_date,
+                    amount: c.amount,
+                    detail,
+                    remark: false,
+                };
+                self.bank_note(&format, &event, line_no)?;
+            }
+            Ls0690Record::Change(c) => {
+                self.report.attention += 1;
+                log_file(
+                    self.tx,
+                    self.company,
+                    self.file_id,
+                    self.now,
+                    &format!(
+                        "line {line_no}: customer {} of creditor {} is now customer {} of creditor {}{}: change the mandate by hand",
+                        c.current_customer_no,
+                        c.current_creditor_no,
+                        c.new_customer_no,
+                        c.new_creditor_no,
+                        c.change_date.map(|d| format!(" from {d}")).unwrap_or_default()
+                    ),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An LS 0690 remark (the line gets status error and needs a person) or comment (status
+    /// information) about the charge of a customer on a date.
+    fn bank_note(
+        &mut self,
+        format: &PaymentFormat,
+        note: &BankNote<'_>,
+        line_no: usize,
+    ) -> Result<()> {
+        let cause: std::rc::Rc<str> = format!("{} ({})", self.cause, note.detail).into();
+        let charge = match note.date {
+            Some(date) => self.charge_by_customer(
+                format,
+                &customer_no_key(note.customer_no),
+                date,
+                note.amount,
+            )?,
+            None => None,
+        };
+        let lines = match &charge {
+            Some(c) => self.lines_of(format, &c.reference)?,
+            None => Vec::new(),
+        };
+        if lines.is_empty() {
+            self.report.unmatched += 1;
+            self.report.attention += 1;
+            return log_file(
+                self.tx,
+                self.company,
+                self.file_id,
+                self.now,
+                &format!(
+                    "line {line_no}: {} for customer {} matches no payment line",
+                    note.detail, note.customer_no
+                ),
+            );
+        }
+        if note.remark {
+            self.report.attention += 1;
+        }
+        for line in lines {
+            let new = if note.remark {
+                on_bank_error(line.status)
+            } else {
+                on_bank_comment(line.status)
+            };
+            match new {
+                Some(new) => self.set_status(line.id, line.status, new, None, &cause)?,
+                None => self.report.refused += 1,
+            }
+        }
+        Ok(())
+    }
+
+    /// A mandate change from a 0603 or LS type 30 record (domain.md §8).
+    fn mandate(
+        &mut self,
+        format: &PaymentFormat,
+        customer_no: &str,
+        change: MandateChange,
+        reason: &str,
+        record: usize,
+    ) -> Result<()> {
+        self.formats_used.insert(format.id.clone());
+        let key = customer_no_key(customer_no);
+        let cause = format!("{}: {reason}", self.cause);
+        let found = self.mandate_of(&format.id, &key)?;
+        let Some((mandate_id, _)) = found else {
+            let MandateChange::Enroll {
+                start,
+                end,
+                agreement,
+            } = change
+            else {
+                // A cancellation of a mandate the company does not know changes nothing.
+                log_file(
+                    self.tx,
+                    self.company,
+                    self.file_id,
+                    self.now,
+                    &format!(
+                        "line {}: {reason} for customer {customer_no}: no such mandate in payment format {}",
+                        self.line_of(record),
+                        format.id
+                    ),
+                )?;
+                return Ok(());
+            };
+            return self.create_mandate(
+                format,
+                customer_no,
+                &key,
+                start,
+                end,
+                agreement,
+                &cause,
+                record,
+            );
+        };
+        let current = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {MANDATE_COLUMNS} FROM mandates WHERE company = ?1 AND mandate_id = ?2"
+            ))?
+            .query_row((self.company.key, &mandate_id), mandate_from_row)?;
+        let mut updated = current.clone();
+        match change {
+            MandateChange::Enroll {
+                start,
+                end,
+                agreement,
+            } => {
+                updated.status = MandateStatus::Enrolled;
+                updated.start_date = start.or(current.start_date);
+                updated.end_date = end;
+                if let Some(agreement) = agreement.filter(|a| a.bytes().any(|b| b != b'0')) {
+                    updated.agreement = Some(agreement);
+                }
+            }
+            MandateChange::Unsubscribe { end } => {
+                updated.status = MandateStatus::Unsubscribed;
+                updated.end_date = end.or(current.end_date);
+            }
+        }
+        if updated == current {
+            return Ok(());
+        }
+        self.tx
+            .prepare_cached(
+                "UPDATE mandates SET status = ?3, start_date = ?4, end_date = ?5, agreement = ?6 \
+                 WHERE company = ?1 AND mandate_id = ?2",
+            )?
+            .execute(rusqlite::params![
+                self.company.key,
+                mandate_id,
+                updated.status.as_str(),
+                updated.start_date.map(date_text),
+                updated.end_date.map(date_text),
+                updated.agreement,
+            ])?;
+        self.log_mandate(&mandate_id, Some(current.status), updated.status, &cause)?;
+        if updated.status == MandateStatus::Enrolled && current.status != MandateStatus::Enrolled {
+            self.set_debtor_format(&updated.debtor, &format.id)?;
+        }
+        Ok(())
+    }
+
+    /// Creates an enrolled mandate for a debtor whose account is the customer number, when the
+    /// format uses debtor accounts as mandate ids; else the record needs a person.
+    #[allow(clippy::too_many_arguments)]
+    fn create_mandate(
+        &mut self,
+        format: &PaymentFormat,
+        customer_no: &str,
+        key: &str,
+        start: Option<NaiveDate>,
+        end: Option<NaiveDate>,
+        agreement: Option<String>,
+        cause: &str,
+        record: usize,
+    ) -> Result<()> {
+        let account = if format.debtor_account_as_mandate {
+            self.debtor_with_key(key)?
+        } else {
+            None
+        };
+        let Some(account) = account.filter(|a| a.chars().count() <= 15) else {
+            self.report.attention += 1;
+            log_file(
+                self.tx,
+                self.company,
+                self.file_id,
+                self.now,
+                &format!(
+                    "line {}: customer {customer_no} matches no mandate of payment format {}{}",
+                    self.line_of(record),
+                    format.id,
+                    if format.debtor_account_as_mandate {
+                        " and no debtor account"
+                    } else {
+                        ""
+                    }
+                ),
+            )?;
+            return Ok(());
+        };
+        let mandate_id = account.to_uppercase();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO mandates (company, mandate_id, debtor, payment_format, status, \
+                 agreement, start_date, end_date) VALUES (?1, ?2, ?3, ?4, 'enrolled', ?5, ?6, ?7)",
+            )?
+            .execute(rusqlite::params![
+                self.company.key,
+                mandate_id,
+                account,
+                format.id,
+                agreement.filter(|a| a.bytes().any(|b| b != b'0')),
+                start.map(date_text),
+                end.map(date_text),
+            ])?;
+        self.log_mandate(&mandate_id, None, MandateStatus::Enrolled, cause)?;
+        if let Some(index) = self.mandates.as_mut() {
+            index.insert(
+                (format.id.clone(), key.to_string()),
+                (mandate_id.clone(), account.clone()),
+            );
+        }
+        self.set_debtor_format(&account, &format.id)
+    }
+
+    fn debtor_with_key(&mut self, key: &str) -> Result<Option<String>> {
+        if self.debtors.is_none() {
+            let mut index = HashMap::new();
+            let mut statement = self
+                .tx
+                .prepare("SELECT account FROM debtors WHERE company = ?1")?;
+            let mut rows = statement.query([self.company.key])?;
+            while let Some(row) = rows.next()? {
+                let account: String = row.get(0)?;
+                index.entry(customer_no_key(&account)).or_insert(account);
+            }
+            self.debtors = Some(index);
+        }
+        Ok(self.debtors.as_ref().and_then(|d| d.get(key)).cloned())
+    }
+
+    fn log_mandate(
+        &mut self,
+        mandate_id: &str,
+        old: Option<MandateStatus>,
+        new: MandateStatus,
+        cause: &str,
+    ) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO mandate_log (company, mandate_id, at, old, new, cause) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute((
+                self.company.key,
+                mandate_id,
+                time_text(self.now),
+                old.map(MandateStatus::as_str),
+                new.as_str(),
+                cause,
+            ))?;
+        self.report.mandates_changed += 1;
+        Ok(())
+    }
+
+    /// When a mandate becomes active, the debtor pays through its format (domain.md §8).
+    fn set_debtor_format(&mut self, debtor: &str, format: &str) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE debtors SET payment_format = ?3 WHERE company = ?1 AND account = ?2",
+            )?
+            .execute((self.company.key, debtor, format))?;
+        Ok(())
+    }
+
+    /// Writes the file's status, amount and summary.
+    fn finish(mut self) -> Result<ImportReport> {
+        self.log.flush(self.tx)?;
+        let report = self.report;
+        let status = if report.attention > 0 { "error" } else { "ok" };
+        let format = if self.formats_used.len() == 1 {
+            self.formats_used.iter().next().cloned()
+        } else {
+            None
+        };
+        self.tx.execute(
+            "UPDATE delivery_files SET status = ?3, amount = ?4, payment_format = ?5 \
+             WHERE company = ?1 AND id = ?2",
+            rusqlite::params![self.company.key, self.file_id, status, self.amount, format],
+        )?;
+        log_file(
+            self.tx,
+            self.company,
+            self.file_id,
+            self.now,
+            &format!(
+                "imported: {} records, {} payment lines changed, {} mandates changed, {} unmatched, {} refused by the status machine, {} applied before, {} for other creditors; {} need attention",
+                report.records,
+                report.changed,
+                report.mandates_changed,
+                report.unmatched,
+                report.refused,
+                report.duplicates,
+                report.skipped,
+                report.attention
+            ),
+        )?;
+        Ok(report)
+    }
+}
+
+/// The payment records among a 0602 section's records.
+fn payment_answers_in_section(section: &crate::delivery::Bs0602Section) -> usize {
+    section
+        .records
+        .iter()
+        .filter(|r| {
+            matches!(
+                r,
+                crate::delivery::Bs0602Record::Payment(_)
+                    | crate::delivery::Bs0602Record::SlipPayment(_)
+            )
+        })
+        .count()
+}
