@@ -153,6 +153,9 @@ fn run(options: &Options) -> Result<(), String> {
     for step in ["suggest", "validate", "collect"] {
         stages.push(stage(&payrun, &dir, step, options.entries, &[step])?);
     }
+    for sub in ["out", "bank"] {
+        std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("cannot create {sub}: {e}"))?;
+    }
     let out = dir.join("out").display().to_string();
     let bank = dir.join("bank").display().to_string();
     let later: [(&str, &[&str]); 1] = [("export", &["export", "--out", &out, "--no-zip"])];
@@ -191,7 +194,7 @@ fn run(options: &Options) -> Result<(), String> {
     } else {
         println!("  simulate-bank: not available in this build");
     }
-    if available(&payrun, "import") && dir.join("bank").exists() {
+    if available(&payrun, "simulate-bank") {
         let files: Vec<String> = files_in(&dir.join("bank"))?
             .iter()
             .map(|f| f.display().to_string())
@@ -302,7 +305,8 @@ fn baseline(sqlite3: &Path, dir: &Path, csv: &Path, rows: usize) -> Result<Stage
         .map_err(|e| format!("cannot run sqlite3: {e}"))?;
     {
         use std::io::Write;
-        let stdin = child.stdin.as_mut().ok_or("no stdin for sqlite3")?;
+        // Taken, written and dropped: the shell ends when its input ends.
+        let mut stdin = child.stdin.take().ok_or("no stdin for sqlite3")?;
         stdin
             .write_all(script.as_bytes())
             .map_err(|e| format!("cannot talk to sqlite3: {e}"))?;
