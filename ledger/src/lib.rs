@@ -16,6 +16,7 @@
 
 mod amount;
 mod entry;
+mod settlement;
 
 pub use amount::{Amount, AmountError};
 pub use entry::Entry;
