@@ -15,8 +15,22 @@
 #![forbid(unsafe_code)]
 
 mod amount;
+mod draft;
 mod entry;
+mod error;
+mod journal;
+mod schema;
 mod settlement;
+mod sql;
+#[cfg(test)]
+mod testing;
 
 pub use amount::{Amount, AmountError};
+pub use draft::{add_draft_lines, draft_line, draft_lines, set_account};
 pub use entry::Entry;
+pub use error::{JournalError, Result};
+pub use journal::{
+    needs_attention, AccountBalance, AccountKind, JournalLine, LedgerTransaction, NewJournalLine,
+    PostedLine, Posting, PostingReport, Settlement, ATTENTION_MARK,
+};
+pub use schema::JOURNAL_MIGRATION;
