@@ -19,6 +19,8 @@ mod draft;
 mod entry;
 mod error;
 mod journal;
+mod ledger;
+mod posting;
 mod schema;
 mod settlement;
 mod sql;
@@ -33,4 +35,6 @@ pub use journal::{
     needs_attention, AccountBalance, AccountKind, JournalLine, LedgerTransaction, NewJournalLine,
     PostedLine, Posting, PostingReport, Settlement, ATTENTION_MARK,
 };
+pub use ledger::{check_invariants, transactions, trial_balance, InvariantProblem};
+pub use posting::post;
 pub use schema::JOURNAL_MIGRATION;
