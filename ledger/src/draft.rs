@@ -2,13 +2,16 @@
 //!
 //! Every function takes the company (the `companies.key`) and touches only that company's
 //! lines (I11). Writers take the caller's transaction (the engine begins it `IMMEDIATE` and
-//! commits it); each works inside its own savepoint, so a refused call changes nothing.
+//! commits it) and decide every refusal before they write, so a refused call changes
+//! nothing; after a database error the caller rolls its transaction back.
 
 use crate::error::{JournalError, Result};
 use crate::journal::{JournalLine, NewJournalLine};
-use crate::sql::{atomically, format_date, offsets_from_json, offsets_to_json, parse_date};
+use crate::sql::{
+    format_date, insert_values, offsets_from_json, offsets_to_json, parse_date, ROWS_PER_INSERT,
+};
 use crate::Amount;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, Transaction};
 use std::collections::HashSet;
 
 /// Adds lines to the company's journal drafts, in the order given, and returns their ids.
@@ -23,6 +26,8 @@ pub fn add_draft_lines(
     company: i64,
     lines: &[NewJournalLine],
 ) -> Result<Vec<i64>> {
+    // Every refusal is decided before the first insert, so a refused call writes nothing.
+    let mut debtors: HashSet<&str> = HashSet::new();
     for (i, line) in lines.iter().enumerate() {
         if let Some(reason) = invalid(line) {
             return Err(JournalError::InvalidLine {
@@ -30,44 +35,55 @@ pub fn add_draft_lines(
                 reason,
             });
         }
-    }
-    atomically(tx, || {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO journal_lines (company, journal, date, account, text, amount, \
-             offset_account, offsets, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        let mut ids = Vec::with_capacity(lines.len());
-        for (i, line) in lines.iter().enumerate() {
-            let inserted = insert.execute((
-                company,
-                &line.journal,
-                format_date(line.date),
-                &line.account,
-                &line.text,
-                line.amount.ore(),
-                &line.offset_account,
-                offsets_to_json(&line.offsets),
-                &line.source,
-            ));
-            match inserted {
-                Ok(_) => ids.push(tx.last_insert_rowid()),
-                Err(e) if is_foreign_key_violation(&e) => {
-                    // The account's key or the company's: say which.
-                    if let Some(account) = &line.account {
-                        if !is_debtor(tx, company, account)? {
-                            return Err(JournalError::UnknownDebtor {
-                                index: i + 1,
-                                account: account.clone(),
-                            });
-                        }
-                    }
-                    return Err(e.into());
+        if let Some(account) = line.account.as_deref() {
+            if !debtors.contains(account) {
+                if !is_debtor(tx, company, account)? {
+                    return Err(JournalError::UnknownDebtor {
+                        index: i + 1,
+                        account: account.to_string(),
+                    });
                 }
-                Err(e) => return Err(e.into()),
+                debtors.insert(account);
             }
         }
-        Ok(ids)
-    })
+    }
+    let mut ids = Vec::with_capacity(lines.len());
+    for batch in lines.chunks(ROWS_PER_INSERT) {
+        let encoded: Vec<(String, i64, String)> = batch
+            .iter()
+            .map(|line| {
+                let date = format_date(line.date);
+                (date, line.amount.ore(), offsets_to_json(&line.offsets))
+            })
+            .collect();
+        let mut params: Vec<&dyn ToSql> = Vec::with_capacity(batch.len() * 9);
+        for (line, (date, amount, offsets)) in batch.iter().zip(&encoded) {
+            params.extend([
+                &company as &dyn ToSql,
+                &line.journal,
+                date,
+                &line.account,
+                &line.text,
+                amount,
+                &line.offset_account,
+                offsets,
+                &line.source,
+            ]);
+        }
+        insert_values::<9>(
+            tx,
+            "INSERT INTO journal_lines (company, journal, date, account, text, amount, \
+             offset_account, offsets, source)",
+            batch.len(),
+            &params,
+        )?;
+        // One statement inserts its rows in order, and AUTOINCREMENT gives each the next id:
+        // the batch's ids are consecutive and end at the last one inserted.
+        let last = tx.last_insert_rowid();
+        let first = last + 1 - i64::try_from(batch.len()).unwrap_or(i64::MAX);
+        ids.extend(first..=last);
+    }
+    Ok(ids)
 }
 
 /// Why a new line cannot go into the draft, if it cannot.
@@ -152,31 +168,29 @@ pub fn set_account(
     line: i64,
     account: &str,
 ) -> Result<JournalLine> {
-    atomically(tx, || {
-        let exists = tx
-            .prepare_cached("SELECT 1 FROM journal_lines WHERE company = ?1 AND id = ?2")?
-            .query_row((company, line), |_| Ok(()))
-            .optional()?
-            .is_some();
-        if !exists {
-            return Err(JournalError::UnknownLine { line });
-        }
-        if account.trim().is_empty() {
-            return Err(JournalError::EmptyAccount { line });
-        }
-        if !is_debtor(tx, company, account)? {
-            return Err(JournalError::UnknownAccount {
-                line,
-                account: account.to_string(),
-            });
-        }
-        tx.prepare_cached(
-            "UPDATE journal_lines SET account = ?1, fixed_by_person = 1 \
-             WHERE company = ?2 AND id = ?3",
-        )?
-        .execute((account, company, line))?;
-        draft_line(tx, company, line)
-    })
+    let exists = tx
+        .prepare_cached("SELECT 1 FROM journal_lines WHERE company = ?1 AND id = ?2")?
+        .query_row((company, line), |_| Ok(()))
+        .optional()?
+        .is_some();
+    if !exists {
+        return Err(JournalError::UnknownLine { line });
+    }
+    if account.trim().is_empty() {
+        return Err(JournalError::EmptyAccount { line });
+    }
+    if !is_debtor(tx, company, account)? {
+        return Err(JournalError::UnknownAccount {
+            line,
+            account: account.to_string(),
+        });
+    }
+    tx.prepare_cached(
+        "UPDATE journal_lines SET account = ?1, fixed_by_person = 1 \
+         WHERE company = ?2 AND id = ?3",
+    )?
+    .execute((account, company, line))?;
+    draft_line(tx, company, line)
 }
 
 fn is_debtor(conn: &Connection, company: i64, account: &str) -> Result<bool> {
@@ -185,14 +199,6 @@ fn is_debtor(conn: &Connection, company: i64, account: &str) -> Result<bool> {
         .query_row((company, account), |_| Ok(()))
         .optional()?
         .is_some())
-}
-
-fn is_foreign_key_violation(error: &rusqlite::Error) -> bool {
-    matches!(
-        error,
-        rusqlite::Error::SqliteFailure(e, _)
-            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
-    )
 }
 
 /// The columns [`line_from_row`] reads, in its order.

@@ -1,8 +1,9 @@
 //! The journal's one error type.
 //!
 //! Every message is lower case and says what was wrong, where (the journal line, the debtor
-//! account, the invoice) and what to do. A refused operation changed nothing: each journal
-//! function works inside its own savepoint and rolls it back before returning an error.
+//! account, the invoice) and what to do. A refused operation changed nothing: every journal
+//! function decides its refusals before it writes. After [`JournalError::Db`] the caller's
+//! transaction may hold part of the work: roll it back.
 
 use crate::Amount;
 

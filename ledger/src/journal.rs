@@ -177,28 +177,39 @@ pub struct AccountBalance {
     pub balance: Amount,
 }
 
-/// One posted journal line, as `post` reports it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// One posted journal line, as `post` reports it. Its transaction holds the rest (text,
+/// accounts, settlements).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct PostedLine {
     /// The id the line had in the draft (it is gone from the draft now).
     pub line: i64,
-    pub journal: String,
-    pub account: String,
     pub amount: Amount,
     /// The ledger transaction written; `None` for a line of amount zero, which moves no money
     /// and so is taken out of the draft without a transaction.
     pub transaction: Option<i64>,
 }
 
-/// What `post` did.
+/// What `post` did. Kept small (no text per line) because a posting may hold a million
+/// lines; read the transactions for the details.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct PostingReport {
     /// The lines posted, in the order they were posted (by line id).
     pub posted: Vec<PostedLine>,
-    /// Every change to an entry's remaining amount, in posting order.
-    pub settlements: Vec<Settlement>,
+    /// Entries whose remaining amount changed.
+    pub entries_settled: usize,
+    /// Of those, the entries now closed (nothing remains).
+    pub entries_closed: usize,
+    /// Of those, the entries that were closed and are open again (a charge-back).
+    pub entries_reopened: usize,
     /// Lines of the journal(s) left in the draft because they need attention.
     pub attention: usize,
+}
+
+impl PostingReport {
+    /// The ids of the transactions written, oldest first (they are consecutive).
+    pub fn transactions(&self) -> impl Iterator<Item = i64> + '_ {
+        self.posted.iter().filter_map(|p| p.transaction)
+    }
 }
 
 #[cfg(test)]

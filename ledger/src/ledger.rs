@@ -1,5 +1,5 @@
-//! The posted ledger: reading transactions, the trial balance, and the checks of I1 and I2
-//! that `payrun verify` runs.
+//! The posted ledger: reading transactions, the trial balance, and the checks of I2 that
+//! `payrun verify` runs.
 //!
 //! # The chain
 //!
@@ -18,6 +18,7 @@ use crate::Amount;
 use rusqlite::Connection;
 use std::fmt;
 use std::iter::Peekable;
+use std::ops::RangeInclusive;
 
 /// The chain value before a company's first transaction.
 pub(crate) const CHAIN_START: &str = "0000000000000000";
@@ -76,10 +77,15 @@ impl Fnv {
     }
 }
 
-/// The company's ledger transactions, oldest first.
-pub fn transactions(conn: &Connection, company: i64) -> Result<Vec<LedgerTransaction>> {
+/// The company's ledger transactions with ids in `ids`, oldest first: `1..=i64::MAX` for all,
+/// or the range a [`crate::PostingReport`] names.
+pub fn transactions(
+    conn: &Connection,
+    company: i64,
+    ids: RangeInclusive<i64>,
+) -> Result<Vec<LedgerTransaction>> {
     let mut all = Vec::new();
-    for_each_transaction(conn, company, |stored| {
+    for_each_transaction(conn, company, ids, |stored| {
         all.push(stored.transaction);
         Ok(())
     })?;
@@ -87,8 +93,8 @@ pub fn transactions(conn: &Connection, company: i64) -> Result<Vec<LedgerTransac
 }
 
 /// The company's trial balance: every account that has postings, with its balance (positive
-/// is a debit balance), debtor accounts first, each kind by account. Posted transactions sum
-/// to zero one by one, so the balances sum to zero (I1).
+/// is a debit balance), debtor accounts first, each kind by account. Every transaction sums
+/// to zero, so the balances do (I1).
 pub fn trial_balance(conn: &Connection, company: i64) -> Result<Vec<AccountBalance>> {
     let mut statement = conn.prepare_cached(
         "SELECT account_kind, account, sum(amount) FROM ledger_postings WHERE company = ?1 \
@@ -115,51 +121,28 @@ fn account_kind(text: &str) -> Result<AccountKind> {
 /// Something [`check_invariants`] found wrong with the posted ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvariantProblem {
-    /// I1: a transaction's postings do not sum to zero, or it has fewer than two.
-    Unbalanced {
-        transaction: i64,
-        postings: usize,
-        sum: Amount,
-    },
-    /// I1: the postings of the company do not sum to zero.
-    TrialBalance { sum: Amount },
-    /// I2: a trigger that guards the ledger is missing.
+    /// A trigger that guards the ledger is missing.
     MissingTrigger { name: &'static str },
-    /// I2: the transaction numbers skip: one was removed.
+    /// The transaction numbers skip: one was removed.
     Gap { expected: i64, found: i64 },
-    /// I2: a transaction is not what was written.
+    /// A transaction is not what was written.
     ChainBroken { transaction: i64 },
-    /// I2: postings or settlements of a transaction that does not exist.
-    Orphan {
-        table: &'static str,
-        transaction: i64,
-    },
+    /// Settlements of a transaction that does not exist.
+    OrphanSettlements { transaction: i64 },
 }
 
 impl InvariantProblem {
-    /// The invariant of `reliability.md` it breaks: `I1` or `I2`.
+    /// The invariant of `reliability.md` it breaks. Every problem the ledger can show is one
+    /// of I2: I1 holds by construction (a transaction is one row whose two postings are its
+    /// amount and the opposite).
     pub fn invariant(&self) -> &'static str {
-        match self {
-            InvariantProblem::Unbalanced { .. } | InvariantProblem::TrialBalance { .. } => "I1",
-            _ => "I2",
-        }
+        "I2"
     }
 }
 
 impl fmt::Display for InvariantProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            InvariantProblem::Unbalanced {
-                transaction,
-                postings,
-                sum,
-            } => write!(
-                f,
-                "ledger transaction {transaction} does not balance: {postings} postings summing to {sum}"
-            ),
-            InvariantProblem::TrialBalance { sum } => {
-                write!(f, "the trial balance is {sum}, not zero")
-            }
             InvariantProblem::MissingTrigger { name } => write!(
                 f,
                 "trigger {name} is missing: posted ledger transactions are not protected"
@@ -172,18 +155,20 @@ impl fmt::Display for InvariantProblem {
                 f,
                 "ledger transaction {transaction} is not as it was posted (its chain checksum does not match)"
             ),
-            InvariantProblem::Orphan { table, transaction } => write!(
+            InvariantProblem::OrphanSettlements { transaction } => write!(
                 f,
-                "{table} has rows of ledger transaction {transaction}, which does not exist"
+                "ledger_settlements has rows of ledger transaction {transaction}, which does not exist"
             ),
         }
     }
 }
 
-/// Checks I1 and I2 on the company's posted ledger: every transaction has two or more
-/// postings summing to zero, the trial balance is zero, the guarding triggers exist, the
-/// transactions are numbered 1, 2, 3, … and each one's chain checksum matches. Returns the
-/// problems found; none means the ledger is sound. One pass over the ledger, in key order.
+/// Checks the company's posted ledger for I2: the guarding triggers exist, the transactions
+/// are numbered 1, 2, 3, … and each one's chain checksum matches, and no settlement belongs
+/// to a missing transaction. (I1 needs no check: a transaction is one row, its amount on the
+/// debtor account and the opposite on the offset account, so each transaction and the trial
+/// balance sum to zero by construction.) Returns the problems found; none means the ledger
+/// is sound. One pass over the ledger, in key order.
 pub fn check_invariants(conn: &Connection, company: i64) -> Result<Vec<InvariantProblem>> {
     let mut problems = Vec::new();
     for &name in LEDGER_TRIGGERS {
@@ -199,40 +184,22 @@ pub fn check_invariants(conn: &Connection, company: i64) -> Result<Vec<Invariant
     }
     let mut expected_id = 1;
     let mut previous = CHAIN_START.to_string();
-    for_each_transaction(conn, company, |stored| {
-        let transaction = &stored.transaction;
-        if transaction.id != expected_id {
+    let orphans = for_each_transaction(conn, company, 1..=i64::MAX, |stored| {
+        let id = stored.transaction.id;
+        if id != expected_id {
             problems.push(InvariantProblem::Gap {
                 expected: expected_id,
-                found: transaction.id,
+                found: id,
             });
         }
-        expected_id = transaction.id + 1;
-        let sum = Amount::checked_sum(transaction.postings.iter().map(|p| p.amount));
-        let balanced = sum == Ok(Amount::ZERO) && transaction.postings.len() >= 2;
-        if !balanced {
-            problems.push(InvariantProblem::Unbalanced {
-                transaction: transaction.id,
-                postings: transaction.postings.len(),
-                sum: sum.unwrap_or(Amount::ZERO),
-            });
-        }
-        if chain(&previous, transaction) != stored.chain {
-            problems.push(InvariantProblem::ChainBroken {
-                transaction: transaction.id,
-            });
+        expected_id = id + 1;
+        if chain(&previous, &stored.transaction) != stored.chain {
+            problems.push(InvariantProblem::ChainBroken { transaction: id });
         }
         previous = stored.chain;
         Ok(())
-    })
-    .map(|orphans| problems.extend(orphans))?;
-    let total: Option<i64> = conn
-        .prepare_cached("SELECT sum(amount) FROM ledger_postings WHERE company = ?1")?
-        .query_row([company], |row| row.get(0))?;
-    let total = Amount::from_ore(total.unwrap_or(0));
-    if !total.is_zero() {
-        problems.push(InvariantProblem::TrialBalance { sum: total });
-    }
+    })?;
+    problems.extend(orphans);
     Ok(problems)
 }
 
@@ -248,28 +215,22 @@ struct Stored {
 fn for_each_transaction(
     conn: &Connection,
     company: i64,
+    ids: RangeInclusive<i64>,
     mut visit: impl FnMut(Stored) -> Result<()>,
 ) -> Result<Vec<InvariantProblem>> {
+    let (first, last) = (*ids.start(), *ids.end());
     let mut headers = conn.prepare_cached(
-        "SELECT id, journal, date, posted_at, journal_line, text, offsets, source, chain \
-         FROM ledger_transactions WHERE company = ?1 ORDER BY id",
-    )?;
-    let mut postings = conn.prepare_cached(
-        "SELECT txn, account_kind, account, amount FROM ledger_postings \
-         WHERE company = ?1 ORDER BY txn, position",
+        "SELECT id, journal, date, posted_at, journal_line, text, offsets, source, account, \
+         offset_account, amount, chain FROM ledger_transactions \
+         WHERE company = ?1 AND id BETWEEN ?2 AND ?3 ORDER BY id",
     )?;
     let mut settlements = conn.prepare_cached(
         "SELECT txn, entry_id, invoice, remaining_before, remaining_after \
-         FROM ledger_settlements WHERE company = ?1 ORDER BY txn, entry_id",
+         FROM ledger_settlements WHERE company = ?1 AND txn BETWEEN ?2 AND ?3 \
+         ORDER BY txn, entry_id",
     )?;
-    let mut postings = postings
-        .query_map([company], |row| {
-            let kind: String = row.get(1)?;
-            Ok((row.get::<_, i64>(0)?, kind, row.get(2)?, row.get(3)?))
-        })?
-        .peekable();
     let mut settlements = settlements
-        .query_map([company], |row| {
+        .query_map((company, first, last), |row| {
             Ok(Settlement {
                 transaction: row.get(0)?,
                 entry_id: row.get(1)?,
@@ -280,14 +241,18 @@ fn for_each_transaction(
         })?
         .peekable();
     let mut orphans = Vec::new();
-    let mut rows = headers.query([company])?;
+    let mut rows = headers.query((company, first, last))?;
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
         let what = format!("ledger transaction {id}");
         let date: String = row.get(2)?;
         let posted_at: String = row.get(3)?;
         let offsets: String = row.get(6)?;
-        let mut transaction = LedgerTransaction {
+        let amount = Amount::from_ore(row.get(10)?);
+        let opposite = amount
+            .checked_neg()
+            .ok_or_else(|| JournalError::Corrupt(format!("{what}: amount {amount}")))?;
+        let transaction = LedgerTransaction {
             id,
             journal: row.get(1)?,
             date: parse_date(&date, &what)?,
@@ -296,59 +261,38 @@ fn for_each_transaction(
             text: row.get(5)?,
             offsets: offsets_from_json(&offsets)?,
             source: row.get(7)?,
-            postings: Vec::new(),
-            settlements: Vec::new(),
+            postings: vec![
+                Posting {
+                    account_kind: AccountKind::Debtor,
+                    account: row.get(8)?,
+                    amount,
+                },
+                Posting {
+                    account_kind: AccountKind::General,
+                    account: row.get(9)?,
+                    amount: opposite,
+                },
+            ],
+            settlements: take_settlements(&mut settlements, id, &mut orphans)?,
         };
-        for (_, kind, account, amount) in
-            take_rows(&mut postings, id, "ledger_postings", &mut orphans)?
-        {
-            transaction.postings.push(Posting {
-                account_kind: account_kind(&kind)?,
-                account,
-                amount: Amount::from_ore(amount),
-            });
-        }
-        transaction.settlements =
-            take_rows(&mut settlements, id, "ledger_settlements", &mut orphans)?;
         visit(Stored {
             transaction,
-            chain: row.get(8)?,
+            chain: row.get(11)?,
         })?;
     }
-    for (txn, ..) in postings.by_ref().collect::<rusqlite::Result<Vec<_>>>()? {
-        push_orphan(&mut orphans, "ledger_postings", txn);
-    }
     for settlement in settlements.by_ref().collect::<rusqlite::Result<Vec<_>>>()? {
-        push_orphan(&mut orphans, "ledger_settlements", settlement.transaction);
+        push_orphan(&mut orphans, settlement.transaction);
     }
     Ok(orphans)
 }
 
-/// Rows that carry a transaction id.
-trait OfTransaction {
-    fn transaction(&self) -> i64;
-}
-
-impl OfTransaction for (i64, String, String, i64) {
-    fn transaction(&self) -> i64 {
-        self.0
-    }
-}
-
-impl OfTransaction for Settlement {
-    fn transaction(&self) -> i64 {
-        self.transaction
-    }
-}
-
-/// Takes the rows of transaction `id` from a stream in transaction order; rows of lower
-/// transactions left before them belong to none and are reported.
-fn take_rows<T: OfTransaction>(
-    rows: &mut Peekable<impl Iterator<Item = rusqlite::Result<T>>>,
+/// Takes the settlements of transaction `id` from a stream in transaction order; those of
+/// lower transactions left before them belong to none and are reported.
+fn take_settlements(
+    rows: &mut Peekable<impl Iterator<Item = rusqlite::Result<Settlement>>>,
     id: i64,
-    table: &'static str,
     orphans: &mut Vec<InvariantProblem>,
-) -> Result<Vec<T>> {
+) -> Result<Vec<Settlement>> {
     let mut taken = Vec::new();
     loop {
         if matches!(rows.peek(), Some(Err(_))) {
@@ -356,12 +300,11 @@ fn take_rows<T: OfTransaction>(
                 return Err(error.into());
             }
         }
-        let Some(Ok(row)) = rows.next_if(|r| matches!(r, Ok(row) if row.transaction() <= id))
-        else {
+        let Some(Ok(row)) = rows.next_if(|r| matches!(r, Ok(row) if row.transaction <= id)) else {
             break;
         };
-        if row.transaction() < id {
-            push_orphan(orphans, table, row.transaction());
+        if row.transaction < id {
+            push_orphan(orphans, row.transaction);
         } else {
             taken.push(row);
         }
@@ -369,8 +312,8 @@ fn take_rows<T: OfTransaction>(
     Ok(taken)
 }
 
-fn push_orphan(orphans: &mut Vec<InvariantProblem>, table: &'static str, transaction: i64) {
-    let problem = InvariantProblem::Orphan { table, transaction };
+fn push_orphan(orphans: &mut Vec<InvariantProblem>, transaction: i64) {
+    let problem = InvariantProblem::OrphanSettlements { transaction };
     if orphans.last() != Some(&problem) {
         orphans.push(problem);
     }

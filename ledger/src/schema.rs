@@ -5,20 +5,25 @@
 //! index (I11), money in INTEGER øre (I3), dates `YYYY-MM-DD`, times `YYYY-MM-DDTHH:MM:SS`,
 //! booleans 0/1, `sum()` (never `total()`) over øre.
 //!
-//! - `journal_lines`: the drafts. Offsets are a JSON array of invoice numbers (read back with
-//!   `json_each`), so a line is one row to write and one to delete. `attention` is a generated
+//! - `journal_lines`: the drafts. Offsets are a JSON array of invoice numbers, so a line is
+//!   one row to write and one to delete. `attention` is a generated
 //!   column: the rule of [`crate::needs_attention`], computed from the text, the
 //!   `fixed_by_person` flag and the accounts, so it cannot disagree with them. The account
 //!   must be one of the company's debtors (a foreign key).
-//! - `ledger_transactions`, `ledger_postings`, `ledger_settlements`: what posting wrote. A
-//!   transaction's id counts the company's transactions from 1 without gaps, and its `chain`
-//!   is a checksum over its content and the previous transaction's chain (see
-//!   `invariants.rs`). Postings and settlements are written *before* their transaction row
-//!   (their foreign keys are deferred to the commit), so the transaction row's insert trigger
-//!   can refuse a transaction whose postings do not sum to zero (I1), and the children's
-//!   insert triggers can refuse anything added to a transaction already written. No row of
-//!   the three tables is ever updated or deleted: triggers abort any attempt (I2); a
-//!   correction is a new transaction.
+//! - `ledger_transactions`: what posting wrote, one row per transaction: the amount on the
+//!   debtor account and its opposite on the offset account, so its two postings sum to zero
+//!   by construction (I1); the view `ledger_postings` shows them as postings. (Every journal
+//!   line books exactly two postings; a row per posting would write two more rows per line,
+//!   which at a million lines costs seconds, and would need a trigger to keep I1.) A
+//!   transaction's id counts the company's transactions from 1 without gaps (a trigger), and
+//!   its `chain` is a checksum over its content and the previous transaction's chain (see
+//!   `ledger.rs`).
+//! - `ledger_settlements`: what each transaction did to the entries, written *before* the
+//!   transaction row (the foreign key is deferred to the commit) so that a trigger can refuse
+//!   anything added to a transaction already written.
+//!
+//! No row of the ledger is ever updated or deleted: triggers abort any attempt (I2); a
+//! correction is a new transaction.
 //!
 //! Posting finds the entries an offset names by scanning the company's entries once per
 //! posting rather than by an index on `entries (company, debtor, invoice)`: such an index
@@ -49,31 +54,30 @@ CREATE TABLE journal_lines (
 -- `journal list --journal`, `journal post --journal`: a journal's lines in id order.
 CREATE INDEX journal_lines_by_journal ON journal_lines (company, journal);
 
+-- A ledger transaction is one row: `amount` on the debtor `account` and its opposite on the
+-- general-ledger `offset_account`. Its two postings sum to zero by construction (I1); the
+-- view ledger_postings shows them.
 CREATE TABLE ledger_transactions (
-    company      INTEGER NOT NULL REFERENCES companies (key),
-    id           INTEGER NOT NULL CHECK (id > 0),
-    journal      TEXT NOT NULL,
-    date         TEXT NOT NULL,
-    posted_at    TEXT NOT NULL,
-    journal_line INTEGER NOT NULL,
-    text         TEXT NOT NULL,
-    offsets      TEXT NOT NULL CHECK (json_valid(offsets) AND json_type(offsets) = 'array'),
-    source       TEXT NOT NULL,
-    chain        TEXT NOT NULL,
+    company        INTEGER NOT NULL REFERENCES companies (key),
+    id             INTEGER NOT NULL CHECK (id > 0),
+    journal        TEXT NOT NULL,
+    date           TEXT NOT NULL,
+    posted_at      TEXT NOT NULL,
+    journal_line   INTEGER NOT NULL,
+    text           TEXT NOT NULL,
+    offsets        TEXT NOT NULL CHECK (json_valid(offsets) AND json_type(offsets) = 'array'),
+    source         TEXT NOT NULL,
+    account        TEXT NOT NULL CHECK (account <> ''),
+    offset_account TEXT NOT NULL CHECK (offset_account <> ''),
+    amount         INTEGER NOT NULL CHECK (amount <> 0 AND amount > -9223372036854775808),
+    chain          TEXT NOT NULL,
     PRIMARY KEY (company, id)
 ) STRICT, WITHOUT ROWID;
 
-CREATE TABLE ledger_postings (
-    company      INTEGER NOT NULL,
-    txn          INTEGER NOT NULL,
-    position     INTEGER NOT NULL CHECK (position > 0),
-    account_kind TEXT NOT NULL CHECK (account_kind IN ('debtor', 'general')),
-    account      TEXT NOT NULL CHECK (account <> ''),
-    amount       INTEGER NOT NULL,
-    PRIMARY KEY (company, txn, position),
-    FOREIGN KEY (company, txn) REFERENCES ledger_transactions (company, id)
-        DEFERRABLE INITIALLY DEFERRED
-) STRICT, WITHOUT ROWID;
+CREATE VIEW ledger_postings (company, txn, position, account_kind, account, amount) AS
+    SELECT company, id, 1, 'debtor', account, amount FROM ledger_transactions
+    UNION ALL
+    SELECT company, id, 2, 'general', offset_account, -amount FROM ledger_transactions;
 
 CREATE TABLE ledger_settlements (
     company          INTEGER NOT NULL,
@@ -87,15 +91,6 @@ CREATE TABLE ledger_settlements (
         DEFERRABLE INITIALLY DEFERRED
 ) STRICT, WITHOUT ROWID;
 
--- I1: a transaction is written after its postings, and only when there are at least two and
--- they sum to zero.
-CREATE TRIGGER ledger_transactions_balance BEFORE INSERT ON ledger_transactions
-WHEN (SELECT count(*) FROM ledger_postings WHERE company = NEW.company AND txn = NEW.id) < 2
-  OR (SELECT sum(amount) FROM ledger_postings WHERE company = NEW.company AND txn = NEW.id) <> 0
-BEGIN
-    SELECT RAISE(ABORT, 'a ledger transaction needs two or more postings that sum to zero (I1)');
-END;
-
 -- I2: the company's transactions are numbered 1, 2, 3, … so a missing one shows.
 CREATE TRIGGER ledger_transactions_in_sequence BEFORE INSERT ON ledger_transactions
 WHEN NEW.id <> (SELECT coalesce(max(id), 0) + 1 FROM ledger_transactions WHERE company = NEW.company)
@@ -103,13 +98,7 @@ BEGIN
     SELECT RAISE(ABORT, 'ledger transactions are numbered without gaps (I2)');
 END;
 
--- I2: nothing is added to a transaction once it is written.
-CREATE TRIGGER ledger_postings_closed BEFORE INSERT ON ledger_postings
-WHEN EXISTS (SELECT 1 FROM ledger_transactions WHERE company = NEW.company AND id = NEW.txn)
-BEGIN
-    SELECT RAISE(ABORT, 'ledger transactions are immutable (I2)');
-END;
-
+-- I2: settlements are written before their transaction, never after.
 CREATE TRIGGER ledger_settlements_closed BEFORE INSERT ON ledger_settlements
 WHEN EXISTS (SELECT 1 FROM ledger_transactions WHERE company = NEW.company AND id = NEW.txn)
 BEGIN
@@ -123,16 +112,6 @@ BEGIN
 END;
 
 CREATE TRIGGER ledger_transactions_no_delete BEFORE DELETE ON ledger_transactions
-BEGIN
-    SELECT RAISE(ABORT, 'ledger transactions are immutable (I2)');
-END;
-
-CREATE TRIGGER ledger_postings_no_update BEFORE UPDATE ON ledger_postings
-BEGIN
-    SELECT RAISE(ABORT, 'ledger transactions are immutable (I2)');
-END;
-
-CREATE TRIGGER ledger_postings_no_delete BEFORE DELETE ON ledger_postings
 BEGIN
     SELECT RAISE(ABORT, 'ledger transactions are immutable (I2)');
 END;
@@ -151,14 +130,10 @@ END;
 /// The triggers that guard the ledger (I1, I2); `check_invariants` reports any that is
 /// missing.
 pub(crate) const LEDGER_TRIGGERS: &[&str] = &[
-    "ledger_transactions_balance",
     "ledger_transactions_in_sequence",
-    "ledger_postings_closed",
     "ledger_settlements_closed",
     "ledger_transactions_no_update",
     "ledger_transactions_no_delete",
-    "ledger_postings_no_update",
-    "ledger_postings_no_delete",
     "ledger_settlements_no_update",
     "ledger_settlements_no_delete",
 ];
