@@ -18,8 +18,8 @@ use std::collections::HashSet;
 ///
 /// Refused whole ([`JournalError::InvalidLine`], [`JournalError::UnknownDebtor`]) when a
 /// line has an empty journal name, an empty account or offset account (`None` says "not
-/// known"), an empty or repeated invoice number in its offsets, or an account that is not
-/// one of the company's debtors. "Transfer to draft" of payment lines by hand is this same
+/// known"), an amount that cannot be negated (`i64::MIN` øre), an empty or repeated invoice
+/// number in its offsets, or an account that is not one of the company's debtors. "Transfer to draft" of payment lines by hand is this same
 /// call with lines the engine builds.
 pub fn add_draft_lines(
     tx: &Transaction<'_>,
@@ -100,6 +100,9 @@ fn invalid(line: &NewJournalLine) -> Option<String> {
         .is_some_and(|a| a.trim().is_empty())
     {
         return Some("the offset account is empty (leave it out when it is not known)".to_string());
+    }
+    if line.amount.checked_neg().is_none() {
+        return Some(format!("the amount {} is out of range", line.amount));
     }
     let mut seen = HashSet::new();
     for offset in &line.offsets {
@@ -339,6 +342,11 @@ mod tests {
             message.contains("an invoice number in the offsets is empty"),
             "{message}"
         );
+        // Nor an amount that posting could not negate.
+        let mut smallest = good.clone();
+        smallest.amount = Amount::from_ore(i64::MIN);
+        let message = refused(&mut db, |tx| add_draft_lines(tx, 1, &[smallest]));
+        assert_eq!(message, "journal line 1 of those to add is invalid: the amount -92233720368547758.08 is out of range; no line was added");
     }
 
     #[test]

@@ -226,12 +226,15 @@ impl NamedEntry {
 }
 
 /// One debtor's invoice numbers that the lines to post name, and its entries with those
-/// numbers in settlement order (due date, then entry id).
+/// numbers, grouped by invoice.
 #[derive(Default)]
 struct NamedDebtor {
     /// Sorted, without repeats.
     invoices: Vec<Box<str>>,
+    /// By invoice (in the order of `invoices`), then in settlement order.
     entries: Vec<NamedEntry>,
+    /// Where each invoice's entries start in `entries`, and where the last one's end.
+    starts: Vec<usize>,
 }
 
 impl NamedDebtor {
@@ -239,6 +242,26 @@ impl NamedDebtor {
         self.invoices
             .binary_search_by(|known| (**known).cmp(invoice))
             .ok()
+    }
+
+    /// The positions in `entries` of an invoice's entries.
+    fn entries_of(&self, invoice: usize) -> std::ops::Range<usize> {
+        self.starts[invoice]..self.starts[invoice + 1]
+    }
+
+    /// Orders the entries read and finds where each invoice's start.
+    fn group(&mut self) {
+        self.entries.sort_unstable_by(|a, b| {
+            (a.invoice, a.due, &a.entry_id).cmp(&(b.invoice, b.due, &b.entry_id))
+        });
+        self.starts = Vec::with_capacity(self.invoices.len() + 1);
+        let mut position = 0;
+        for invoice in 0..=self.invoices.len() {
+            while position < self.entries.len() && self.entries[position].invoice < invoice {
+                position += 1;
+            }
+            self.starts.push(position);
+        }
     }
 }
 
@@ -315,9 +338,7 @@ impl NamedEntries {
             });
         }
         for debtor in by_debtor.values_mut() {
-            debtor
-                .entries
-                .sort_unstable_by(|a, b| (a.due, &a.entry_id).cmp(&(b.due, &b.entry_id)));
+            debtor.group();
         }
         Ok(NamedEntries { by_debtor })
     }
@@ -336,36 +357,37 @@ impl NamedEntries {
         let Some(debtor) = self.by_debtor.get_mut(line.account) else {
             return Err(unknown(&line.offsets[0]));
         };
-        let mut invoices = Vec::with_capacity(line.offsets.len());
+        // The positions of the named entries, in settlement order: due date, then entry id.
+        let mut named = Vec::new();
         for invoice in line.offsets {
             let index = debtor.invoice(invoice).ok_or_else(|| unknown(invoice))?;
-            let mut entries = debtor
-                .entries
-                .iter()
-                .filter(|e| e.invoice == index)
-                .peekable();
-            if entries.peek().is_none() {
+            let entries = debtor.entries_of(index);
+            if entries.is_empty() {
                 return Err(unknown(invoice));
             }
-            if line.amount.is_negative() && !entries.any(|e| e.item().can_take_credit()) {
+            let can_take_credit = || {
+                debtor.entries[entries.clone()]
+                    .iter()
+                    .any(|e| e.item().can_take_credit())
+            };
+            if line.amount.is_negative() && !can_take_credit() {
                 return Err(JournalError::InvoiceSettled {
                     line: line.id,
                     account: line.account.to_string(),
                     invoice: invoice.clone(),
                 });
             }
-            invoices.push(index);
+            named.extend(entries);
         }
-        // The debtor's entries are in settlement order already.
-        let mut named: Vec<&mut NamedEntry> = debtor
-            .entries
-            .iter_mut()
-            .filter(|e| invoices.contains(&e.invoice))
-            .collect();
-        let items: Vec<Item> = named.iter().map(|e| e.item()).collect();
+        let entries = &mut debtor.entries;
+        named.sort_unstable_by(|&a, &b| {
+            (entries[a].due, &entries[a].entry_id).cmp(&(entries[b].due, &entries[b].entry_id))
+        });
+        let items: Vec<Item> = named.iter().map(|&i| entries[i].item()).collect();
         let after = allocate(line.amount, &items).map_err(|e| refusal(line, e))?;
         let mut record = record;
-        for (entry, remaining) in named.iter_mut().zip(after) {
+        for (&i, remaining) in named.iter().zip(after) {
+            let entry = &mut entries[i];
             if remaining == entry.remaining {
                 continue;
             }

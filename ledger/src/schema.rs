@@ -40,7 +40,7 @@ CREATE TABLE journal_lines (
     date            TEXT NOT NULL,
     account         TEXT CHECK (account <> ''),
     text            TEXT NOT NULL,
-    amount          INTEGER NOT NULL,
+    amount          INTEGER NOT NULL CHECK (amount > -9223372036854775808),
     offset_account  TEXT CHECK (offset_account <> ''),
     offsets         TEXT NOT NULL CHECK (json_valid(offsets) AND json_type(offsets) = 'array'),
     source          TEXT NOT NULL,
