@@ -91,6 +91,15 @@ pub enum JournalError {
     Corrupt(String),
 }
 
+impl JournalError {
+    /// Whether the operation was refused (bad input, or nothing to do), as opposed to a
+    /// database that failed or holds something unreadable. The command line exits 2 on both,
+    /// but only a refusal is the user's to fix.
+    pub fn is_refusal(&self) -> bool {
+        !matches!(self, JournalError::Db(_) | JournalError::Corrupt(_))
+    }
+}
+
 fn nothing_to_post(journal: Option<&str>, attention: usize) -> String {
     let lines = if attention == 1 {
         "line needs"
@@ -106,5 +115,42 @@ fn nothing_to_post(journal: Option<&str>, attention: usize) -> String {
         (None, n) => format!(
             "nothing to post: {n} {lines} attention (!): set an account on each to approve it, then post"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_told_from_failures() {
+        assert!(JournalError::UnknownLine { line: 1 }.is_refusal());
+        assert!(JournalError::NothingToPost {
+            journal: None,
+            attention: 0
+        }
+        .is_refusal());
+        assert!(!JournalError::Corrupt("x".to_string()).is_refusal());
+        assert!(!JournalError::Db(rusqlite::Error::InvalidQuery).is_refusal());
+    }
+
+    #[test]
+    fn nothing_to_post_says_why() {
+        let message = |journal: Option<&str>, attention| {
+            JournalError::NothingToPost {
+                journal: journal.map(str::to_string),
+                attention,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            message(Some("Day"), 0),
+            "journal Day is empty: nothing to post"
+        );
+        assert_eq!(message(None, 0), "the journals are empty: nothing to post");
+        assert_eq!(
+            message(None, 1),
+            "nothing to post: 1 line needs attention (!): set an account on each to approve it, then post"
+        );
     }
 }

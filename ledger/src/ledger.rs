@@ -97,8 +97,12 @@ pub fn transactions(
 /// to zero, so the balances do (I1).
 pub fn trial_balance(conn: &Connection, company: i64) -> Result<Vec<AccountBalance>> {
     let mut statement = conn.prepare_cached(
-        "SELECT account_kind, account, sum(amount) FROM ledger_postings WHERE company = ?1 \
-         GROUP BY account_kind, account ORDER BY account_kind, account",
+        "SELECT 'debtor', account, sum(amount) FROM ledger_transactions WHERE company = ?1 \
+         GROUP BY account \
+         UNION ALL \
+         SELECT 'general', offset_account, -sum(amount) FROM ledger_transactions \
+         WHERE company = ?1 GROUP BY offset_account \
+         ORDER BY 1, 2",
     )?;
     let mut rows = statement.query([company])?;
     let mut balances = Vec::new();

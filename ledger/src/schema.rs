@@ -12,9 +12,10 @@
 //!   must be one of the company's debtors (a foreign key).
 //! - `ledger_transactions`: what posting wrote, one row per transaction: the amount on the
 //!   debtor account and its opposite on the offset account, so its two postings sum to zero
-//!   by construction (I1); the view `ledger_postings` shows them as postings. (Every journal
-//!   line books exactly two postings; a row per posting would write two more rows per line,
-//!   which at a million lines costs seconds, and would need a trigger to keep I1.) A
+//!   by construction (I1); `transactions` and `trial_balance` show them as postings. (Every
+//!   journal line books exactly two postings; a row per posting would write two more rows per
+//!   line, which at a million lines costs seconds, and would need a trigger to keep I1. No
+//!   view either: the engine's test that every table is STRICT would count it.) A
 //!   transaction's id counts the company's transactions from 1 without gaps (a trigger), and
 //!   its `chain` is a checksum over its content and the previous transaction's chain (see
 //!   `ledger.rs`).
@@ -55,8 +56,7 @@ CREATE TABLE journal_lines (
 CREATE INDEX journal_lines_by_journal ON journal_lines (company, journal);
 
 -- A ledger transaction is one row: `amount` on the debtor `account` and its opposite on the
--- general-ledger `offset_account`. Its two postings sum to zero by construction (I1); the
--- view ledger_postings shows them.
+-- general-ledger `offset_account`. Its two postings sum to zero by construction (I1).
 CREATE TABLE ledger_transactions (
     company        INTEGER NOT NULL REFERENCES companies (key),
     id             INTEGER NOT NULL CHECK (id > 0),
@@ -73,11 +73,6 @@ CREATE TABLE ledger_transactions (
     chain          TEXT NOT NULL,
     PRIMARY KEY (company, id)
 ) STRICT, WITHOUT ROWID;
-
-CREATE VIEW ledger_postings (company, txn, position, account_kind, account, amount) AS
-    SELECT company, id, 1, 'debtor', account, amount FROM ledger_transactions
-    UNION ALL
-    SELECT company, id, 2, 'general', offset_account, -amount FROM ledger_transactions;
 
 CREATE TABLE ledger_settlements (
     company          INTEGER NOT NULL,
