@@ -8,7 +8,9 @@
 //! length-prefixed. [`check_invariants`] recomputes it, so a transaction changed or removed
 //! behind the triggers' back (with the triggers dropped, or the file edited) shows as a broken
 //! chain or a gap in the numbering. It is a checksum against accidents and careless edits, not
-//! a signature: whoever can write the file can recompute it.
+//! a signature: whoever can write the file can recompute it. Nor can it see the newest
+//! transaction removed whole (nothing after it links to it); the triggers forbid that, and a
+//! missing trigger is reported.
 
 use crate::error::{JournalError, Result};
 use crate::journal::{AccountBalance, AccountKind, LedgerTransaction, Posting, Settlement};
