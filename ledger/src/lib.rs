@@ -1,21 +1,80 @@
 //! `ledger`: the accounting side of payrun, knowing nothing of Betalingsservice.
 //!
-//! It owns money ([`Amount`], integer øre) and, as the journal issue lands, the journal drafts
-//! (lines with date, account, text, amount, offset account, offsets and an attention flag),
-//! posting, settlement of open debtor entries, and the immutable ledger transactions that
-//! posting writes (invariants I1 and I2 of `reliability.md`).
+//! - **Money**: [`Amount`], integer øre, exact decimal parsing, checked arithmetic (I3).
+//! - **Open debtor entries**: [`Entry`], stored by the engine in its `entries` table.
+//! - **Journal drafts**: the engine turns bank records into [`NewJournalLine`]s and adds them
+//!   with [`add_draft_lines`]; [`draft_lines`] lists a draft. A line whose text starts `(!)`
+//!   needs a person ([`needs_attention`]), who approves it by setting its account
+//!   ([`set_account`]).
+//! - **Posting**: [`post`] turns the approved lines into ledger transactions, settles the
+//!   entries they name and empties the draft; [`PostingReport`] says what it did.
+//! - **The ledger**: immutable transactions (I2) of two postings that sum to zero (I1):
+//!   [`transactions`], [`trial_balance`], and [`check_invariants`] for `payrun verify`.
+//! - **Schema**: [`JOURNAL_MIGRATION`], which the engine appends to its migrations.
+//!
+//! Every database function takes the company (the engine's `companies.key`) and touches only
+//! that company's rows (I11). Writers take the engine's `IMMEDIATE` transaction, never
+//! commit, and decide every refusal before they write: a refused call changes nothing.
+//!
+//! # Settlement
+//!
+//! A line's amount is signed on the debtor account: a payment received is negative (it
+//! credits the debtor), a charge-back or payout positive. Posting changes the remaining
+//! amounts of the entries its offsets name (the debtor's entries with those invoice numbers)
+//! by exactly the line's amount. A payment first nets the named credit notes, then pays the
+//! named invoices in settlement order — due date, then entry id, oldest first — each down to
+//! zero (closed) before the next. A charge-back mirrors it: it re-opens settled invoices,
+//! their remaining amount going back up towards their amount, never past it. A line that
+//! would move more than its entries can take (an overpayment, a charge-back of more than was
+//! paid), names an invoice the debtor has no entry for, or pays an invoice already settled
+//! is refused, and with it the whole posting.
 //!
 //! ```
-//! use ledger::Amount;
+//! use ledger::{needs_attention, Amount, NewJournalLine};
+//!
 //! let amount = Amount::parse("1234.50").unwrap();
 //! assert_eq!(amount.ore(), 123450);
 //! assert_eq!(amount.to_string(), "1234.50");
 //! assert!(Amount::parse("12.345").is_err()); // never rounded
+//!
+//! // A payment that differs from what was charged: the engine marks it for a person.
+//! let line = NewJournalLine {
+//!     journal: "Day".to_string(),
+//!     date: "2026-07-01".parse().unwrap(),
+//!     account: Some("100100".to_string()),
+//!     text: "(!) BS 5001".to_string(),
+//!     amount: Amount::parse("-600").unwrap(),
+//!     offset_account: Some("5850".to_string()),
+//!     offsets: vec!["5001".to_string()],
+//!     source: "file 12, line 5".to_string(),
+//! };
+//! assert!(line.needs_attention());
+//! // Once a person has set its account, it is approved and can be posted.
+//! assert!(!needs_attention(&line.text, true, Some("100100"), Some("5850")));
 //! ```
 #![forbid(unsafe_code)]
 
 mod amount;
+mod draft;
 mod entry;
+mod error;
+mod journal;
+mod ledger;
+mod posting;
+mod schema;
+mod settlement;
+mod sql;
+#[cfg(test)]
+mod testing;
 
 pub use amount::{Amount, AmountError};
+pub use draft::{add_draft_lines, draft_line, draft_lines, set_account};
 pub use entry::Entry;
+pub use error::{JournalError, Result};
+pub use journal::{
+    needs_attention, AccountBalance, AccountKind, JournalLine, LedgerTransaction, NewJournalLine,
+    PostedLine, Posting, PostingReport, Settlement, ATTENTION_MARK,
+};
+pub use ledger::{check_invariants, transactions, trial_balance, InvariantProblem};
+pub use posting::post;
+pub use schema::JOURNAL_MIGRATION;

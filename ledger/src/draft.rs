@@ -1,0 +1,436 @@
+//! Journal drafts in the database: adding lines, listing them, a person's fix of a line.
+//!
+//! Every function takes the company (the `companies.key`) and touches only that company's
+//! lines (I11). Writers take the caller's transaction (the engine begins it `IMMEDIATE` and
+//! commits it) and decide every refusal before they write, so a refused call changes
+//! nothing; after a database error the caller rolls its transaction back.
+
+use crate::error::{JournalError, Result};
+use crate::journal::{JournalLine, NewJournalLine};
+use crate::sql::{
+    format_date, insert_values, offsets_from_json, offsets_to_json, parse_date, ROWS_PER_INSERT,
+};
+use crate::Amount;
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, Transaction};
+use std::collections::HashSet;
+
+/// Adds lines to the company's journal drafts, in the order given, and returns their ids.
+///
+/// Refused whole ([`JournalError::InvalidLine`], [`JournalError::UnknownDebtor`]) when a
+/// line has an empty journal name, an empty account or offset account (`None` says "not
+/// known"), an amount that cannot be negated (`i64::MIN` øre), an empty or repeated invoice
+/// number in its offsets, or an account that is not one of the company's debtors. "Transfer to draft" of payment lines by hand is this same
+/// call with lines the engine builds.
+pub fn add_draft_lines(
+    tx: &Transaction<'_>,
+    company: i64,
+    lines: &[NewJournalLine],
+) -> Result<Vec<i64>> {
+    // Every refusal is decided before the first insert, so a refused call writes nothing.
+    let mut debtors: HashSet<&str> = HashSet::new();
+    for (i, line) in lines.iter().enumerate() {
+        if let Some(reason) = invalid(line) {
+            return Err(JournalError::InvalidLine {
+                index: i + 1,
+                reason,
+            });
+        }
+        if let Some(account) = line.account.as_deref() {
+            if !debtors.contains(account) {
+                if !is_debtor(tx, company, account)? {
+                    return Err(JournalError::UnknownDebtor {
+                        index: i + 1,
+                        account: account.to_string(),
+                    });
+                }
+                debtors.insert(account);
+            }
+        }
+    }
+    let mut ids = Vec::with_capacity(lines.len());
+    for batch in lines.chunks(ROWS_PER_INSERT) {
+        let encoded: Vec<(String, i64, String)> = batch
+            .iter()
+            .map(|line| {
+                let date = format_date(line.date);
+                (date, line.amount.ore(), offsets_to_json(&line.offsets))
+            })
+            .collect();
+        let mut params: Vec<&dyn ToSql> = Vec::with_capacity(batch.len() * 9);
+        for (line, (date, amount, offsets)) in batch.iter().zip(&encoded) {
+            params.extend([
+                &company as &dyn ToSql,
+                &line.journal,
+                date,
+                &line.account,
+                &line.text,
+                amount,
+                &line.offset_account,
+                offsets,
+                &line.source,
+            ]);
+        }
+        insert_values::<9>(
+            tx,
+            "INSERT INTO journal_lines (company, journal, date, account, text, amount, \
+             offset_account, offsets, source)",
+            batch.len(),
+            &params,
+        )?;
+        // One statement inserts its rows in order, and AUTOINCREMENT gives each the next id:
+        // the batch's ids are consecutive and end at the last one inserted.
+        let last = tx.last_insert_rowid();
+        let first = last + 1 - i64::try_from(batch.len()).unwrap_or(i64::MAX);
+        ids.extend(first..=last);
+    }
+    Ok(ids)
+}
+
+/// Why a new line cannot go into the draft, if it cannot.
+fn invalid(line: &NewJournalLine) -> Option<String> {
+    if line.journal.trim().is_empty() {
+        return Some("the journal name is empty".to_string());
+    }
+    if line.account.as_deref().is_some_and(|a| a.trim().is_empty()) {
+        return Some("the account is empty (leave it out when it is not known)".to_string());
+    }
+    if line
+        .offset_account
+        .as_deref()
+        .is_some_and(|a| a.trim().is_empty())
+    {
+        return Some("the offset account is empty (leave it out when it is not known)".to_string());
+    }
+    if line.amount.checked_neg().is_none() {
+        return Some(format!("the amount {} is out of range", line.amount));
+    }
+    let mut seen = HashSet::new();
+    for offset in &line.offsets {
+        if offset.trim().is_empty() {
+            return Some("an invoice number in the offsets is empty".to_string());
+        }
+        if !seen.insert(offset.as_str()) {
+            return Some(format!("invoice '{offset}' is in the offsets twice"));
+        }
+    }
+    None
+}
+
+/// The company's draft lines, of one journal or of all, in id order (the order they were
+/// added, which is the order `post` posts them in).
+pub fn draft_lines(
+    conn: &Connection,
+    company: i64,
+    journal: Option<&str>,
+) -> Result<Vec<JournalLine>> {
+    let mut lines = Vec::new();
+    match journal {
+        Some(journal) => {
+            let mut statement = conn.prepare_cached(&format!(
+                "{SELECT_LINE} WHERE company = ?1 AND journal = ?2 ORDER BY id"
+            ))?;
+            let mut rows = statement.query((company, journal))?;
+            while let Some(row) = rows.next()? {
+                lines.push(line_from_row(row)?);
+            }
+        }
+        None => {
+            let mut statement =
+                conn.prepare_cached(&format!("{SELECT_LINE} WHERE company = ?1 ORDER BY id"))?;
+            let mut rows = statement.query([company])?;
+            while let Some(row) = rows.next()? {
+                lines.push(line_from_row(row)?);
+            }
+        }
+    }
+    Ok(lines)
+}
+
+/// One draft line of the company.
+pub fn draft_line(conn: &Connection, company: i64, line: i64) -> Result<JournalLine> {
+    let mut statement =
+        conn.prepare_cached(&format!("{SELECT_LINE} WHERE company = ?1 AND id = ?2"))?;
+    let mut rows = statement.query((company, line))?;
+    match rows.next()? {
+        Some(row) => line_from_row(row),
+        None => Err(JournalError::UnknownLine { line }),
+    }
+}
+
+/// A person fixes a line: sets its debtor account and, by doing so, approves it.
+///
+/// The account must be one of the company's debtors (the line's amount is on a debtor
+/// account; the offset account is the line's other side and is not changed here). Afterwards
+/// the line is `fixed_by_person` and `post` posts it even though its text starts with `(!)`.
+/// Refused with [`JournalError::UnknownLine`] for a line the company does not have,
+/// [`JournalError::EmptyAccount`] and [`JournalError::UnknownAccount`]. Returns the line as
+/// it is now.
+pub fn set_account(
+    tx: &Transaction<'_>,
+    company: i64,
+    line: i64,
+    account: &str,
+) -> Result<JournalLine> {
+    let exists = tx
+        .prepare_cached("SELECT 1 FROM journal_lines WHERE company = ?1 AND id = ?2")?
+        .query_row((company, line), |_| Ok(()))
+        .optional()?
+        .is_some();
+    if !exists {
+        return Err(JournalError::UnknownLine { line });
+    }
+    if account.trim().is_empty() {
+        return Err(JournalError::EmptyAccount { line });
+    }
+    if !is_debtor(tx, company, account)? {
+        return Err(JournalError::UnknownAccount {
+            line,
+            account: account.to_string(),
+        });
+    }
+    tx.prepare_cached(
+        "UPDATE journal_lines SET account = ?1, fixed_by_person = 1 \
+         WHERE company = ?2 AND id = ?3",
+    )?
+    .execute((account, company, line))?;
+    draft_line(tx, company, line)
+}
+
+fn is_debtor(conn: &Connection, company: i64, account: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM debtors WHERE company = ?1 AND account = ?2")?
+        .query_row((company, account), |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The columns [`line_from_row`] reads, in its order.
+pub(crate) const SELECT_LINE: &str = "SELECT id, journal, date, account, text, amount, \
+     offset_account, offsets, attention, source, fixed_by_person FROM journal_lines";
+
+pub(crate) fn line_from_row(row: &Row<'_>) -> Result<JournalLine> {
+    let id: i64 = row.get(0)?;
+    let date: String = row.get(2)?;
+    let offsets: String = row.get(7)?;
+    Ok(JournalLine {
+        id,
+        journal: row.get(1)?,
+        date: parse_date(&date, &format!("journal line {id}"))?,
+        account: row.get(3)?,
+        text: row.get(4)?,
+        amount: Amount::from_ore(row.get(5)?),
+        offset_account: row.get(6)?,
+        offsets: offsets_from_json(&offsets)?,
+        attention: row.get(8)?,
+        source: row.get(9)?,
+        fixed_by_person: row.get(10)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{date, line, refused, TestDb};
+
+    fn seeded() -> TestDb {
+        let mut db = TestDb::new();
+        db.entries(1, "E1 100100 2026-07-01 5001 1000.00");
+        db.debtor(1, "100101");
+        db
+    }
+
+    #[test]
+    fn lines_added_are_listed_as_given() {
+        let mut db = seeded();
+        let ids = db.lines(
+            1,
+            "Day|2026-07-01|100100|BS 5001|-1000.00|5850|5001|file 12, line 5
+             Day|2026-07-02|-|(!) M:999999|-20.00|5850|-|file 12, line 6
+             LS|2026-07-03|100101|(!) Unsubscribed (0237)|0|5851|a\"b c|file 13, line 2",
+        );
+        assert_eq!(ids.len(), 3);
+        assert!(ids[0] < ids[1] && ids[1] < ids[2]);
+        let listed = draft_lines(&db.conn, 1, None).unwrap();
+        assert_eq!(
+            listed[0],
+            JournalLine {
+                id: ids[0],
+                journal: "Day".to_string(),
+                date: date("2026-07-01"),
+                account: Some("100100".to_string()),
+                text: "BS 5001".to_string(),
+                amount: Amount::from_ore(-100000),
+                offset_account: Some("5850".to_string()),
+                offsets: vec!["5001".to_string()],
+                attention: false,
+                source: "file 12, line 5".to_string(),
+                fixed_by_person: false,
+            }
+        );
+        assert_eq!(listed[1].account, None);
+        assert_eq!(listed[1].offsets, Vec::<String>::new());
+        assert!(listed[1].attention);
+        assert_eq!(listed[2].offsets, vec!["a\"b", "c"]);
+        assert!(listed[2].attention);
+        // One journal only.
+        let day: Vec<i64> = draft_lines(&db.conn, 1, Some("Day"))
+            .unwrap()
+            .iter()
+            .map(|l| l.id)
+            .collect();
+        assert_eq!(day, ids[..2]);
+        assert!(draft_lines(&db.conn, 1, Some("Nope")).unwrap().is_empty());
+        assert_eq!(draft_line(&db.conn, 1, ids[2]).unwrap(), listed[2]);
+    }
+
+    #[test]
+    fn the_stored_attention_flag_is_the_rust_rule() {
+        let mut db = seeded();
+        let texts = ["BS 5001", "(!) BS 5001", " (!) x", "(!)", "(!"];
+        let accounts = [Some("100100"), None];
+        let offsets = [Some("5850"), None];
+        for text in texts {
+            for account in accounts {
+                for offset in offsets {
+                    let new = NewJournalLine {
+                        journal: "Day".to_string(),
+                        date: date("2026-07-01"),
+                        account: account.map(str::to_string),
+                        text: text.to_string(),
+                        amount: Amount::from_ore(-100),
+                        offset_account: offset.map(str::to_string),
+                        offsets: vec![],
+                        source: String::new(),
+                    };
+                    let tx = db.write();
+                    let id = add_draft_lines(&tx, 1, std::slice::from_ref(&new)).unwrap()[0];
+                    let stored = draft_line(&tx, 1, id).unwrap();
+                    assert_eq!(stored.attention, new.needs_attention(), "{new:?}");
+                    let fixed = set_account(&tx, 1, id, "100101").unwrap();
+                    assert_eq!(
+                        fixed.attention,
+                        crate::needs_attention(text, true, Some("100101"), offset),
+                        "{new:?} fixed"
+                    );
+                    tx.commit().unwrap();
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_lines_are_refused_whole() {
+        let mut db = seeded();
+        let good = line("Day|2026-07-01|100100|BS 5001|-1000.00|5850|5001");
+        let cases: &[(&str, &str)] = &[
+            (" |2026-07-01|100100|x|1|5850|-", "journal line 2 of those to add is invalid: the journal name is empty; no line was added"),
+            ("Day|2026-07-01| |x|1|5850|-", "journal line 2 of those to add is invalid: the account is empty (leave it out when it is not known); no line was added"),
+            ("Day|2026-07-01|100100|x|1| |-", "journal line 2 of those to add is invalid: the offset account is empty (leave it out when it is not known); no line was added"),
+            ("Day|2026-07-01|100100|x|1|5850|5001 5001", "journal line 2 of those to add is invalid: invoice '5001' is in the offsets twice; no line was added"),
+            ("Day|2026-07-01|999999|x|1|5850|-", "journal line 2 of those to add names debtor account '999999', which this company does not have: import the debtor first; no line was added"),
+        ];
+        for (bad, expected) in cases {
+            let lines = [good.clone(), line(bad)];
+            let message = refused(&mut db, |tx| add_draft_lines(tx, 1, &lines));
+            assert_eq!(&message, expected, "{bad}");
+        }
+        // An empty offset cannot be written in the text form.
+        let mut empty_offset = good.clone();
+        empty_offset.offsets = vec![String::new()];
+        let message = refused(&mut db, |tx| add_draft_lines(tx, 1, &[empty_offset]));
+        assert!(
+            message.contains("an invoice number in the offsets is empty"),
+            "{message}"
+        );
+        // Nor an amount that posting could not negate.
+        let mut smallest = good.clone();
+        smallest.amount = Amount::from_ore(i64::MIN);
+        let message = refused(&mut db, |tx| add_draft_lines(tx, 1, &[smallest]));
+        assert_eq!(message, "journal line 1 of those to add is invalid: the amount -92233720368547758.08 is out of range; no line was added");
+    }
+
+    #[test]
+    fn set_account_fixes_and_approves_a_line() {
+        let mut db = seeded();
+        let ids = db.lines(
+            1,
+            "Day|2026-07-02|-|(!) M:999999|-20.00|5850|-
+             Day|2026-07-02|100100|(!) BS 5001|-600.00|5850|5001",
+        );
+        let tx = db.write();
+        let fixed = set_account(&tx, 1, ids[0], "100101").unwrap();
+        assert_eq!(fixed.account.as_deref(), Some("100101"));
+        assert!(fixed.fixed_by_person);
+        assert!(!fixed.attention);
+        assert_eq!(fixed.text, "(!) M:999999", "the bank's text stays");
+        // Approving a line keeps its account.
+        let approved = set_account(&tx, 1, ids[1], "100100").unwrap();
+        assert!(!approved.attention);
+        tx.commit().unwrap();
+        assert_eq!(draft_lines(&db.conn, 1, None).unwrap()[0], fixed);
+    }
+
+    #[test]
+    fn set_account_refusals_change_nothing() {
+        let mut db = seeded();
+        let ids = db.lines(1, "Day|2026-07-02|-|(!) M:999999|-20.00|5850|-");
+        let id = ids[0];
+        let cases = [
+            (id + 100, "100100", format!("no journal line {} in this company: list the journal draft to see its lines", id + 100)),
+            (id, "", format!("journal line {id}: the account is empty: give the debtor account the line belongs to")),
+            (id, "  ", format!("journal line {id}: the account is empty: give the debtor account the line belongs to")),
+            (id, "5850", format!("journal line {id}: no debtor account '5850' in this company: a journal line posts to a debtor account; import the debtor first or give an existing account")),
+        ];
+        for (line, account, expected) in cases {
+            let message = refused(&mut db, |tx| set_account(tx, 1, line, account));
+            assert_eq!(message, expected);
+        }
+    }
+
+    #[test]
+    fn companies_never_see_each_others_lines() {
+        // I11
+        let mut db = seeded();
+        db.entries(2, "F1 100100 2026-07-01 5001 70.00");
+        db.debtor(2, "200200");
+        let mine = db.lines(1, "Day|2026-07-01|-|(!) M:1|-1.00|5850|-");
+        let theirs = db.lines(2, "Day|2026-07-01|-|(!) M:2|-2.00|5850|-");
+        let listed: Vec<i64> = draft_lines(&db.conn, 1, None)
+            .unwrap()
+            .iter()
+            .map(|l| l.id)
+            .collect();
+        assert_eq!(listed, mine);
+        let listed: Vec<i64> = draft_lines(&db.conn, 2, Some("Day"))
+            .unwrap()
+            .iter()
+            .map(|l| l.id)
+            .collect();
+        assert_eq!(listed, theirs);
+        // Company 1 cannot fix company 2's line, nor read it.
+        let message = refused(&mut db, |tx| set_account(tx, 1, theirs[0], "100100"));
+        assert_eq!(
+            message,
+            format!(
+                "no journal line {} in this company: list the journal draft to see its lines",
+                theirs[0]
+            )
+        );
+        assert!(matches!(
+            draft_line(&db.conn, 1, theirs[0]),
+            Err(JournalError::UnknownLine { .. })
+        ));
+        // Company 2's debtor is not an account of company 1.
+        let message = refused(&mut db, |tx| set_account(tx, 1, mine[0], "200200"));
+        assert!(
+            message.contains("no debtor account '200200' in this company"),
+            "{message}"
+        );
+        let their_debtor = [line("Day|2026-07-01|200200|x|1|5850|-")];
+        let message = refused(&mut db, |tx| add_draft_lines(tx, 1, &their_debtor));
+        assert!(
+            message.contains("names debtor account '200200'"),
+            "{message}"
+        );
+    }
+}
