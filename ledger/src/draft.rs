@@ -11,7 +11,7 @@ use crate::sql::{
     format_date, insert_values, offsets_from_json, offsets_to_json, parse_date, ROWS_PER_INSERT,
 };
 use crate::Amount;
-use rusqlite::{Connection, OptionalExtension, Row, ToSql, Transaction};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql};
 use std::collections::HashSet;
 
 /// Adds lines to the company's journal drafts, in the order given, and returns their ids.
@@ -22,7 +22,7 @@ use std::collections::HashSet;
 /// number in its offsets, or an account that is not one of the company's debtors. "Transfer to draft" of payment lines by hand is this same
 /// call with lines the engine builds.
 pub fn add_draft_lines(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     company: i64,
     lines: &[NewJournalLine],
 ) -> Result<Vec<i64>> {
@@ -166,7 +166,7 @@ pub fn draft_line(conn: &Connection, company: i64, line: i64) -> Result<JournalL
 /// [`JournalError::EmptyAccount`] and [`JournalError::UnknownAccount`]. Returns the line as
 /// it is now.
 pub fn set_account(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     company: i64,
     line: i64,
     account: &str,

@@ -13,8 +13,10 @@
 //! - **Schema**: [`JOURNAL_MIGRATION`], which the engine appends to its migrations.
 //!
 //! Every database function takes the company (the engine's `companies.key`) and touches only
-//! that company's rows (I11). Writers take the engine's `IMMEDIATE` transaction, never
-//! commit, and decide every refusal before they write: a refused call changes nothing.
+//! that company's rows (I11). Writers take a connection inside the engine's `IMMEDIATE`
+//! transaction (a `rusqlite::Transaction` derefs to one; the engine's import hands over the
+//! connection of a transaction it began itself), never commit, and decide every refusal
+//! before they write: a refused call changes nothing.
 //!
 //! # Settlement
 //!

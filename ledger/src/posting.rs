@@ -13,7 +13,7 @@ use crate::sql::{
 use crate::Amount;
 use chrono::NaiveDateTime;
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OptionalExtension, ToSql, Transaction};
+use rusqlite::{Connection, OptionalExtension, ToSql};
 use std::collections::HashMap;
 
 /// How many draft lines are read into memory at a time; tiny in tests, so that every test
@@ -44,7 +44,7 @@ const CHUNK_LINES: i64 = if cfg!(test) { 2 } else { 10_000 };
 /// leaves the caller's transaction part-way: roll it back (the engine does, on any error).
 /// `posted_at` is recorded to the second.
 pub fn post(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     company: i64,
     journal: Option<&str>,
     posted_at: NaiveDateTime,
