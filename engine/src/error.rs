@@ -114,6 +114,27 @@ pub enum Error {
     /// Manual status changes the status machine refuses (`domain.md` §6); nothing changed.
     #[error("{}", refused_message(.0))]
     StatusRefused(Vec<crate::run::RefusedChange>),
+
+    /// The journal refused an operation (an unknown journal line or account, nothing to post,
+    /// an invoice settled meanwhile, …); nothing changed. See [`ledger::JournalError`].
+    #[error("{0}")]
+    Journal(ledger::JournalError),
+
+    /// `journal transfer` was asked for something it cannot do; nothing changed.
+    #[error("{0}")]
+    Transfer(String),
+}
+
+impl From<ledger::JournalError> for Error {
+    /// The journal's database errors go through the same mapping as the engine's own, so a
+    /// busy database stays [`Error::Busy`] (retryable); its refusals stay journal errors.
+    fn from(error: ledger::JournalError) -> Error {
+        match error {
+            ledger::JournalError::Db(e) => Error::from(e),
+            ledger::JournalError::Corrupt(text) => Error::Corrupt(text),
+            other => Error::Journal(other),
+        }
+    }
 }
 
 impl From<rusqlite::Error> for Error {

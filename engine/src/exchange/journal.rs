@@ -1,43 +1,206 @@
 //! The seam between the import of payment information and the accounting journal
-//! (`domain.md` §8).
+//! (`domain.md` §8): every payment record becomes one journal draft line.
 //!
 //! The import describes every payment-information record as a [`BankEvent`] and hands them,
-//! in file order and in batches, to [`journal_lines_for`] inside the import's transaction. The
-//! journal issue fills that function in: per event one draft line in the format's journal
-//! (date, debtor account, amount, the format's bank account as offset, the invoice numbers as
-//! offsets) and the `(!)` texts of the §8 table; the store writes them in the same
+//! in file order and in batches, to [`journal_lines_for`] inside the import's transaction; the
+//! store writes the lines it returns with [`ledger::add_draft_lines`] in that same
 //! transaction, so a file and its journal lines are applied together or not at all (I10).
 //!
-//! Until then it writes nothing and only counts the events that will need a person: the ones
-//! §8 marks `(!)`, which decide the archived file's status (`error`) and the import's exit
-//! code. An event the import recognised as applied before (I5, [`BankEvent::duplicate_of`])
-//! must never be posted again and needs nobody.
+//! # The lines (§8)
+//!
+//! Per record one line in the payment format's journal: date = the actual payment date (the
+//! payment date when the record has none), account = the debtor, offset account = the
+//! format's bank account, offsets = the invoice numbers it settles (a collective payment is
+//! one line whose offsets list every invoice of the group), source `file F, line L`. The
+//! amount is signed on the debtor account: a payment received is negative (it credits the
+//! debtor), money going back to the bank positive. The bank's amounts are signed the other
+//! way (positive = collected from the debtor; sign code 2, a payout, negative), so a sign code
+//! 2 record turns every amount around by itself.
+//!
+//! | record | text | amount | account |
+//! |---|---|---|---|
+//! | completed, as charged (0236, 0580, 0585) | `BS <invoice>`, collective `BS <group id>` | − paid | debtor |
+//! | completed, amount differs | `(!) BS <invoice>` | − paid | debtor |
+//! | payment slip paid (0297) | `BS FI <invoice>` (differs: `(!) BS FI <invoice>`) | − paid | debtor |
+//! | customer number matches no mandate (and no line) | `(!) M:<customer number>` | what moved | none |
+//! | mandate found, no line, or no invoice number | `(!) BS: Could not find original invoice` | what moved | debtor |
+//! | cancelled (0238, 0540) | `(!) Unsubscribed (0238)` | 0 | debtor |
+//! | rejected before the due date (0237, 0530; no actual date, nothing paid) | `(!) Unsubscribed (0237)` | 0 | debtor |
+//! | rejected after the due date | `(!) Unsubscribed (0237)` | + the amount (debit the debtor) | debtor |
+//! | charged back (0239, 0299, 0555) | `(!) Unsubscribed (0239)` | + the amount (debit the debtor) | debtor |
+//!
+//! "What moved" is − paid for a completion, 0 for a cancellation or a rejection before the due
+//! date, + the amount for a rejection after the due date or a charge-back. The amount that
+//! goes back is the record's paid amount, or what it says was charged when it carries none.
+//!
+//! # Decisions
+//!
+//! * **LS texts**: §8 says LS records post "the same way with the same texts and their own
+//!   codes". The texts are the same patterns with the scheme's own name and codes: `LS 7001`,
+//!   `(!) LS 7001`, `LS <group id>`, `(!) LS: Could not find original invoice`,
+//!   `(!) Unsubscribed (0530)`, `(0540)`, `(0555)`; `(!) M:<customer number>` as for BS. A
+//!   bookkeeper sees which scheme the money came through.
+//! * **A completion the status machine refused** (the line was no longer sent, e.g. set to
+//!   blank by hand) still moved money: its line is written with the `(!)` mark, so a person
+//!   decides (the seed: "if the transaction only has this flag, …").
+//! * **Lines without an invoice number** (a format that allows it): nothing to settle, so
+//!   `(!) BS: Could not find original invoice` when no line of the charge has one; when only
+//!   some have, the normal text with the `(!)` mark and the invoices that are known.
+//! * **A duplicate** (I5, [`BankEvent::duplicate_of`]) writes nothing: it was journalled from
+//!   the file that applied it first.
+//! * **Attention** (the file's `error` status, `import delivery`'s exit 1) counts the `(!)`
+//!   lines. A format without a bank account gives lines without an offset account, which the
+//!   ledger never posts either; the import warns in the log (stderr).
 
 use super::BankEvent;
+use crate::delivery::customer_no_key;
+use crate::model::{PaymentFormat, Scheme};
 use crate::status::PaymentOutcome;
+use ledger::{Amount, NewJournalLine, ATTENTION_MARK};
 
 /// What the journal makes of a batch of bank events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JournalDraft {
-    /// Draft lines that need a person (`(!)` lines).
+    /// The draft lines to add, in the order of the events.
+    pub lines: Vec<NewJournalLine>,
+    /// How many of them carry the `(!)` mark.
     pub attention: usize,
+    /// How many have no offset account (the format has no bank account).
+    pub without_offset: usize,
 }
 
-/// The journal draft lines for a batch of bank events (see the module documentation).
-pub fn journal_lines_for(events: &[BankEvent]) -> JournalDraft {
-    JournalDraft {
-        attention: events.iter().filter(|e| needs_attention(e)).count(),
+/// The journal draft lines for a batch of bank events: one per event that is not a duplicate,
+/// in the journal and with the bank account of the event's payment format (`formats` are the
+/// company's; see the module documentation).
+pub fn journal_lines_for(events: &[BankEvent], formats: &[PaymentFormat]) -> JournalDraft {
+    let mut draft = JournalDraft::default();
+    for event in events {
+        let format = formats.iter().find(|f| f.id == event.format_id);
+        let Some(line) = journal_line(event, format) else {
+            continue;
+        };
+        draft.attention += usize::from(line.text.starts_with(ATTENTION_MARK));
+        draft.without_offset += usize::from(line.offset_account.is_none());
+        draft.lines.push(line);
     }
+    draft
 }
 
-/// Whether §8 gives the event a `(!)` line: no mandate or no line found, an amount that
-/// differs, a rejection, cancellation or charge-back, or a line whose status could not follow
-/// the record (the status machine refused the change).
+/// Whether §8 gives the event a `(!)` line.
 pub fn needs_attention(event: &BankEvent) -> bool {
-    if event.duplicate_of.is_some() {
-        return false;
-    }
-    event.lines.is_empty()
-        || event.outcome != PaymentOutcome::Completed
-        || event.lines.iter().any(|l| l.status_after.is_none())
+    journal_line(event, None).is_some_and(|line| line.text.starts_with(ATTENTION_MARK))
 }
+
+/// The one journal line of an event, or `None` for a duplicate (I5).
+pub fn journal_line(event: &BankEvent, format: Option<&PaymentFormat>) -> Option<NewJournalLine> {
+    if event.duplicate_of.is_some() {
+        return None;
+    }
+    let scheme = match event.scheme {
+        Scheme::Bs => "BS",
+        Scheme::Ls => "LS",
+    };
+    let moved = moved(event);
+    let invoices = invoices(event);
+    let (text, account, amount) = if event.lines.is_empty() {
+        match (&event.mandate, &event.debtor) {
+            (Some(_), Some(debtor)) => (
+                format!("{ATTENTION_MARK} {scheme}: Could not find original invoice"),
+                Some(debtor.clone()),
+                moved,
+            ),
+            _ => (
+                format!("{ATTENTION_MARK} M:{}", customer_no_key(&event.customer_no)),
+                None,
+                moved,
+            ),
+        }
+    } else {
+        let unsubscribed = || format!("{ATTENTION_MARK} Unsubscribed ({})", event.code);
+        let text = match event.outcome {
+            PaymentOutcome::Completed | PaymentOutcome::Difference if invoices.is_empty() => {
+                format!("{ATTENTION_MARK} {scheme}: Could not find original invoice")
+            }
+            PaymentOutcome::Completed | PaymentOutcome::Difference => {
+                let slip = if event.code == "0297" { " FI" } else { "" };
+                let what = match &event.group {
+                    Some(group) => group.clone(),
+                    None => invoices.join(" "),
+                };
+                let plain = format!("{scheme}{slip} {what}");
+                let missing_invoice = event
+                    .lines
+                    .iter()
+                    .any(|l| !l.invoice.as_deref().is_some_and(|i| !i.trim().is_empty()));
+                let refused = event.lines.iter().any(|l| l.status_after.is_none());
+                if event.outcome == PaymentOutcome::Difference || missing_invoice || refused {
+                    format!("{ATTENTION_MARK} {plain}")
+                } else {
+                    plain
+                }
+            }
+            PaymentOutcome::Rejected { .. }
+            | PaymentOutcome::Unsubscribed
+            | PaymentOutcome::ChargedBack => unsubscribed(),
+        };
+        (text, event.debtor.clone(), moved)
+    };
+    Some(NewJournalLine {
+        journal: format.map_or_else(
+            || crate::payment_format::DEFAULT_JOURNAL.to_string(),
+            |f| f.journal.clone(),
+        ),
+        date: event.actual_date.unwrap_or(event.payment_date),
+        account,
+        text,
+        amount,
+        offset_account: format
+            .and_then(|f| f.bank_account.clone())
+            .filter(|a| !a.trim().is_empty()),
+        offsets: invoices,
+        source: format!("file {}, line {}", event.file_id, event.record_line),
+    })
+}
+
+/// What moved on the debtor account (see the module documentation).
+fn moved(event: &BankEvent) -> Amount {
+    let back = || {
+        if event.amount_paid.is_zero() {
+            event.amount_charged
+        } else {
+            event.amount_paid
+        }
+    };
+    match event.outcome {
+        PaymentOutcome::Completed | PaymentOutcome::Difference => negate(event.amount_paid),
+        PaymentOutcome::Unsubscribed => Amount::ZERO,
+        PaymentOutcome::Rejected {
+            after_due_date: false,
+        } => Amount::ZERO,
+        PaymentOutcome::Rejected {
+            after_due_date: true,
+        }
+        | PaymentOutcome::ChargedBack => back(),
+    }
+}
+
+/// −amount; the bank's amounts are at most 13 digits of øre, far from `i64::MIN`.
+fn negate(amount: Amount) -> Amount {
+    amount.checked_neg().unwrap_or(amount)
+}
+
+/// The invoice numbers of the event's lines, in line order, each once.
+fn invoices(event: &BankEvent) -> Vec<String> {
+    let mut invoices: Vec<String> = Vec::with_capacity(event.lines.len());
+    for invoice in event.lines.iter().filter_map(|l| l.invoice.as_deref()) {
+        let invoice = invoice.trim();
+        if !invoice.is_empty() && !invoices.iter().any(|i| i == invoice) {
+            invoices.push(invoice.to_string());
+        }
+    }
+    invoices
+}
+
+#[cfg(test)]
+#[path = "journal_tests.rs"]
+mod tests;

@@ -472,10 +472,11 @@ impl Store {
             debtors: None,
             archived: HashMap::new(),
             events: Vec::new(),
+            without_offset: 0,
             observe,
         };
         importer.apply(delivery)?;
-        importer.flush_events();
+        importer.flush_events()?;
         let report = importer.finish()?;
         tx.commit()?;
         tracing::info!(
@@ -855,6 +856,8 @@ struct Importer<'a> {
     /// Archived files read to confirm an I5 hash hit: content and line start offsets.
     archived: HashMap<i64, (Vec<u8>, Vec<usize>)>,
     events: Vec<BankEvent>,
+    /// Journal lines written without an offset account (the format has no bank account).
+    without_offset: usize,
     observe: &'a mut dyn FnMut(&[BankEvent]),
 }
 
@@ -1358,21 +1361,24 @@ impl Importer<'_> {
             duplicate_of,
         });
         if self.events.len() >= EVENT_BATCH {
-            self.flush_events();
+            self.flush_events()?;
         }
         Ok(())
     }
 
-    /// Hands the collected bank events to the journal seam (see [`journal_lines_for`]).
-    fn flush_events(&mut self) {
+    /// Hands the collected bank events to the journal seam (see [`journal_lines_for`]) and
+    /// writes the draft lines it makes in this transaction (domain.md §8).
+    fn flush_events(&mut self) -> Result<()> {
         if self.events.is_empty() {
-            return;
+            return Ok(());
         }
-        // The journal issue writes the draft lines here, in this transaction.
-        let draft = journal_lines_for(&self.events);
+        let draft = journal_lines_for(&self.events, &self.formats);
+        ledger::add_draft_lines(self.tx, self.company.key, &draft.lines)?;
         self.report.attention += draft.attention;
+        self.without_offset += draft.without_offset;
         (self.observe)(&self.events);
         self.events.clear();
+        Ok(())
     }
 
     /// One LS 0690 record: receipt, remark, comment or change.
@@ -1719,6 +1725,14 @@ impl Importer<'_> {
     /// Writes the file's status, amount and summary.
     fn finish(mut self) -> Result<ImportReport> {
         self.log.flush(self.tx)?;
+        if self.without_offset > 0 {
+            tracing::warn!(
+                company = self.company.id(),
+                file = self.file_id,
+                lines = self.without_offset,
+                "journal lines without an offset account: their payment format has no bank account, so they cannot be posted"
+            );
+        }
         let report = self.report;
         let status = if report.attention > 0 { "error" } else { "ok" };
         let format = if self.formats_used.len() == 1 {

@@ -18,7 +18,15 @@
 //!   entry's by the store, so each insert pays for as few lookups as it can.
 
 /// The migrations, in order. `PRAGMA user_version` counts those applied.
-pub const MIGRATIONS: &[&str] = &[V1_MASTER_DATA_AND_LINES, V2_FILE_ARCHIVE];
+///
+/// Version 3 is the `ledger` crate's [`ledger::JOURNAL_MIGRATION`]: journal drafts and the
+/// immutable ledger (`journal_lines`, `ledger_transactions`, `ledger_settlements` and the
+/// triggers that guard I2). The ledger owns its tables; the engine only runs the SQL in order.
+pub const MIGRATIONS: &[&str] = &[
+    V1_MASTER_DATA_AND_LINES,
+    V2_FILE_ARCHIVE,
+    ledger::JOURNAL_MIGRATION,
+];
 
 const V1_MASTER_DATA_AND_LINES: &str = "
 CREATE TABLE companies (
