@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod error;
 pub mod exchange;
 pub mod generate;
+pub mod journal_api;
 pub mod model;
 pub mod payment_format;
 pub mod rng;

@@ -165,12 +165,7 @@ pub fn draft_line(conn: &Connection, company: i64, line: i64) -> Result<JournalL
 /// Refused with [`JournalError::UnknownLine`] for a line the company does not have,
 /// [`JournalError::EmptyAccount`] and [`JournalError::UnknownAccount`]. Returns the line as
 /// it is now.
-pub fn set_account(
-    tx: &Connection,
-    company: i64,
-    line: i64,
-    account: &str,
-) -> Result<JournalLine> {
+pub fn set_account(tx: &Connection, company: i64, line: i64, account: &str) -> Result<JournalLine> {
     let exists = tx
         .prepare_cached("SELECT 1 FROM journal_lines WHERE company = ?1 AND id = ?2")?
         .query_row((company, line), |_| Ok(()))
