@@ -131,7 +131,7 @@ pub fn journal_line(event: &BankEvent, format: Option<&PaymentFormat>) -> Option
                 let missing_invoice = event
                     .lines
                     .iter()
-                    .any(|l| !l.invoice.as_deref().is_some_and(|i| !i.trim().is_empty()));
+                    .any(|l| matches!(l.invoice.as_deref().map(str::trim), None | Some("")));
                 let refused = event.lines.iter().any(|l| l.status_after.is_none());
                 if event.outcome == PaymentOutcome::Difference || missing_invoice || refused {
                     format!("{ATTENTION_MARK} {plain}")
