@@ -50,6 +50,14 @@ pub fn verify_database(path: impl AsRef<Path>) -> Result<VerifyReport> {
         one_live_line_per_entry(conn)?,
         groups_consistent(conn)?,
         company_isolation(conn)?,
+        journal_balances(conn)?,
+        ledger_immutable(conn)?,
+        journal_whole_ore(conn)?,
+        deliveries_applied_once(conn)?,
+        records_journalled_once(conn)?,
+        exported_once(conn)?,
+        exported_dates_met_deadlines(conn)?,
+        journal_company_isolation(conn)?,
     ];
     Ok(VerifyReport {
         ok: checks.iter().all(|c| c.ok),
@@ -358,6 +366,307 @@ fn company_isolation(conn: &Connection) -> Result<Check> {
     ))
 }
 
+/// The companies of the database: (key, id).
+fn companies(conn: &Connection) -> Result<Vec<(i64, String)>> {
+    let mut statement = conn.prepare("SELECT key, id FROM companies ORDER BY key")?;
+    let companies = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(companies)
+}
+
+/// I1: every journal line that may be posted has both an account and an offset account to
+/// balance against, and each company's posted ledger sums to zero (its trial balance).
+fn journal_balances(conn: &Connection) -> Result<Check> {
+    let mut problems = Vec::new();
+    let unbalanced: i64 = conn.query_row(
+        "SELECT count(*) FROM journal_lines WHERE attention = 0 \
+         AND (account IS NULL OR offset_account IS NULL)",
+        [],
+        |row| row.get(0),
+    )?;
+    if unbalanced > 0 {
+        problems.push(format!(
+            "{unbalanced} journal lines could be posted without an account or offset account"
+        ));
+    }
+    let mut transactions = 0_usize;
+    for (key, id) in companies(conn)? {
+        let balances = ledger::trial_balance(conn, key).map_err(crate::Error::from)?;
+        let total: i128 = balances.iter().map(|b| i128::from(b.balance.ore())).sum();
+        if total != 0 {
+            problems.push(format!(
+                "company {id}: the trial balance sums to {total} øre, not zero"
+            ));
+        }
+        transactions += ledger::transactions(conn, key, 1..=i64::MAX)
+            .map_err(crate::Error::from)?
+            .len();
+    }
+    Ok(check(
+        "I1 journal lines balance against their offset account; the trial balance is zero",
+        problems,
+        format!("{transactions} ledger transactions"),
+    ))
+}
+
+/// I2: posted ledger transactions are never updated or deleted: the ledger's own check per
+/// company (the guarding triggers exist, no gap in the numbering, the chain holds).
+fn ledger_immutable(conn: &Connection) -> Result<Check> {
+    let mut problems = Vec::new();
+    let companies = companies(conn)?;
+    for (key, id) in &companies {
+        for problem in ledger::check_invariants(conn, *key).map_err(crate::Error::from)? {
+            problems.push(format!("company {id}: {problem}"));
+        }
+    }
+    Ok(check(
+        "I2 posted ledger transactions are never updated or deleted",
+        problems,
+        format!("the ledgers of {} companies checked", companies.len()),
+    ))
+}
+
+/// I3 for the journal and the file exchange: their amount columns hold integer øre.
+fn journal_whole_ore(conn: &Connection) -> Result<Check> {
+    let columns = [
+        ("journal_lines", "amount"),
+        ("ledger_transactions", "amount"),
+        ("ledger_settlements", "remaining_before"),
+        ("ledger_settlements", "remaining_after"),
+        ("charges", "amount"),
+        ("delivery_files", "amount"),
+    ];
+    let mut problems = Vec::new();
+    let mut counted = 0_i64;
+    for (table, column) in columns {
+        let (values, wrong): (i64, i64) = conn.query_row(
+            &format!(
+                "SELECT count({column}), count(*) FILTER (WHERE typeof({column}) <> 'integer') \
+                 FROM {table}"
+            ),
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        counted += values;
+        if wrong > 0 {
+            problems.push(format!(
+                "{table}.{column}: {wrong} values are not whole øre"
+            ));
+        }
+    }
+    Ok(check(
+        "I3 journal, ledger and delivery amounts are integer øre",
+        problems,
+        format!("{counted} amounts checked"),
+    ))
+}
+
+/// I4: no delivery from the bank is in the archive twice (one delivery key, one file).
+fn deliveries_applied_once(conn: &Connection) -> Result<Check> {
+    let mut statement = conn.prepare(
+        "SELECT company, delivery_type, delivery_id, creation_date, count(*) FROM delivery_files \
+         WHERE export = 0 \
+         GROUP BY company, data_supplier, system_code, delivery_type, delivery_id, creation_date \
+         HAVING count(*) > 1",
+    )?;
+    let problems: Vec<String> = statement
+        .query_map([], |row| {
+            let (kind, id, created, count): (String, String, String, i64) =
+                (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
+            Ok(format!(
+                "delivery {id} (type {kind}, created {created}) was applied {count} times"
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let received: i64 = conn.query_row(
+        "SELECT count(*) FROM delivery_files WHERE export = 0",
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(check(
+        "I4 a delivery file is applied at most once",
+        problems,
+        format!("{received} received files"),
+    ))
+}
+
+/// I5: a return record is journalled at most once: no two journal lines (in the draft or
+/// posted) come from the same record of the same file, and no record is registered as
+/// applied twice.
+fn records_journalled_once(conn: &Connection) -> Result<Check> {
+    let mut problems = Vec::new();
+    let mut statement = conn.prepare(
+        "SELECT company, source, count(*) FROM ( \
+             SELECT company, source FROM journal_lines WHERE source LIKE 'file %' \
+             UNION ALL \
+             SELECT company, source FROM ledger_transactions WHERE source LIKE 'file %') \
+         GROUP BY company, source HAVING count(*) > 1",
+    )?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let source: String = row.get(1)?;
+        let count: i64 = row.get(2)?;
+        problems.push(format!("{source} is in the journal {count} times"));
+    }
+    let twice: i64 = conn.query_row(
+        "SELECT count(*) FROM (SELECT 1 FROM applied_records \
+         GROUP BY company, file, line HAVING count(*) > 1)",
+        [],
+        |row| row.get(0),
+    )?;
+    if twice > 0 {
+        problems.push(format!(
+            "{twice} return records are registered as applied twice"
+        ));
+    }
+    let journalled: i64 = conn.query_row(
+        "SELECT (SELECT count(*) FROM journal_lines WHERE source LIKE 'file %') \
+         + (SELECT count(*) FROM ledger_transactions WHERE source LIKE 'file %')",
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(check(
+        "I5 a return record changes a line and is journalled at most once",
+        problems,
+        format!("{journalled} journal lines from bank records"),
+    ))
+}
+
+/// I7: a line is exported at most once unless a person asked for a resend: its status log
+/// has no more changes to `sent` than one plus the changes back to `transmitting` (resend)
+/// or to `blank`.
+fn exported_once(conn: &Connection) -> Result<Check> {
+    let mut statement = conn.prepare(
+        "SELECT line, \
+                count(*) FILTER (WHERE new = 'sent'), \
+                count(*) FILTER (WHERE old IS NOT NULL AND new IN ('transmitting', 'blank')) \
+         FROM status_log GROUP BY company, line",
+    )?;
+    let mut rows = statement.query([])?;
+    let mut problems = Vec::new();
+    let mut sent = 0_i64;
+    while let Some(row) = rows.next()? {
+        let line: i64 = row.get(0)?;
+        let sends: i64 = row.get(1)?;
+        let resends: i64 = row.get(2)?;
+        sent += sends;
+        if sends > 1 + resends {
+            problems.push(format!(
+                "line {line} was sent {sends} times with {resends} resends asked for"
+            ));
+        }
+    }
+    Ok(check(
+        "I7 a line is exported at most once unless a resend was asked for",
+        problems,
+        format!("{sent} exports of lines"),
+    ))
+}
+
+/// I9: every exported charge's payment date is a banking day (of the Danish calendar; extra
+/// closing days given to a command are not known here) and its file was written before the
+/// delivery deadline of its payment format.
+fn exported_dates_met_deadlines(conn: &Connection) -> Result<Check> {
+    use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+    let calendar = bankcal::Calendar::danish();
+    let mut statement = conn.prepare(
+        "SELECT c.reference, c.payment_date, c.amount, f.created, p.scheme, \
+                p.extended_deadline, p.cutoff \
+         FROM charges c \
+         JOIN delivery_files f ON f.id = c.file \
+         JOIN payment_formats p ON p.company = c.company AND p.id = c.format_id \
+         ORDER BY c.company, c.reference",
+    )?;
+    let mut rows = statement.query([])?;
+    let mut problems = Vec::new();
+    let mut charges = 0_usize;
+    while let Some(row) = rows.next()? {
+        charges += 1;
+        let reference: String = row.get(0)?;
+        let date: String = row.get(1)?;
+        let amount: i64 = row.get(2)?;
+        let created: String = row.get(3)?;
+        let scheme: String = row.get(4)?;
+        let extended: bool = row.get(5)?;
+        let cutoff: String = row.get(6)?;
+        let Ok(date) = NaiveDate::parse_from_str(&date, "%Y-%m-%d") else {
+            problems.push(format!(
+                "charge {reference}: payment date '{date}' is not a date"
+            ));
+            continue;
+        };
+        if calendar.is_banking_day(date) != Ok(true) {
+            problems.push(format!(
+                "charge {reference}: payment date {date} is not a banking day"
+            ));
+            continue;
+        }
+        let created = NaiveDateTime::parse_from_str(&created, "%Y-%m-%dT%H:%M:%S")
+            .or_else(|_| NaiveDateTime::parse_from_str(&created, "%Y-%m-%dT%H:%M"));
+        let cutoff = NaiveTime::parse_from_str(&cutoff, "%H:%M:%S")
+            .or_else(|_| NaiveTime::parse_from_str(&cutoff, "%H:%M"));
+        let (Ok(created), Ok(cutoff)) = (created, cutoff) else {
+            problems.push(format!(
+                "charge {reference}: its file's time or its format's cut-off cannot be read"
+            ));
+            continue;
+        };
+        let deadline = if scheme == "bs" {
+            calendar.bs_deadline(date, extended, cutoff)
+        } else {
+            calendar.ls_deadline(date, amount < 0, cutoff)
+        };
+        match deadline {
+            Ok(deadline) if created > deadline => problems.push(format!(
+                "charge {reference} for {date} was exported at {created}, after the deadline {deadline}"
+            )),
+            Ok(_) => {}
+            Err(e) => problems.push(format!("charge {reference}: {e}")),
+        }
+    }
+    Ok(check(
+        "I9 every exported payment date is a banking day that met its deadline",
+        problems,
+        format!("{charges} charges"),
+    ))
+}
+
+/// I11 for the journal: every journal line's and ledger transaction's debtor is one of its
+/// own company's debtors, and every settlement names an entry of the transaction's company.
+fn journal_company_isolation(conn: &Connection) -> Result<Check> {
+    let queries = [
+        (
+            "journal lines whose account is no debtor of their company",
+            "SELECT count(*) FROM journal_lines j WHERE j.account IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM debtors d WHERE d.company = j.company AND d.account = j.account)",
+        ),
+        (
+            "ledger transactions whose account is no debtor of their company",
+            "SELECT count(*) FROM ledger_transactions t WHERE NOT EXISTS \
+             (SELECT 1 FROM debtors d WHERE d.company = t.company AND d.account = t.account)",
+        ),
+        (
+            "settlements of entries that are not their company's",
+            "SELECT count(*) FROM ledger_settlements s WHERE NOT EXISTS \
+             (SELECT 1 FROM entries e WHERE e.company = s.company AND e.entry_id = s.entry_id)",
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (what, sql) in queries {
+        let count: i64 = conn.query_row(sql, [], |row| row.get(0))?;
+        if count > 0 {
+            problems.push(format!("{count} {what}"));
+        }
+    }
+    let lines: i64 = conn.query_row("SELECT count(*) FROM journal_lines", [], |r| r.get(0))?;
+    Ok(check(
+        "I11 journal and ledger rows stay in their company",
+        problems,
+        format!("{lines} journal draft lines"),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,7 +688,7 @@ mod tests {
         Store::open(&path).unwrap();
         let report = verify_database(&path).unwrap();
         assert!(report.ok, "{report:?}");
-        assert_eq!(report.checks.len(), 7);
+        assert_eq!(report.checks.len(), 15);
     }
 
     #[test]
