@@ -130,6 +130,9 @@ pub enum Command {
         #[arg(long)]
         no_zip: bool,
     },
+    /// The accounting journal: the draft lines of the bank's answers, fixed by a person and posted.
+    #[command(subcommand)]
+    Journal(JournalCommand),
     /// The file archive: every delivery file sent or received.
     #[command(subcommand)]
     Archive(ArchiveCommand),
@@ -191,6 +194,71 @@ pub enum Command {
     /// The Danish banking calendar: banking days, closing days, deadlines. Needs no database.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The whole product in one command, on built-in sample data, told step by step.
+    #[command(
+        after_help = "Creates a database in DIR (default: payrun-demo in the current directory; a \
+        directory with anything but an earlier demo in it is refused) and runs a month's payment \
+        run: import, suggest, validate, collect, export, the bank's answers (with rejections, \
+        cancellations, charge-backs and differences), import, the journal, posting and verify. \
+        The clock is fixed (the run on 2026-05-04 09:00, the answers read on 2026-07-02) so the story is the same any day. \
+        Afterwards the database is yours to explore: payrun --db payrun-demo/payrun.db journal list\n\n\
+        Example:\n  cargo run --release -- demo"
+    )]
+    Demo {
+        /// Where the demo's database and files go.
+        #[arg(long, value_name = "DIR", default_value = "payrun-demo")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// List the journal draft: every line not posted yet; (!) lines need a person.
+    #[command(
+        after_help = "Examples:\n  payrun journal list\n  payrun --json journal list --journal Day"
+    )]
+    List {
+        /// Only this journal's lines.
+        #[arg(long)]
+        journal: Option<String>,
+    },
+    /// Set a draft line's debtor account; this approves a (!) line for posting.
+    #[command(after_help = "Example:\n  payrun journal set-account 7 100100")]
+    SetAccount {
+        /// The journal line id (journal list shows it).
+        journal_line: i64,
+        /// The debtor account.
+        account: String,
+    },
+    /// Post every line that needs no attention: settle its invoices, write the ledger, empty the draft.
+    #[command(
+        after_help = "Lines marked (!) stay in the draft until a person sets their account. An empty \
+        draft, an unknown invoice or an invoice settled meanwhile: refused (exit 2), nothing \
+        posted.\n\nExample:\n  payrun journal post --journal Day"
+    )]
+    Post {
+        /// Only this journal's lines.
+        #[arg(long)]
+        journal: Option<String>,
+    },
+    /// Transfer payment lines to the journal draft by hand ("transfer to draft").
+    #[command(
+        after_help = "Each line credits its debtor with the amount it charges (BS <invoice>); the \
+        selected lines of one collective payment become one draft line (BS <group id>). The \
+        journal and the bank account default to the payment format's.\n\nExample:\n  \
+        payrun journal transfer 17 18 --journal Day --bank-account 5850"
+    )]
+    Transfer {
+        /// The payment line ids.
+        #[arg(required = true)]
+        lines: Vec<i64>,
+        /// The journal (default: the payment format's).
+        #[arg(long)]
+        journal: Option<String>,
+        /// The offset account (default: the payment format's bank account).
+        #[arg(long)]
+        bank_account: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

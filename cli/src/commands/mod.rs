@@ -1,8 +1,10 @@
 //! One module per command area; `run` dispatches.
 
 mod calendar;
+mod demo;
 mod exchange;
 mod generate;
+mod journal;
 mod run;
 mod setup;
 mod verify;
@@ -27,6 +29,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Reminders { days } => run::reminders(global, *days),
         Command::Export { out, no_zip } => exchange::export(global, out, !*no_zip),
         Command::Archive(command) => exchange::archive(global, command),
+        Command::Journal(command) => journal::run(global, command),
+        Command::Demo { dir } => demo::run(global, dir),
         Command::SimulateBank {
             file,
             out,

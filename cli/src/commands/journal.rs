@@ -1,0 +1,130 @@
+//! `payrun journal list|set-account|post|transfer`: the accounting journal draft.
+
+use crate::args::{Global, JournalCommand};
+use crate::{context, output, Outcome};
+use ledger::{JournalLine, PostingReport};
+use serde_json::json;
+
+pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome> {
+    let mut engine = context::open(global)?;
+    match command {
+        JournalCommand::List { journal } => {
+            let lines = engine.journal_lines(journal.as_deref())?;
+            if global.json {
+                output::print_json(&json!({ "lines": lines }))?;
+            } else if lines.is_empty() {
+                println!("The journal draft is empty.");
+            } else {
+                print!("{}", table(&lines));
+                let attention = lines.iter().filter(|l| l.attention).count();
+                if attention > 0 {
+                    println!(
+                        "{attention} of {} lines need a person (!): set the debtor account with `payrun journal set-account LINE ACCOUNT` to approve one; `payrun journal post` posts the rest.",
+                        lines.len()
+                    );
+                }
+            }
+            Ok(Outcome::Done)
+        }
+        JournalCommand::SetAccount {
+            journal_line,
+            account,
+        } => {
+            let line = engine.journal_set_account(*journal_line, account)?;
+            if global.json {
+                output::print_json(&line)?;
+            } else {
+                println!(
+                    "Journal line {} ({}) is on account {} now{}.",
+                    line.id,
+                    line.text,
+                    account,
+                    if line.attention {
+                        ", but still needs attention: it has no offset account"
+                    } else {
+                        " and can be posted"
+                    }
+                );
+            }
+            Ok(Outcome::Done)
+        }
+        JournalCommand::Post { journal } => {
+            let report = engine.journal_post(journal.as_deref(), context::now(global))?;
+            if global.json {
+                output::print_json(&report)?;
+            } else {
+                print_posting(&report);
+            }
+            Ok(Outcome::Done)
+        }
+        JournalCommand::Transfer {
+            lines,
+            journal,
+            bank_account,
+        } => {
+            let added =
+                engine.journal_transfer(lines, journal.as_deref(), bank_account.as_deref())?;
+            if global.json {
+                output::print_json(&json!({ "lines": added }))?;
+            } else {
+                println!(
+                    "{} payment lines transferred as {} journal draft lines:",
+                    lines.len(),
+                    added.len()
+                );
+                print!("{}", table(&added));
+            }
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+/// The journal lines as a table: amounts with two decimals, `(!)` lines as the text says.
+pub fn table(lines: &[JournalLine]) -> String {
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.id.to_string(),
+                l.journal.clone(),
+                l.date.to_string(),
+                l.account.clone().unwrap_or_default(),
+                l.text.clone(),
+                l.amount.to_string(),
+                l.offset_account.clone().unwrap_or_default(),
+                l.offsets.join(" "),
+                l.source.clone(),
+            ]
+        })
+        .collect();
+    output::table(
+        &[
+            ">id", "journal", "date", "account", "text", ">amount", "offset", "offsets", "source",
+        ],
+        &rows,
+    )
+}
+
+/// What a posting did, in words.
+pub fn print_posting(report: &PostingReport) {
+    let total = report
+        .posted
+        .iter()
+        .fold(0_i64, |sum, p| sum.saturating_add(p.amount.ore()));
+    println!(
+        "Posted {} journal lines ({} on the debtor accounts) as {} ledger transactions.",
+        report.posted.len(),
+        ledger::Amount::from_ore(total),
+        report.transactions().count()
+    );
+    println!(
+        "Entries settled: {} ({} closed, {} opened again by a charge-back).",
+        report.entries_settled, report.entries_closed, report.entries_reopened
+    );
+    if report.attention > 0 {
+        println!(
+            "{} lines marked (!) stay in the draft for a person.",
+            report.attention
+        );
+    }
+}
