@@ -197,7 +197,6 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
         8,
         "Import the bank's answers: statuses and the journal draft",
     );
-    let formats = engine.formats()?;
     let mut events: Vec<BankEvent> = Vec::new();
     let mut attention = 0;
     for path in &answers {
@@ -220,7 +219,8 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
             }
         );
     }
-    print!("{}", story(&events, &formats));
+    let draft = engine.journal_lines(None)?;
+    print!("{}", story(&events, &draft));
     if attention > 0 {
         println!("  (`payrun import delivery` exits 1 here: a person must look at the (!) lines.)");
     }
@@ -438,7 +438,7 @@ type Kind = fn(&BankEvent) -> bool;
 
 /// What the bank's answers did, in words: per kind of answer, the payment lines and the
 /// journal line each became.
-fn story(events: &[BankEvent], formats: &[PaymentFormat]) -> String {
+fn story(events: &[BankEvent], draft: &[ledger::JournalLine]) -> String {
     let mut out = String::new();
     let kinds: [(&str, Kind); 6] = [
         ("paid as charged", |e| {
@@ -484,9 +484,11 @@ fn story(events: &[BankEvent], formats: &[PaymentFormat]) -> String {
             chosen.len()
         };
         for event in chosen.iter().take(shown) {
-            let format = formats.iter().find(|f| f.id == event.format_id);
-            let journal = engine::exchange::journal::journal_line(event, format)
-                .map(|l| format!("journal line {} {}", l.text, l.amount))
+            let source = format!("file {}, line {}", event.file_id, event.record_line);
+            let journal = draft
+                .iter()
+                .find(|l| l.source == source)
+                .map(|l| format!("journal line {}: {} {}", l.id, l.text, l.amount))
                 .unwrap_or_default();
             let lines: Vec<String> = event
                 .lines

@@ -48,6 +48,9 @@
 //!   some have, the normal text with the `(!)` mark and the invoices that are known.
 //! * **A duplicate** (I5, [`BankEvent::duplicate_of`]) writes nothing: it was journalled from
 //!   the file that applied it first.
+//! * **A payment its entries cannot take** (more than they have open: a standard-principle
+//!   charge of a partly paid invoice, or an invoice settled since the export) gets the `(!)`
+//!   mark on its usual text (`(!) BS 5001`): posting would refuse it, so a person decides.
 //! * **Attention** (the file's `error` status, `import delivery`'s exit 1) counts the `(!)`
 //!   lines. A format without a bank account gives lines without an offset account, which the
 //!   ledger never posts either; the import warns in the log (stderr).
@@ -72,18 +75,47 @@ pub struct JournalDraft {
 /// The journal draft lines for a batch of bank events: one per event that is not a duplicate,
 /// in the journal and with the bank account of the event's payment format (`formats` are the
 /// company's; see the module documentation).
-pub fn journal_lines_for(events: &[BankEvent], formats: &[PaymentFormat]) -> JournalDraft {
+///
+/// `remaining` looks up an entry's remaining amount by entry id (`None`: no such entry). A
+/// line that would otherwise post without a person, but moves more than its entries have
+/// open (a standard-principle charge of a partly paid invoice, an invoice settled since the
+/// export), gets the `(!)` mark: posting it would be refused, so a person decides.
+pub fn journal_lines_for<E>(
+    events: &[BankEvent],
+    formats: &[PaymentFormat],
+    remaining: &mut dyn FnMut(&str) -> Result<Option<Amount>, E>,
+) -> Result<JournalDraft, E> {
     let mut draft = JournalDraft::default();
     for event in events {
         let format = formats.iter().find(|f| f.id == event.format_id);
-        let Some(line) = journal_line(event, format) else {
+        let Some(mut line) = journal_line(event, format) else {
             continue;
         };
+        if !line.text.starts_with(ATTENTION_MARK) && !line.amount.is_zero() {
+            let mut open: i128 = 0;
+            let mut known = true;
+            for entry in &event.lines {
+                match remaining(&entry.entry_id)? {
+                    Some(amount) => open += i128::from(amount.ore()),
+                    None => known = false,
+                }
+            }
+            // A payment (negative) needs that much open; a payout that much owed.
+            let needed = -i128::from(line.amount.ore());
+            let fits = if needed > 0 {
+                open >= needed
+            } else {
+                open <= needed
+            };
+            if !known || !fits {
+                line.text = format!("{ATTENTION_MARK} {}", line.text);
+            }
+        }
         draft.attention += usize::from(line.text.starts_with(ATTENTION_MARK));
         draft.without_offset += usize::from(line.offset_account.is_none());
         draft.lines.push(line);
     }
-    draft
+    Ok(draft)
 }
 
 /// Whether §8 gives the event a `(!)` line.

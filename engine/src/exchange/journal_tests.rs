@@ -850,3 +850,38 @@ fn simulated_answers_give_one_line_per_charge() {
     let texts: Vec<String> = draft(&mut f).into_iter().map(|l| l.text).collect();
     assert_eq!(texts, ["BS 100100-20260601", "BS 5004", "BS 5005"]);
 }
+
+/// A payment of more than its invoice has open (standard principle on a partly paid
+/// invoice) would be refused by posting: its line is marked for a person instead.
+#[test]
+fn a_payment_its_entries_cannot_take_needs_a_person() {
+    let mut f = exported(
+        "entry_id,debtor,due_date,amount,remaining,invoice\nE1,100100,2026-06-01,1000.00,400.00,5001\n",
+    );
+    let reference = reference(&mut f, "E1");
+    let report = import(
+        &mut f,
+        "D1.txt",
+        &bs0602(
+            1,
+            vec![record(
+                Bs0602PaymentCode::Completed,
+                "100100",
+                &reference,
+                100000,
+                100000,
+            )],
+        ),
+    );
+    let line = only_line(&mut f);
+    assert_line(
+        &line,
+        "(!) BS 5001",
+        Some("100100"),
+        "-1000.00",
+        &["5001"],
+        true,
+    );
+    assert_eq!(f.status_of("E1"), Status::Received);
+    assert_eq!(report.attention, 1);
+}

@@ -1372,7 +1372,16 @@ impl Importer<'_> {
         if self.events.is_empty() {
             return Ok(());
         }
-        let draft = journal_lines_for(&self.events, &self.formats);
+        let (tx, key) = (self.tx, self.company.key);
+        let mut remaining = tx
+            .prepare_cached("SELECT remaining FROM entries WHERE company = ?1 AND entry_id = ?2")?;
+        let draft = journal_lines_for(&self.events, &self.formats, &mut |entry| {
+            remaining
+                .query_row((key, entry), |row| row.get::<_, i64>(0))
+                .optional()
+                .map(|ore| ore.map(Amount::from_ore))
+        })?;
+        drop(remaining);
         ledger::add_draft_lines(self.tx, self.company.key, &draft.lines)?;
         self.report.attention += draft.attention;
         self.without_offset += draft.without_offset;
