@@ -2,7 +2,10 @@
 //! Modules are grouped by command area; fixtures live in `tests/data/`.
 
 mod calendar;
+mod cycle;
+mod demo;
 mod exchange;
 mod generate;
+mod journal;
 mod run;
 mod support;
