@@ -12,6 +12,7 @@ pub mod exchange;
 pub mod generate;
 pub mod model;
 pub mod payment_format;
+pub mod progress;
 pub mod rng;
 pub mod run;
 pub mod status;
