@@ -1,30 +1,65 @@
 //! Printing: one JSON document with `--json`, else aligned text for a person.
+//!
+//! Both stream to a buffered stdout: a run of a million lines is printed without building its
+//! text (or a table of a million rows of cells) in memory first.
 
 use serde::Serialize;
+use std::io::{BufWriter, Write};
+
+/// A large run's human output lists the lines that need a person and counts the rest: a
+/// table of a million ok lines helps nobody and costs seconds. `--json` always lists all.
+pub const FULL_TABLE_LIMIT: usize = 1000;
 
 /// Prints `value` as one JSON document on stdout.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    let text = serde_json::to_string_pretty(value)?;
-    println!("{text}");
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, value)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
     Ok(())
 }
 
 /// Formats rows as a table with a header, columns padded to their widest cell.
 /// Columns whose header starts with `>` are right-aligned (amounts).
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = Vec::new();
+    write_table(&mut out, headers, rows, |row| row.clone()).expect("writing to memory");
+    String::from_utf8(out).expect("the table is UTF-8")
+}
+
+/// Prints a table of `items` on stdout, one row each, with the cells `cells` gives.
+pub fn print_table<T>(
+    headers: &[&str],
+    items: &[T],
+    cells: impl Fn(&T) -> Vec<String>,
+) -> anyhow::Result<()> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    write_table(&mut out, headers, items, cells)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes the table in two passes over `items`: one for the column widths, one for the rows,
+/// so that only one row's cells exist at a time.
+fn write_table<T>(
+    out: &mut impl Write,
+    headers: &[&str],
+    items: &[T],
+    cells: impl Fn(&T) -> Vec<String>,
+) -> std::io::Result<()> {
     let columns = headers.len();
     let mut widths: Vec<usize> = headers
         .iter()
         .map(|h| h.trim_start_matches('>').chars().count())
         .collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate().take(columns) {
+    for item in items {
+        for (i, cell) in cells(item).iter().enumerate().take(columns) {
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
-    let mut out = String::new();
-    let mut push_row = |cells: Vec<&str>| {
-        let mut line = String::new();
+    let mut line = String::new();
+    let mut write_row = |out: &mut dyn Write, cells: &[&str]| {
+        line.clear();
         for (i, cell) in cells.iter().enumerate() {
             let right = headers[i].starts_with('>');
             let pad = widths[i].saturating_sub(cell.chars().count());
@@ -32,23 +67,26 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
                 line.push_str("  ");
             }
             if right {
-                line.push_str(&" ".repeat(pad));
+                line.extend(std::iter::repeat_n(' ', pad));
                 line.push_str(cell);
             } else {
                 line.push_str(cell);
                 if i + 1 < cells.len() {
-                    line.push_str(&" ".repeat(pad));
+                    line.extend(std::iter::repeat_n(' ', pad));
                 }
             }
         }
-        out.push_str(line.trim_end());
-        out.push('\n');
+        out.write_all(line.trim_end().as_bytes())?;
+        out.write_all(b"\n")
     };
-    push_row(headers.iter().map(|h| h.trim_start_matches('>')).collect());
-    for row in rows {
-        push_row(row.iter().map(String::as_str).collect());
+    let header_cells: Vec<&str> = headers.iter().map(|h| h.trim_start_matches('>')).collect();
+    write_row(out, &header_cells)?;
+    for item in items {
+        let row = cells(item);
+        let row: Vec<&str> = row.iter().map(String::as_str).collect();
+        write_row(out, &row)?;
     }
-    out
+    Ok(())
 }
 
 #[cfg(test)]

@@ -127,13 +127,26 @@ impl Engine {
 
     /// Imports a CSV file from disk; messages name the file as given.
     pub fn import_file(&mut self, kind: CsvKind, path: impl AsRef<Path>) -> Result<ImportSummary> {
+        self.import_file_with_progress(kind, path, &mut crate::progress::none())
+    }
+
+    /// [`Engine::import_file`], reporting the bytes of the file read so far.
+    pub fn import_file_with_progress(
+        &mut self,
+        kind: CsvKind,
+        path: impl AsRef<Path>,
+        progress: crate::progress::Progress<'_>,
+    ) -> Result<ImportSummary> {
         let path = path.as_ref();
-        let file = std::fs::File::open(path).map_err(|source| Error::Io {
+        let io_error = |source| Error::Io {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(io_error)?;
+        let size = file.metadata().map_err(io_error)?.len();
         let name = path.display().to_string();
-        self.import(kind, &name, std::io::BufReader::new(file))
+        let reader = crate::progress::ProgressReader::new(file, size, progress);
+        self.import(kind, &name, std::io::BufReader::new(reader))
     }
 
     /// The payment lines that match a filter, with their entries, by line id.

@@ -263,16 +263,31 @@ pub fn generate_to_dir(
     calendar: &Calendar,
     dir: &Path,
 ) -> io::Result<GenerateSummary> {
+    generate_to_dir_with_progress(options, calendar, dir, &mut crate::progress::none())
+}
+
+/// [`generate_to_dir`], reporting the rows of `entries.csv` written so far (the header
+/// counts as one).
+pub fn generate_to_dir_with_progress(
+    options: &GenerateOptions,
+    calendar: &Calendar,
+    dir: &Path,
+    progress: crate::progress::Progress<'_>,
+) -> io::Result<GenerateSummary> {
     fs::create_dir_all(dir)?;
     let create = |name: &str| File::create(dir.join(name)).map(BufWriter::new);
     let mut debtors = create("debtors.csv")?;
     let mut mandates = create("mandates.csv")?;
-    let mut entries = create("entries.csv")?;
+    let total = u64::try_from(options.entries)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let mut entries =
+        crate::progress::LineCountingWriter::new(create("entries.csv")?, total, progress);
     let summary = generate(options, calendar, &mut debtors, &mut mandates, &mut entries)?;
     // Flushing here rather than on drop, which would swallow a full disk.
     debtors.flush()?;
     mandates.flush()?;
-    entries.flush()?;
+    entries.get_mut().flush()?;
     Ok(summary)
 }
 

@@ -13,6 +13,7 @@ pub mod generate;
 pub mod journal_api;
 pub mod model;
 pub mod payment_format;
+pub mod progress;
 pub mod rng;
 pub mod run;
 pub mod status;

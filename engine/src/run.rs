@@ -365,17 +365,25 @@ fn validate_and_save(
     now: NaiveDateTime,
 ) -> Result<Vec<LineValidation>> {
     let validations = validate::validate(data, calendar, now);
-    let results: Vec<(i64, Vec<crate::model::ValidationError>)> = validations
-        .iter()
-        .map(|v| (v.line, v.errors.clone()))
-        .collect();
-    store.save_validations(company, &results)?;
-    let by_line: HashMap<i64, &LineValidation> = validations.iter().map(|v| (v.line, v)).collect();
+    // Both are in line id order (`validate` keeps the order of `data.lines`), so one walk
+    // pairs them. Only results that differ from the stored ones are written: validating
+    // again without a change in between writes nothing.
+    let mut results: Vec<(i64, Vec<crate::model::ValidationError>)> = Vec::new();
+    let mut found = validations.iter().peekable();
     for line in data.lines.iter_mut() {
-        if let Some(v) = by_line.get(&line.id) {
+        let Some(v) = found.next_if(|v| v.line == line.id) else {
+            continue;
+        };
+        if line.errors.as_ref() != Some(&v.errors) {
+            results.push((v.line, v.errors.clone()));
             line.errors = Some(v.errors.clone());
         }
     }
+    debug_assert!(
+        found.next().is_none(),
+        "validations follow the lines' order"
+    );
+    store.save_validations(company, &results)?;
     Ok(validations)
 }
 

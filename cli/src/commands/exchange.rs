@@ -1,6 +1,7 @@
 //! Delivery files: `export`, `import delivery`, `archive list|show|reconcile`, `simulate-bank`.
 
 use crate::args::{ArchiveCommand, Global};
+use crate::progress::{Bar, Unit};
 use crate::{context, output, Outcome};
 use anyhow::Context as _;
 use engine::exchange::simulate::BankRates;
@@ -11,7 +12,16 @@ use std::path::{Path, PathBuf};
 pub fn export(global: &Global, out: &Path, zip: bool) -> anyhow::Result<Outcome> {
     let mut engine = context::open(global)?;
     let calendar = context::calendar(global)?;
-    let report = engine.export(out, zip, &calendar, context::now(global))?;
+    let bar = Bar::new(global, "exporting", Unit::Count("charges"));
+    let report = engine.export_with_progress(
+        out,
+        zip,
+        &calendar,
+        context::now(global),
+        &mut |done, total| bar.update(done, total),
+    );
+    bar.finish();
+    let report = report?;
     if global.json {
         output::print_json(&report)?;
     } else if report.files.is_empty() {
@@ -73,8 +83,13 @@ pub fn import_delivery(global: &Global, files: &[PathBuf]) -> anyhow::Result<Out
         }
     }
     let mut reports: Vec<ImportReport> = Vec::new();
+    let bar = Bar::new(global, "importing deliveries", Unit::Count("files"));
+    let total = files.len() as u64;
+    bar.update(0, total);
     for path in files {
-        match engine.import_delivery_file(path, now) {
+        let imported = engine.import_delivery_file(path, now);
+        bar.update(reports.len() as u64 + 1, total);
+        match imported {
             Ok(report) => reports.push(report),
             Err(error) if reports.is_empty() => return Err(error.into()),
             Err(error) => {
@@ -86,6 +101,7 @@ pub fn import_delivery(global: &Global, files: &[PathBuf]) -> anyhow::Result<Out
             }
         }
     }
+    bar.finish();
     if global.json {
         output::print_json(&json!({ "files": reports }))?;
     } else {
@@ -221,8 +237,15 @@ pub fn simulate_bank(
     out: &Path,
     rates: BankRates,
 ) -> anyhow::Result<Outcome> {
-    let written = engine::exchange::simulate::simulate_bank(file, out, &rates)
-        .with_context(|| format!("simulate-bank {}", file.display()))?;
+    let bar = Bar::new(global, "simulating the bank", Unit::Count("files"));
+    let written = engine::exchange::simulate::simulate_bank_with_progress(
+        file,
+        out,
+        &rates,
+        &mut |done, total| bar.update(done, total),
+    );
+    bar.finish();
+    let written = written.with_context(|| format!("simulate-bank {}", file.display()))?;
     if global.json {
         output::print_json(&json!({ "files": written }))?;
     } else {

@@ -1,9 +1,10 @@
 //! `payrun generate`: the benchmark workload, as the CSV files the imports read.
 
 use crate::args::Global;
+use crate::progress::{Bar, Unit};
 use crate::{context, output, Outcome};
 use anyhow::Context as _;
-use engine::generate::{generate_to_dir, GenerateOptions, BENCHMARK_FORMATS};
+use engine::generate::{generate_to_dir_with_progress, GenerateOptions, BENCHMARK_FORMATS};
 use serde_json::json;
 use std::path::Path;
 
@@ -21,8 +22,13 @@ pub fn run(
         seed,
         now: context::now(global),
     };
-    let summary = generate_to_dir(&options, &calendar, out)
-        .with_context(|| format!("cannot write the workload to '{}'", out.display()))?;
+    let bar = Bar::new(global, "generating entries", Unit::Count("rows"));
+    let summary = generate_to_dir_with_progress(&options, &calendar, out, &mut |done, total| {
+        bar.update(done, total)
+    });
+    bar.finish();
+    let summary =
+        summary.with_context(|| format!("cannot write the workload to '{}'", out.display()))?;
     let formats: Vec<String> = BENCHMARK_FORMATS
         .iter()
         .map(|args| format!("payrun {}", args.join(" ")))

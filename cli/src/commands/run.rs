@@ -5,7 +5,7 @@ use crate::args::{Global, ListArgs, MandatesCommand, PeriodArg, StatusCommand, S
 use crate::{context, output, Outcome};
 use chrono::Months;
 use engine::status::ManualTarget;
-use engine::view::LineView;
+use engine::view::{GroupView, LineView};
 use engine::LineFilter;
 use serde_json::json;
 
@@ -23,8 +23,13 @@ pub fn suggest(global: &Global, earliest: bool) -> anyhow::Result<Outcome> {
             report.removed.len(),
             plural(report.removed.len()),
         );
-        if !report.created.is_empty() {
-            print!("{}", lines_table(&report.created));
+        if report.created.len() > output::FULL_TABLE_LIMIT {
+            println!(
+                "(Not listed, being more than {}: `payrun list` shows them.)",
+                output::FULL_TABLE_LIMIT
+            );
+        } else if !report.created.is_empty() {
+            print_lines(&report.created)?;
         }
     }
     Ok(Outcome::Done)
@@ -37,14 +42,27 @@ pub fn validate(global: &Global) -> anyhow::Result<Outcome> {
     if global.json {
         output::print_json(&report)?;
     } else {
-        print!("{}", lines_table(&report.lines));
-        print_failures(&report.lines);
+        let large = report.lines.len() > output::FULL_TABLE_LIMIT;
+        if large {
+            let failing: Vec<LineView> = report.lines.iter().filter(|l| !l.ok).cloned().collect();
+            print_lines(&failing)?;
+        } else {
+            print_lines(&report.lines)?;
+        }
+        print_failures(&report.lines)?;
         println!(
             "{} line{} ok, {} failed.",
             report.ok_count,
             plural(report.ok_count),
             report.failed_count
         );
+        if large {
+            println!(
+                "(Only the failed lines are listed, the run having more than {} lines: \
+                 `payrun list` or `--json` shows every line.)",
+                output::FULL_TABLE_LIMIT
+            );
+        }
     }
     Ok(if report.failed_count > 0 {
         Outcome::Attention
@@ -73,10 +91,34 @@ pub fn collect(global: &Global, off: bool) -> anyhow::Result<Outcome> {
     if global.json {
         output::print_json(&report)?;
     } else {
-        let rows: Vec<Vec<String>> = report
-            .groups
-            .iter()
-            .map(|g| {
+        let large = report.groups.len() > output::FULL_TABLE_LIMIT
+            || report
+                .groups
+                .iter()
+                .any(|g| g.lines.len() > output::FULL_TABLE_LIMIT);
+        let deselected: Vec<&GroupView>;
+        let groups: Vec<&GroupView> = if large {
+            deselected = report
+                .groups
+                .iter()
+                .filter(|g| !g.codes.is_empty())
+                .collect();
+            deselected
+        } else {
+            report.groups.iter().collect()
+        };
+        output::print_table(
+            &[
+                "group",
+                "format",
+                "debtor",
+                "payment date",
+                ">amount",
+                "lines",
+                "why deselected",
+            ],
+            &groups,
+            |g| {
                 vec![
                     g.id.clone(),
                     g.format.clone(),
@@ -86,23 +128,14 @@ pub fn collect(global: &Global, off: bool) -> anyhow::Result<Outcome> {
                     join(g.lines.iter()),
                     g.codes.join(", "),
                 ]
-            })
-            .collect();
-        print!(
-            "{}",
-            output::table(
-                &[
-                    "group",
-                    "format",
-                    "debtor",
-                    "payment date",
-                    ">amount",
-                    "lines",
-                    "why deselected"
-                ],
-                &rows
-            )
-        );
+            },
+        )?;
+        if large {
+            println!(
+                "(Only the groups with deselected lines are listed, the run being large: \
+                 `--json` shows every group.)"
+            );
+        }
         println!(
             "{} charge{} to send; {} line{} deselected.",
             report.charges,
@@ -145,7 +178,7 @@ pub fn list(global: &Global, args: &ListArgs) -> anyhow::Result<Outcome> {
     if global.json {
         output::print_json(&json!({"lines": lines}))?;
     } else {
-        print!("{}", lines_table(&lines));
+        print_lines(&lines)?;
         println!("{} line{}.", lines.len(), plural(lines.len()));
     }
     Ok(Outcome::Done)
@@ -318,24 +351,9 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn lines_table(lines: &[LineView]) -> String {
-    let rows: Vec<Vec<String>> = lines
-        .iter()
-        .map(|l| {
-            vec![
-                l.line.to_string(),
-                l.entry.clone(),
-                l.debtor.clone(),
-                l.format.clone(),
-                l.payment_date.to_string(),
-                l.amount.to_string(),
-                status_label(l.status),
-                l.group.clone().unwrap_or_default(),
-                system_info(l),
-            ]
-        })
-        .collect();
-    output::table(
+/// Prints a table of payment lines.
+fn print_lines(lines: &[LineView]) -> anyhow::Result<()> {
+    output::print_table(
         &[
             "line",
             "entry",
@@ -347,22 +365,43 @@ fn lines_table(lines: &[LineView]) -> String {
             "group",
             "system info",
         ],
-        &rows,
+        lines,
+        |l| {
+            vec![
+                l.line.to_string(),
+                l.entry.clone(),
+                l.debtor.clone(),
+                l.format.clone(),
+                l.payment_date.to_string(),
+                l.amount.to_string(),
+                status_label(l.status),
+                l.group.clone().unwrap_or_default(),
+                system_info(l),
+            ]
+        },
     )
 }
 
 /// The failing rules spelled out, one per line, below a table.
-fn print_failures(lines: &[LineView]) {
-    let failing: Vec<&LineView> = lines.iter().filter(|l| !l.errors.is_empty()).collect();
-    if failing.is_empty() {
-        return;
+fn print_failures(lines: &[LineView]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut failing = lines.iter().filter(|l| !l.errors.is_empty()).peekable();
+    if failing.peek().is_none() {
+        return Ok(());
     }
-    println!("\nWhat failed:");
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    writeln!(out, "\nWhat failed:")?;
     for line in failing {
         for error in &line.errors {
-            println!("  line {}: {}: {}", line.line, error.code, error.message);
+            writeln!(
+                out,
+                "  line {}: {}: {}",
+                line.line, error.code, error.message
+            )?;
         }
     }
+    out.flush()?;
+    Ok(())
 }
 
 fn system_info(line: &LineView) -> String {

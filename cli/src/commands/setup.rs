@@ -4,6 +4,7 @@ use crate::args::{
     BankingDayArg, BsTypeArg, FormatAddArgs, FormatCommand, Global, ImportCommand, PrincipleArg,
     SchemeArg,
 };
+use crate::progress::{Bar, Unit};
 use crate::{context, output, Outcome};
 use engine::csv_import::CsvKind;
 use engine::model::{BankingDayAction, BsType, ChargingPrinciple, PaymentFormat, Scheme};
@@ -95,7 +96,15 @@ pub fn import(global: &Global, command: &ImportCommand) -> anyhow::Result<Outcom
         }
     };
     let mut engine = context::open(global)?;
-    let summary = engine.import_file(kind, path)?;
+    let bar = Bar::new(
+        global,
+        &format!("importing {}", path.display()),
+        Unit::Bytes,
+    );
+    let summary =
+        engine.import_file_with_progress(kind, path, &mut |done, total| bar.update(done, total));
+    bar.finish();
+    let summary = summary?;
     if global.json {
         output::print_json(&json!({
             "file": summary.file,

@@ -37,8 +37,20 @@ impl Engine {
         cal: &Calendar,
         now: NaiveDateTime,
     ) -> Result<ExportReport> {
+        self.export_with_progress(out_dir, zip, cal, now, &mut crate::progress::none())
+    }
+
+    /// [`Engine::export`], reporting the charges written so far out of all to send.
+    pub fn export_with_progress(
+        &mut self,
+        out_dir: &Path,
+        zip: bool,
+        cal: &Calendar,
+        now: NaiveDateTime,
+        progress: crate::progress::Progress<'_>,
+    ) -> Result<ExportReport> {
         let (store, company) = self.parts();
-        store.export_deliveries(company, out_dir, zip, cal, now)
+        store.export_deliveries(company, out_dir, zip, cal, now, progress)
     }
 
     /// `payrun import delivery`: applies one file from Mastercard (BS 0602/0603, LS 0690/0602,

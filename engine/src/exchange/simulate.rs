@@ -155,14 +155,28 @@ pub fn simulate_answers(
 /// `payrun simulate-bank FILE --out DIR`: reads the exported file, writes the answers into
 /// `out_dir` and says what it wrote.
 pub fn simulate_bank(file: &Path, out_dir: &Path, rates: &BankRates) -> Result<Vec<SimulatedFile>> {
+    simulate_bank_with_progress(file, out_dir, rates, &mut crate::progress::none())
+}
+
+/// [`simulate_bank`], reporting the answer files written so far (the simulation itself is a
+/// small part of the time; writing and reading the files are the rest).
+pub fn simulate_bank_with_progress(
+    file: &Path,
+    out_dir: &Path,
+    rates: &BankRates,
+    progress: crate::progress::Progress<'_>,
+) -> Result<Vec<SimulatedFile>> {
     if !out_dir.is_dir() {
         return Err(ExchangeError::NotADirectory(out_dir.to_path_buf()).into());
     }
     let bytes = read_limited(file)?;
     let mut answers = simulate_answers(&file.display().to_string(), &bytes, rates)?;
-    for answer in &mut answers {
+    let total = answers.len() as u64;
+    progress(0, total);
+    for (done, answer) in (1..).zip(&mut answers) {
         let path = write_atomically(out_dir, &answer.file_name, &to_latin1(&answer.text))?;
         answer.path = Some(path);
+        progress(done, total);
     }
     Ok(answers)
 }

@@ -238,6 +238,7 @@ impl Store {
         zip: bool,
         cal: &Calendar,
         now: NaiveDateTime,
+        progress: crate::progress::Progress<'_>,
     ) -> Result<ExportReport> {
         if !out_dir.is_dir() {
             return Err(ExchangeError::NotADirectory(out_dir.to_path_buf()).into());
@@ -287,8 +288,13 @@ impl Store {
             ),
         )?;
         let mut written: Vec<PathBuf> = Vec::new();
+        let mut charges = Charges {
+            done: 0,
+            total: plan.files.iter().map(|f| f.charges.len() as u64).sum(),
+            progress,
+        };
         for file in plan.files {
-            let exported = match export_file(&tx, company, out_dir, now, file) {
+            let exported = match export_file(&tx, company, out_dir, now, file, &mut charges) {
                 Ok(exported) => exported,
                 Err(error) => {
                     remove_files(&written);
@@ -584,6 +590,13 @@ impl Store {
     }
 }
 
+/// The charges of an export written so far, out of all, for the progress callback.
+struct Charges<'a> {
+    done: u64,
+    total: u64,
+    progress: crate::progress::Progress<'a>,
+}
+
 /// Writes one planned file's rows (archive, charges, lines, status log) and the file itself.
 fn export_file(
     tx: &Connection,
@@ -591,6 +604,7 @@ fn export_file(
     out_dir: &Path,
     now: NaiveDateTime,
     file: PlannedFile,
+    charges: &mut Charges<'_>,
 ) -> Result<ExportedFile> {
     let text = to_latin1(&file.text);
     let key = file.delivery.key();
@@ -684,6 +698,10 @@ fn export_file(
                     )));
                 }
                 log.push(tx, line.line, line.old, line.new, &cause)?;
+            }
+            charges.done += 1;
+            if charges.done.is_multiple_of(1024) || charges.done == charges.total {
+                (charges.progress)(charges.done, charges.total);
             }
         }
         log.flush(tx)?;
