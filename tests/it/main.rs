@@ -2,7 +2,9 @@
 //! Modules are grouped by command area; fixtures live in `tests/data/`.
 
 mod calendar;
+mod concurrency;
 mod exchange;
 mod generate;
 mod run;
+mod scenario;
 mod support;
