@@ -3,6 +3,7 @@
 
 mod calendar;
 mod concurrency;
+mod crash;
 mod exchange;
 mod generate;
 mod run;
