@@ -5,6 +5,7 @@ mod calendar;
 mod concurrency;
 mod crash;
 mod exchange;
+mod fuzzish;
 mod generate;
 mod run;
 mod scenario;
