@@ -7,6 +7,7 @@ mod crash;
 mod exchange;
 mod fuzzish;
 mod generate;
+mod model;
 mod run;
 mod scenario;
 mod support;
