@@ -10,4 +10,5 @@ mod generate;
 mod model;
 mod run;
 mod scenario;
+mod security;
 mod support;
