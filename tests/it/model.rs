@@ -110,6 +110,15 @@ fn manual_model(from: &str, target: ManualTarget, bs: bool, force: bool) -> Opti
     })
 }
 
+/// Liveness (I8, domain.md §4 "live"), written out again from the specification.
+fn is_live(status: &str, group: Option<&str>) -> bool {
+    match status {
+        "blank" | "transmitting" => group != Some("Deselected"),
+        "sent" | "to-be-treated" | "received" | "difference" | "error" | "information" => true,
+        _ => false,
+    }
+}
+
 /// Statuses a bank answer may give a line (0690 receipt, 0602 payment information, LS
 /// remarks and comments).
 const ANSWER_STATUSES: &[&str] = &[
@@ -249,7 +258,7 @@ impl Case {
         self.log.push(format!(
             "status set {chosen:?} --to {target:?} force={force}"
         ));
-        let expected: Option<Vec<&str>> = chosen
+        let mut expected: Option<Vec<&str>> = chosen
             .iter()
             .map(|id| {
                 self.lines
@@ -257,6 +266,33 @@ impl Case {
                     .and_then(|l| manual_model(&l.status, target, l.bs, force))
             })
             .collect();
+        // I8: a change that makes a line live is refused while its entry is on another live
+        // line (counting the other changes asked for at once).
+        if let Some(new) = &expected {
+            let views = self.engine.list(&LineFilter::default()).unwrap();
+            let new_status: BTreeMap<i64, &str> =
+                chosen.iter().copied().zip(new.iter().copied()).collect();
+            let status_of = |v: &engine::view::LineView| -> String {
+                new_status
+                    .get(&v.line)
+                    .map_or_else(|| v.status.to_string(), |s| s.to_string())
+            };
+            let conflict = views.iter().any(|v| {
+                let Some(&status) = new_status.get(&v.line) else {
+                    return false;
+                };
+                !is_live(v.status, v.group.as_deref())
+                    && is_live(status, v.group.as_deref())
+                    && views.iter().any(|o| {
+                        o.line != v.line
+                            && o.entry == v.entry
+                            && is_live(&status_of(o), o.group.as_deref())
+                    })
+            });
+            if conflict {
+                expected = None;
+            }
+        }
         let result = self.engine.set_status(&chosen, target, force, time(NOW));
         match (expected, result) {
             (Some(new), Ok(_)) => {
@@ -275,6 +311,7 @@ impl Case {
                         || message.contains("no payment line 9999"),
                     "{message}"
                 );
+                self.log.push(format!("  refused: {message}"));
             }
             (expected, result) => panic!(
                 "status set {chosen:?} --to {target:?} (force {force}): model {expected:?}, engine {:?}",
@@ -765,4 +802,78 @@ proptest::proptest! {
         let verified = engine::verify::verify_database(&db).unwrap();
         proptest::prop_assert!(verified.ok, "{:?}", verified);
     }
+}
+
+/// Regression (found by the model test, seed 17 of a 300 × 40 run): a rejected line set back
+/// to blank (or resent) after `suggest` had proposed a new line for its entry made two live
+/// lines of one entry — I8 broken, and `payrun verify` failing — until the next `collect`.
+/// The change is now refused; setting the new line to waiting first lets it through.
+#[test]
+fn resending_a_rejected_line_whose_entry_has_a_new_line_is_refused() {
+    let template = template();
+    let tmp = TempDir::new("model-i8-resend");
+    copy_database(template.path(), tmp.path());
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let db = tmp.path().join("payrun.db");
+    let mut engine = Engine::open(&db, None).unwrap();
+    let calendar = Calendar::danish();
+    let now = time(NOW);
+    engine.suggest(&calendar, now, false).unwrap();
+    engine.collect(&calendar, now).unwrap();
+    let export = engine.export(&out, false, &calendar, now).unwrap();
+    let bs = export.files.iter().find(|f| f.format == "BS").unwrap();
+    let rates = BankRates {
+        reject_ppm: 1_000_000,
+        ..BankRates::default()
+    };
+    let bytes = std::fs::read(&bs.path).unwrap();
+    for answer in simulate_answers("bs", &bytes, &rates).unwrap() {
+        engine
+            .import_delivery(&answer.file_name, &to_latin1(&answer.text), time(LATER))
+            .unwrap();
+    }
+    let lines = engine.list(&LineFilter::default()).unwrap();
+    let rejected = lines
+        .iter()
+        .find(|l| l.status == "rejected")
+        .unwrap()
+        .clone();
+    engine.suggest(&calendar, now, false).unwrap();
+    let fresh = engine
+        .list(&LineFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|l| l.entry == rejected.entry && l.line != rejected.line)
+        .expect("suggest proposes a new line for the rejected entry");
+    for target in [ManualTarget::Blank, ManualTarget::Resend] {
+        let message = engine
+            .set_status(&[rejected.line], target, false, now)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            format!(
+                "status change refused, nothing was changed: line {}: its entry is already on live line {}: set that line to waiting first, or the debtor may be charged twice (entry-on-other-line)",
+                rejected.line, fresh.line
+            )
+        );
+    }
+    // Both at once is refused too; the new line set aside first lets the resend through.
+    assert!(engine
+        .set_status(
+            &[rejected.line, fresh.line],
+            ManualTarget::Blank,
+            false,
+            now
+        )
+        .is_err());
+    engine
+        .set_status(&[fresh.line], ManualTarget::Waiting, false, now)
+        .unwrap();
+    engine
+        .set_status(&[rejected.line], ManualTarget::Resend, false, now)
+        .unwrap();
+    let report = engine::verify::verify_database(&db).unwrap();
+    assert!(report.ok, "{report:?}");
 }
