@@ -2,8 +2,8 @@
 #![no_main]
 
 use engine::csv_import::{parse, read};
-use libfuzzer_sys::fuzz_target;
 use ledger::Entry;
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(rows) = read::<Entry, _>("fuzz.csv", data) {

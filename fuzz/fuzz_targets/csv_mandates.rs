@@ -2,8 +2,8 @@
 #![no_main]
 
 use engine::csv_import::{parse, read};
-use libfuzzer_sys::fuzz_target;
 use engine::model::Mandate;
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(rows) = read::<Mandate, _>("fuzz.csv", data) {
