@@ -257,6 +257,40 @@ impl Engine {
                     Err(refusal) => refused.push(RefusedChange { line: id, refusal }),
                 }
             }
+            // I8: a change that makes a line live is refused while its entry is on another
+            // live line (a rejected line resent after `suggest` proposed a new one), counting
+            // the other changes of this same request.
+            let new_status: HashMap<i64, crate::model::Status> =
+                changes.iter().map(|&(id, _, new)| (id, new)).collect();
+            for &(id, old, new) in &changes {
+                let (line, _, _) = store.line(company, id)?;
+                let live = |line: &PaymentLine, status| {
+                    let probe = PaymentLine {
+                        status,
+                        ..line.clone()
+                    };
+                    validate::liveness(&probe) != validate::Liveness::NotLive
+                };
+                if live(&line, old) || !live(&line, new) {
+                    continue;
+                }
+                let other = store
+                    .lines_of_entry(company, &line.entry_id)?
+                    .into_iter()
+                    .filter(|other| other.id != id)
+                    .find(|other| {
+                        live(
+                            other,
+                            new_status.get(&other.id).copied().unwrap_or(other.status),
+                        )
+                    });
+                if let Some(other) = other {
+                    refused.push(RefusedChange {
+                        line: id,
+                        refusal: Refusal::EntryOnOtherLine { other: other.id },
+                    });
+                }
+            }
             if !refused.is_empty() {
                 return Err(Error::StatusRefused(refused));
             }

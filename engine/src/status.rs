@@ -127,6 +127,9 @@ pub enum Refusal {
     /// Any other pair the table refuses.
     #[error("{}", not_allowed_message(*.from, *.target))]
     NotAllowed { from: Status, target: ManualTarget },
+    /// The change would make the line live while its entry is on another live line (I8).
+    #[error("its entry is already on live line {other}: set that line to waiting first, or the debtor may be charged twice")]
+    EntryOnOtherLine { other: i64 },
 }
 
 fn not_allowed_message(from: Status, target: ManualTarget) -> String {
@@ -145,6 +148,7 @@ impl Refusal {
             Refusal::SentNeedsForce => "sent-needs-force",
             Refusal::StopLsOnly => "stop-ls-only",
             Refusal::NotAllowed { .. } => "not-allowed",
+            Refusal::EntryOnOtherLine { .. } => "entry-on-other-line",
         }
     }
 }

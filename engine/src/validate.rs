@@ -15,8 +15,9 @@
 //! - `format-unknown`, `entry-unknown`, `debtor-unknown`: the line names something that does not
 //!   exist. Such a line gets only these failures, because the other rules need the missing data.
 //! - `entry-on-other-line`: another live line charges the same entry. Invariant I8 says an entry
-//!   is never in two live lines; this happens when a rejected line is set back to blank after
-//!   `suggest` has already proposed a new one, and would charge the debtor twice.
+//!   is never in two live lines, and `status set` refuses the change that would cause it (a
+//!   rejected line set back to blank after `suggest` proposed a new one); the rule still guards
+//!   an export against data changed under a line, which would charge the debtor twice.
 //! - `deselected`: `collect` set the line aside (group `Deselected`); it is not exported until
 //!   `collect` runs again (or `collect --off`). `collect` itself ignores this code.
 //!

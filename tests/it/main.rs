@@ -3,10 +3,16 @@
 
 mod bench;
 mod calendar;
+mod concurrency;
+mod crash;
 mod cycle;
 mod demo;
 mod exchange;
+mod fuzzish;
 mod generate;
 mod journal;
+mod model;
 mod run;
+mod scenario;
+mod security;
 mod support;

@@ -195,7 +195,10 @@ pub fn archive(global: &Global, command: &ArchiveCommand) -> anyhow::Result<Outc
             }
         }
         ArchiveCommand::Show { id } => {
-            let file = engine.archive_show(*id)?;
+            let mut file = engine.archive_show(*id)?;
+            // A sent BS Total file carries whole CPR numbers; on screen they are masked (I12).
+            // The archive keeps the file exactly as sent.
+            file.content = engine::delivery::mask_cpr(&file.content);
             if global.json {
                 output::print_json(&file)?;
             } else {

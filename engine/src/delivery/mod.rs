@@ -101,6 +101,7 @@ mod ls0602;
 mod ls0690;
 mod ls30;
 mod ls40;
+mod mask;
 mod reader;
 mod simulate;
 mod writer;
@@ -135,6 +136,7 @@ pub use ls30::{render_ls30, Ls30Delivery, Ls30Mandate, Ls30MandateKind};
 pub use ls40::{
     render_ls40, Ls40Delivery, Ls40Group, Ls40NewMandate, Ls40Payment, Ls40PaymentKind, Ls40Record,
 };
+pub use mask::mask_cpr;
 pub use simulate::{
     customer_no_key, parse_rate, returned_customer_no, simulate_bs0602, simulate_ls, RateError,
     SimulationOptions, SplitMix64,

@@ -14,6 +14,7 @@ use crate::delivery::{crc32, MAX_FILE_BYTES};
 use crate::error::{Error, Result};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 fn io_error(path: &Path, source: std::io::Error) -> Error {
@@ -30,10 +31,12 @@ pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf>
     let path = dir.join(name);
     let temporary = dir.join(format!(".{name}.{}.partial", std::process::id()));
     let written = (|| {
+        // Owner only, like the database: a BS Total delivery holds whole CPR numbers (I12).
         let mut file = OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
+            .mode(0o600)
             .open(&temporary)?;
         file.write_all(bytes)?;
         file.sync_all()?;

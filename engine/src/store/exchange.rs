@@ -607,11 +607,17 @@ fn export_file(
     charges: &mut Charges<'_>,
 ) -> Result<ExportedFile> {
     let text = to_latin1(&file.text);
-    let key = file.delivery.key();
+    let delivery_id = file.delivery_id_text();
+    // A sent file is identified by the delivery id the engine gave it. An LS file carries no
+    // id, so its parsed key is a hash of its content: sending the same LS charge again on the
+    // same day would repeat that key and clash in the archive.
+    let key = DeliveryKey {
+        delivery_id: delivery_id.clone(),
+        ..file.delivery.key()
+    };
     let normalized = normalized_content(&file.text);
     let hash = content_hash(&normalized);
     drop(normalized);
-    let delivery_id = file.delivery_id_text();
     let file_id = insert_file(
         tx,
         company,

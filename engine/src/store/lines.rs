@@ -468,6 +468,19 @@ impl Store {
         Ok(())
     }
 
+    /// Every payment line of one entry, by id.
+    pub fn lines_of_entry(&self, company: &CompanyKey, entry_id: &str) -> Result<Vec<PaymentLine>> {
+        let lines = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {LINE_COLUMNS} FROM payment_lines l \
+                 WHERE l.company = ?1 AND l.entry_id = ?2 ORDER BY l.id"
+            ))?
+            .query_map((company.key, entry_id), line_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(lines)
+    }
+
     /// One payment line with its entry and its whole status log, oldest first.
     pub fn line(
         &self,

@@ -314,8 +314,15 @@ fn user_version(conn: &Connection) -> Result<u32> {
 /// Applies the migrations the database has not had yet, each in its own `IMMEDIATE`
 /// transaction that also sets `user_version`. The version is read again inside the
 /// transaction, so two processes opening a new database at once apply each migration once.
+///
+/// An up-to-date database is recognised by a plain read first: taking the write lock to find
+/// that out would make every reader (`list`, `show`, `verify`…) wait behind a long import or
+/// export and fail with [`Error::Busy`] after [`BUSY_TIMEOUT`].
 fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     let known = u32::try_from(schema::MIGRATIONS.len()).unwrap_or(u32::MAX);
+    if user_version(conn)? == known {
+        return Ok(());
+    }
     loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let version = user_version(&tx)?;
