@@ -767,9 +767,13 @@ proptest! {
     }
 
     #[test]
-    fn adding_and_subtracting_banking_days_round_trips(day in any_date(), n in -400..=400_i32) {
+    fn adding_and_subtracting_banking_days_round_trips(any_day in any_date(), n in -400..=400_i32) {
         let calendar = shared_calendar();
-        prop_assume!(calendar.is_banking_day(day) == Ok(true));
+        // Roll to a banking day instead of rejecting the ~30 % of dates that are not: with
+        // `prop_assume!` a run of 2000 cases could hit proptest's limit of 1024 rejections.
+        let Ok(day) = calendar.next_banking_day(any_day) else {
+            return Ok(());
+        };
         if let Ok(moved) = calendar.add_banking_days(day, n) {
             prop_assert_eq!(calendar.add_banking_days(moved, -n), Ok(day));
             // Both ends are banking days and exactly |n| - 1 banking days lie strictly between.
