@@ -487,3 +487,75 @@ fn the_new_commands_have_examples_in_their_help() {
         );
     }
 }
+
+/// A delivery file must never be in the out directory unless the database records it as
+/// sent: an uploader could send it, and the next export would charge the same lines again.
+/// These are the two states a SIGKILL can leave (the crash suite hits them by timing), built
+/// here exactly, and what the next export makes of them.
+#[test]
+fn an_interrupted_exports_files_are_finished_or_removed_by_the_next_export() {
+    let tmp = TempDir::new("export-recovery");
+    let dir = tmp.path();
+    prepared(dir);
+    std::fs::create_dir(dir.join("out")).unwrap();
+    let export = at(
+        dir,
+        NOW,
+        &["--json", "export", "--out", "out", "--no-zip"],
+        0,
+    )
+    .json();
+    let files = paths(&export);
+    assert!(!files.is_empty());
+    let names = |dir: &Path| {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let finished = names(&dir.join("out"));
+
+    // Killed after the commit, before the rename: the recorded file is still staged.
+    let first = &files[0];
+    let name = first.file_name().unwrap().to_string_lossy().into_owned();
+    let content = std::fs::read(dir.join("out").join(&name)).unwrap();
+    std::fs::rename(
+        dir.join("out").join(&name),
+        dir.join("out").join(format!(".{name}.main.partial")),
+    )
+    .unwrap();
+    // Killed before the commit: a staged file the archive does not know.
+    std::fs::write(
+        dir.join("out")
+            .join(".AB_PBSXML0002026059988776600000000099PROD.main.partial"),
+        b"never recorded",
+    )
+    .unwrap();
+
+    let again = at(
+        dir,
+        NOW,
+        &["--json", "export", "--out", "out", "--no-zip"],
+        0,
+    );
+    assert_eq!(
+        again.json()["files"].as_array().unwrap().len(),
+        0,
+        "nothing is sent twice"
+    );
+    assert!(
+        again.stderr.contains("its file is now in place"),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        again.stderr.contains("its unsent file was removed"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(names(&dir.join("out")), finished);
+    assert_eq!(std::fs::read(dir.join("out").join(&name)).unwrap(), content);
+    assert_verified(dir);
+}

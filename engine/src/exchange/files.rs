@@ -1,9 +1,13 @@
 //! The file edge of the exchange: writing delivery files atomically, reading them back.
 //!
-//! A delivery file is either complete under its name or not there at all: it is written to a
-//! temporary file in the same directory, flushed to disk, renamed over its name, and the
-//! directory is flushed too. The export renames only after the whole plan is made and removes
-//! the files again when its database transaction fails to commit.
+//! A delivery file is either complete under its name or not there at all, and it is there
+//! only when the database says it was sent. The export writes each file under a hidden
+//! staging name and flushes it, commits its transaction, and only then renames the files into
+//! place ([`Staged::publish`]). A crash before the commit leaves a staged file nobody uploads,
+//! which the next export deletes; a crash between the commit and the rename leaves a staged
+//! file the archive knows, which the next export puts in place ([`recover_staged`]). So no
+//! file ever reaches the bank that the database does not record as sent: a double charge
+//! would need exactly that.
 //!
 //! The ZIP reader reads exactly what the export writes (one STORED entry, see
 //! [`crate::delivery::zip_single_file`]) and refuses anything else with a message that says
@@ -24,31 +28,111 @@ fn io_error(path: &Path, source: std::io::Error) -> Error {
     }
 }
 
-/// Writes `bytes` as `dir/name` atomically (see the module documentation) and returns the path.
-/// An existing file of that name is replaced: it can only be the leftover of an export whose
-/// transaction never committed, since delivery ids are never given twice.
-pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
-    let path = dir.join(name);
-    let temporary = dir.join(format!(".{name}.{}.partial", std::process::id()));
+/// A delivery file written in full under a hidden staging name (`.<name>.<company>.partial`)
+/// and flushed to disk, but not yet under its own name. No uploader takes it: its name
+/// starts with a dot and ends in `.partial`.
+#[derive(Debug)]
+pub struct Staged {
+    staged: PathBuf,
+    path: PathBuf,
+}
+
+fn staged_name(name: &str, owner: &str) -> String {
+    format!(".{name}.{owner}.partial")
+}
+
+/// Writes `bytes` to the staging name of `dir/name`; `owner` (the company id) keeps two
+/// companies' staged files apart. Owner-only permissions, like the database: a BS Total
+/// delivery holds whole CPR numbers (I12).
+pub fn stage(dir: &Path, name: &str, owner: &str, bytes: &[u8]) -> Result<Staged> {
+    let staged = dir.join(staged_name(name, owner));
     let written = (|| {
-        // Owner only, like the database: a BS Total delivery holds whole CPR numbers (I12).
         let mut file = OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .mode(0o600)
-            .open(&temporary)?;
+            .open(&staged)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, &path)?;
-        // The rename is durable only once the directory is.
-        File::open(dir)?.sync_all()
+        file.sync_all()
     })();
     if let Err(source) = written {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(io_error(&path, source));
+        let _ = std::fs::remove_file(&staged);
+        return Err(io_error(&staged, source));
     }
-    Ok(path)
+    Ok(Staged {
+        staged,
+        path: dir.join(name),
+    })
+}
+
+impl Staged {
+    /// Where the file will be once published.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Puts the file under its own name (replacing a leftover of the same name) and flushes
+    /// the directory, so the rename survives a crash.
+    pub fn publish(self) -> Result<PathBuf> {
+        let renamed = std::fs::rename(&self.staged, &self.path).and_then(|()| {
+            let dir = self.path.parent().unwrap_or(Path::new("."));
+            File::open(dir)?.sync_all()
+        });
+        renamed.map_err(|source| io_error(&self.path, source))?;
+        Ok(self.path)
+    }
+
+    /// Removes the staged file: its export did not commit.
+    pub fn discard(self) {
+        if let Err(error) = std::fs::remove_file(&self.staged) {
+            tracing::error!(path = %self.staged.display(), %error, "could not remove the staged file of a failed export: delete it by hand, it was not sent");
+        }
+    }
+}
+
+/// Writes `bytes` as `dir/name` atomically: staged, flushed, renamed, directory flushed.
+pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+    stage(dir, name, "payrun", bytes)?.publish()
+}
+
+/// Finishes what an export killed between its commit and its renames left in `dir`: each of
+/// `owner`'s staged files is published when `was_exported(name)` says the database recorded
+/// it (the commit happened), and deleted otherwise (it never did). Returns the names
+/// published and the names deleted.
+pub fn recover_staged(
+    dir: &Path,
+    owner: &str,
+    mut was_exported: impl FnMut(&str) -> Result<bool>,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let suffix = format!(".{owner}.partial");
+    let mut published = Vec::new();
+    let mut deleted = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|source| io_error(dir, source))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    for staged_file in names {
+        let Some(name) = staged_file
+            .strip_prefix('.')
+            .and_then(|rest| rest.strip_suffix(&suffix))
+        else {
+            continue;
+        };
+        let staged = Staged {
+            staged: dir.join(&staged_file),
+            path: dir.join(name),
+        };
+        if was_exported(name)? {
+            staged.publish()?;
+            published.push(name.to_string());
+        } else {
+            staged.discard();
+            deleted.push(name.to_string());
+        }
+    }
+    Ok((published, deleted))
 }
 
 /// Reads a whole file, refusing one larger than a delivery may be before reading it.
@@ -184,6 +268,50 @@ mod tests {
         for end in 0..good.len() {
             let _ = read_single_entry("a.zip", &good[..end]);
         }
+    }
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_staged_file_has_no_delivery_name_until_it_is_published() {
+        let dir = TempDir::new();
+        let staged = stage(dir.path(), "NetsLS_260520_0000000001", "main", b"one").unwrap();
+        assert_eq!(
+            names_in(dir.path()),
+            [".NetsLS_260520_0000000001.main.partial"]
+        );
+        let path = staged.publish().unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), b"one");
+        assert_eq!(names_in(dir.path()), ["NetsLS_260520_0000000001"]);
+        stage(dir.path(), "NetsLS_260520_0000000002", "main", b"two")
+            .unwrap()
+            .discard();
+        assert_eq!(names_in(dir.path()), ["NetsLS_260520_0000000001"]);
+    }
+
+    /// A crash between the commit and the rename, and one before the commit, as the next
+    /// export finds them: the recorded file is put in place, the unrecorded one removed, and
+    /// another company's staged file left alone.
+    #[test]
+    fn recovery_publishes_recorded_files_and_removes_the_rest() {
+        let dir = TempDir::new();
+        for (name, owner) in [("A1", "main"), ("A2", "main"), ("B1", "other")] {
+            let staged = stage(dir.path(), name, owner, name.as_bytes()).unwrap();
+            std::mem::forget(staged);
+        }
+        let (published, deleted) =
+            recover_staged(dir.path(), "main", |name| Ok(name == "A1")).unwrap();
+        assert_eq!(published, ["A1"]);
+        assert_eq!(deleted, ["A2"]);
+        assert_eq!(names_in(dir.path()), [".B1.other.partial", "A1"]);
+        assert_eq!(std::fs::read(dir.path().join("A1")).unwrap(), b"A1");
     }
 
     #[test]

@@ -64,6 +64,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExchangeError {
+    /// The export committed (its lines are sent) but a file could not be renamed into place.
+    #[error("the export was recorded, but its file '{}' could not be put in place ({reason}): \
+             run the same export again to finish it, it sends nothing twice", .path.display())]
+    NotPublished { path: PathBuf, reason: String },
+
     /// The file is not a valid delivery: refused whole, nothing applied.
     #[error("{0}; the file was refused and nothing was applied")]
     Parse(ParseError),

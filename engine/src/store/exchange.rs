@@ -34,7 +34,7 @@ use crate::delivery::{
 use crate::error::{Error, Result};
 use crate::exchange::archive::{ArchiveFilter, ArchivedFile, ArchivedFileContent, FileLogEntry};
 use crate::exchange::export::{plan_export, ExportSettings, PlannedFile};
-use crate::exchange::files::write_atomically;
+use crate::exchange::files::{recover_staged, stage, Staged};
 use crate::exchange::import::{allocate_paid, payment_answers, record_lines, PaymentAnswer};
 use crate::exchange::journal::journal_lines_for;
 use crate::exchange::{
@@ -49,7 +49,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Amount;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Bank events are handed to the journal seam in batches of this many, so an import of a
 /// million records never holds a million events.
@@ -157,14 +157,6 @@ fn save_changed_validations(
     Ok(())
 }
 
-fn remove_files(paths: &[PathBuf]) {
-    for path in paths {
-        if let Err(error) = std::fs::remove_file(path) {
-            tracing::error!(path = %path.display(), %error, "could not remove a delivery file of a failed export: delete it by hand, it was not sent");
-        }
-    }
-}
-
 /// Status-log rows of one transaction, written 100 to a statement: nothing reads the log
 /// while an export or import runs, and one multi-row `INSERT` costs far less than a hundred.
 struct StatusLog {
@@ -244,6 +236,26 @@ impl Store {
             return Err(ExchangeError::NotADirectory(out_dir.to_path_buf()).into());
         }
         let tx = self.write()?;
+        // Under the write lock no other export is staging: finish what a killed one left.
+        let (published, deleted) = recover_staged(out_dir, company.id(), |name| {
+            Ok(tx
+                .query_row(
+                    "SELECT 1 FROM delivery_files WHERE company = ?1 AND export = 1 AND file_name = ?2",
+                    (company.key, name),
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some())
+        })?;
+        for name in &published {
+            tracing::warn!(
+                file = name,
+                "an earlier export was interrupted after it was recorded: its file is now in place"
+            );
+        }
+        for name in &deleted {
+            tracing::warn!(file = name, "an earlier export was interrupted before it was recorded: its unsent file was removed");
+        }
         let data = Store::run_data_in(&tx, company)?;
         let validations = validate(&data, cal, now);
         save_changed_validations(&tx, company, &data, &validations)?;
@@ -287,26 +299,36 @@ impl Store {
                 i64::try_from(plan.last_charge).unwrap_or(i64::MAX),
             ),
         )?;
-        let mut written: Vec<PathBuf> = Vec::new();
+        let mut staged: Vec<Staged> = Vec::new();
         let mut charges = Charges {
             done: 0,
             total: plan.files.iter().map(|f| f.charges.len() as u64).sum(),
             progress,
         };
         for file in plan.files {
-            let exported = match export_file(&tx, company, out_dir, now, file, &mut charges) {
-                Ok(exported) => exported,
+            let (exported, file) = match export_file(&tx, company, out_dir, now, file, &mut charges)
+            {
+                Ok(done) => done,
                 Err(error) => {
-                    remove_files(&written);
+                    staged.into_iter().for_each(Staged::discard);
                     return Err(error);
                 }
             };
-            written.push(exported.path.clone());
+            staged.push(file);
             report.files.push(exported);
         }
         if let Err(error) = tx.commit() {
-            remove_files(&written);
+            staged.into_iter().for_each(Staged::discard);
             return Err(error.into());
+        }
+        // Recorded as sent: only now may the files appear under their names.
+        for file in staged {
+            let path = file.path().to_path_buf();
+            file.publish()
+                .map_err(|error| ExchangeError::NotPublished {
+                    path,
+                    reason: error.to_string(),
+                })?;
         }
         for file in &report.files {
             tracing::info!(
@@ -605,7 +627,7 @@ fn export_file(
     now: NaiveDateTime,
     file: PlannedFile,
     charges: &mut Charges<'_>,
-) -> Result<ExportedFile> {
+) -> Result<(ExportedFile, Staged)> {
     let text = to_latin1(&file.text);
     let delivery_id = file.delivery_id_text();
     // A sent file is identified by the delivery id the engine gave it. An LS file carries no
@@ -730,9 +752,9 @@ fn export_file(
     } else {
         text
     };
-    let path = write_atomically(out_dir, &file.file_name, &content)?;
-    Ok(ExportedFile {
-        path,
+    let staged = stage(out_dir, &file.file_name, company.id(), &content)?;
+    let exported = ExportedFile {
+        path: staged.path().to_path_buf(),
         file_id,
         format: file.format_id.clone(),
         scheme: scheme_id(file.scheme),
@@ -740,7 +762,8 @@ fn export_file(
         charges: file.charges.len(),
         lines: file.line_count(),
         amount: file.amount,
-    })
+    };
+    Ok((exported, staged))
 }
 
 /// The detail records of a delivery (everything between its start and end records, without
