@@ -30,12 +30,25 @@ pub fn now(global: &Global) -> NaiveDateTime {
     global.now.unwrap_or_else(engine::clock::now_in_denmark)
 }
 
+/// The largest `--closing-days` file read: a list of dates and names, even a century of
+/// them, is a few kilobytes (reliability.md: every input has a stated limit).
+pub const MAX_CLOSING_DAYS_BYTES: u64 = 1024 * 1024;
+
 /// The Danish banking calendar, with `--closing-days` merged in.
 pub fn calendar(global: &Global) -> anyhow::Result<bankcal::Calendar> {
     let calendar = bankcal::Calendar::danish();
     let Some(path) = &global.closing_days else {
         return Ok(calendar);
     };
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read closing days file '{}'", path.display()))?
+        .len();
+    if size > MAX_CLOSING_DAYS_BYTES {
+        anyhow::bail!(
+            "closing days file '{}' is {size} bytes: a list of closing days is at most {MAX_CLOSING_DAYS_BYTES} bytes; check that this is the right file",
+            path.display()
+        );
+    }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read closing days file '{}'", path.display()))?;
     let days = bankcal::parse_closing_days_csv(&path.display().to_string(), &text)?;

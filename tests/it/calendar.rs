@@ -191,6 +191,11 @@ fn bad_input_is_refused_with_exit_2_and_names_the_value() {
     )
     .unwrap();
     std::fs::write(dir.path().join("no-name.csv"), "date\n2026-01-02\n").unwrap();
+    std::fs::write(
+        dir.path().join("huge.csv"),
+        "date,name\n".to_string() + &"2026-01-02,x\n".repeat(100_000),
+    )
+    .unwrap();
     let cases: &[(&[&str], &str)] = &[
         (
             &["calendar", "month", "2026-13"],
@@ -260,6 +265,10 @@ fn bad_input_is_refused_with_exit_2_and_names_the_value() {
                 "2026-05",
             ],
             "missing.csv",
+        ),
+        (
+            &["--closing-days", "huge.csv", "calendar", "month", "2026-05"],
+            "at most 1048576 bytes",
         ),
     ];
     for (args, needle) in cases {
