@@ -14,7 +14,7 @@ use crate::status::{manual_change, ManualTarget, Refusal};
 use crate::store::{LineFilter, Store};
 use crate::suggest;
 use crate::validate::{self, LineValidation};
-use crate::view::{GroupView, LineView, StatusChangeView};
+use crate::view::{GroupView, LineView, LineViews, StatusChangeView};
 use bankcal::Calendar;
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Amount;
@@ -25,7 +25,7 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SuggestReport {
     /// The new lines.
-    pub created: Vec<LineView>,
+    pub created: LineViews,
     /// Lines of settled entries that were never sent, now deleted.
     pub removed: Vec<i64>,
 }
@@ -33,7 +33,7 @@ pub struct SuggestReport {
 /// What `validate` found: every line that can still be exported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ValidationReport {
-    pub lines: Vec<LineView>,
+    pub lines: LineViews,
     pub ok_count: usize,
     pub failed_count: usize,
 }
@@ -91,39 +91,37 @@ impl Engine {
     ) -> Result<SuggestReport> {
         let (store, company) = self.parts();
         store.atomically(|store| {
-            let data = store.load_run_data(company)?;
+            let mut data = store.load_run_data(company)?;
             let plan = suggest::suggest(&data, calendar, now, earliest);
             if !plan.remove.is_empty() {
                 store.delete_unsent_lines(company, &plan.remove)?;
             }
             let ids = store.insert_lines(company, &plan.new_lines, now, "suggest")?;
-            let created = ids
+            // The report's views are built from the run data: its lines become the new ones.
+            data.lines = ids
                 .iter()
-                .zip(&plan.new_lines)
-                .map(|(&id, new)| {
-                    let line = PaymentLine {
-                        id,
-                        entry_id: new.entry_id.clone(),
-                        debtor: new.debtor.clone(),
-                        format_id: new.format_id.clone(),
-                        payment_date: new.payment_date,
-                        partial_payment: None,
-                        status: Status::Blank,
-                        errors: None,
-                        comment: String::new(),
-                        group: None,
-                        allow_overwriting: false,
-                        reference: None,
-                        date_sent: None,
-                        delivery_id: None,
-                        cancellation_sent: false,
-                    };
-                    let entry = &data.entries[&new.entry_id];
-                    LineView::new(&line, entry, data.formats.get(&new.format_id))
+                .zip(plan.new_lines)
+                .map(|(&id, new)| PaymentLine {
+                    id,
+                    entry_id: new.entry_id,
+                    debtor: new.debtor,
+                    format_id: new.format_id,
+                    payment_date: new.payment_date,
+                    partial_payment: None,
+                    status: Status::Blank,
+                    errors: None,
+                    comment: String::new(),
+                    group: None,
+                    allow_overwriting: false,
+                    reference: None,
+                    date_sent: None,
+                    delivery_id: None,
+                    cancellation_sent: false,
                 })
                 .collect();
+            let positions = (0..data.lines.len()).collect();
             Ok(SuggestReport {
-                created,
+                created: LineViews::new(data, positions),
                 removed: plan.remove,
             })
         })
@@ -140,12 +138,14 @@ impl Engine {
         store.atomically(|store| {
             let mut data = store.load_run_data(company)?;
             let validations = validate_and_save(store, company, &mut data, calendar, now)?;
-            let lines = views_of(&data, validations.iter().map(|v| v.line));
             let failed_count = validations.iter().filter(|v| !v.is_ok()).count();
+            let ok_count = validations.len() - failed_count;
+            let positions = positions_of(&data, validations.iter().map(|v| v.line));
+            drop(validations);
             Ok(ValidationReport {
-                ok_count: validations.len() - failed_count,
+                ok_count,
                 failed_count,
-                lines,
+                lines: LineViews::new(data, positions),
             })
         })
     }
@@ -189,21 +189,23 @@ impl Engine {
                 }
             }
             validate_and_save(store, company, &mut data, calendar, now)?;
+            drop(data);
+            let charges = plan.charges();
             let groups: Vec<GroupView> = plan
                 .groups
-                .iter()
+                .into_iter()
                 .map(|g| GroupView {
-                    id: g.id.clone(),
-                    format: g.format_id.clone(),
-                    debtor: Some(g.debtor.clone()),
+                    id: g.id,
+                    format: g.format_id,
+                    debtor: Some(g.debtor),
                     payment_date: Some(g.payment_date),
                     amount: g.amount,
-                    lines: g.lines.clone(),
-                    codes: g.codes.clone(),
+                    lines: g.lines,
+                    codes: g.codes,
                 })
                 .collect();
             Ok(CollectReport {
-                charges: plan.charges(),
+                charges,
                 deselected: groups
                     .iter()
                     .filter(|g| g.id == GROUP_DESELECTED)
@@ -308,7 +310,7 @@ impl Engine {
         let days = i32::try_from(days)
             .map_err(|_| Error::Unsupported(format!("--days {days} is too large")))?;
         let (store, company) = self.parts();
-        let data = store.load_run_data(company)?;
+        let data = store.load_run_data_with_texts(company)?;
         let mut reminders = Vec::new();
         for line in &data.lines {
             // Only lines that will be charged: sent ones, or unsent ones that passed their
@@ -387,19 +389,11 @@ fn validate_and_save(
     Ok(validations)
 }
 
-/// Views of the given lines of `data`, in the order given.
-fn views_of(data: &RunData, ids: impl Iterator<Item = i64>) -> Vec<LineView> {
-    let by_id: HashMap<i64, &PaymentLine> = data.lines.iter().map(|l| (l.id, l)).collect();
-    ids.filter_map(|id| {
-        let line = by_id.get(&id)?;
-        let entry = data.entries.get(&line.entry_id)?;
-        Some(LineView::new(
-            line,
-            entry,
-            data.formats.get(&line.format_id),
-        ))
-    })
-    .collect()
+/// The positions in `data.lines` of the given line ids, in the order given (unknown ids are
+/// left out). `data.lines` is in id order.
+fn positions_of(data: &RunData, ids: impl Iterator<Item = i64>) -> Vec<usize> {
+    ids.filter_map(|id| data.lines.binary_search_by_key(&id, |l| l.id).ok())
+        .collect()
 }
 
 fn formats_by_id(

@@ -29,7 +29,7 @@ pub fn suggest(global: &Global, earliest: bool) -> anyhow::Result<Outcome> {
                 output::FULL_TABLE_LIMIT
             );
         } else if !report.created.is_empty() {
-            print_lines(&report.created)?;
+            print_lines(&report.created.to_vec())?;
         }
     }
     Ok(Outcome::Done)
@@ -44,12 +44,14 @@ pub fn validate(global: &Global) -> anyhow::Result<Outcome> {
     } else {
         let large = report.lines.len() > output::FULL_TABLE_LIMIT;
         if large {
-            let failing: Vec<LineView> = report.lines.iter().filter(|l| !l.ok).cloned().collect();
+            let failing: Vec<LineView> = report.lines.iter().filter(|l| !l.ok).collect();
             print_lines(&failing)?;
+            print_failures(&failing)?;
         } else {
-            print_lines(&report.lines)?;
+            let lines = report.lines.to_vec();
+            print_lines(&lines)?;
+            print_failures(&lines)?;
         }
-        print_failures(&report.lines)?;
         println!(
             "{} line{} ok, {} failed.",
             report.ok_count,

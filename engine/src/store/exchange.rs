@@ -244,7 +244,7 @@ impl Store {
             return Err(ExchangeError::NotADirectory(out_dir.to_path_buf()).into());
         }
         let tx = self.write()?;
-        let data = Store::run_data_in(&tx, company)?;
+        let data = Store::run_data_in(&tx, company, false)?;
         let validations = validate(&data, cal, now);
         save_changed_validations(&tx, company, &data, &validations)?;
         let company_name: String = tx.query_row(
