@@ -13,7 +13,7 @@ use crate::model::{PaymentLine, RunData, Scheme, Status, GROUP_DESELECTED};
 use crate::status::{manual_change, ManualTarget, Refusal};
 use crate::store::{LineFilter, Store};
 use crate::suggest;
-use crate::validate::{self, LineValidation};
+use crate::validate;
 use crate::view::{GroupView, LineView, LineViews, StatusChangeView};
 use bankcal::Calendar;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -137,15 +137,11 @@ impl Engine {
         let (store, company) = self.parts();
         store.atomically(|store| {
             let mut data = store.load_run_data(company)?;
-            let validations = validate_and_save(store, company, &mut data, calendar, now)?;
-            let failed_count = validations.iter().filter(|v| !v.is_ok()).count();
-            let ok_count = validations.len() - failed_count;
-            let positions = positions_of(&data, validations.iter().map(|v| v.line));
-            drop(validations);
+            let validated = validate_and_save(store, company, &mut data, calendar, now)?;
             Ok(ValidationReport {
-                ok_count,
-                failed_count,
-                lines: LineViews::new(data, positions),
+                ok_count: validated.positions.len() - validated.failed,
+                failed_count: validated.failed,
+                lines: LineViews::new(data, validated.positions),
             })
         })
     }
@@ -166,6 +162,7 @@ impl Engine {
             }
             let validations = validate::validate(&data, calendar, now);
             let plan = collect::collect(&data, &validations);
+            drop(validations);
             let groups: HashMap<i64, &str> = plan
                 .assignments
                 .iter()
@@ -358,42 +355,58 @@ impl Engine {
     }
 }
 
-/// Validates `data`, stores each result on its line (in `data` too) and returns them.
+/// What [`validate_and_save`] found.
+struct Validated {
+    /// The positions in `data.lines` of the validated lines, ascending.
+    positions: Vec<usize>,
+    /// How many of them failed.
+    failed: usize,
+}
+
+/// Validates `data`, stores each result on its line (in `data` too) and says which lines
+/// were validated. Each result is moved onto its line, not copied.
 fn validate_and_save(
     store: &mut Store,
     company: &crate::store::CompanyKey,
     data: &mut RunData,
     calendar: &Calendar,
     now: NaiveDateTime,
-) -> Result<Vec<LineValidation>> {
+) -> Result<Validated> {
     let validations = validate::validate(data, calendar, now);
     // Both are in line id order (`validate` keeps the order of `data.lines`), so one walk
     // pairs them. Only results that differ from the stored ones are written: validating
     // again without a change in between writes nothing.
-    let mut results: Vec<(i64, Vec<crate::model::ValidationError>)> = Vec::new();
-    let mut found = validations.iter().peekable();
-    for line in data.lines.iter_mut() {
+    let mut validated = Validated {
+        positions: Vec::with_capacity(validations.len()),
+        failed: 0,
+    };
+    let mut changed: Vec<usize> = Vec::new();
+    let mut found = validations.into_iter().peekable();
+    for (position, line) in data.lines.iter_mut().enumerate() {
         let Some(v) = found.next_if(|v| v.line == line.id) else {
             continue;
         };
+        validated.positions.push(position);
+        if !v.is_ok() {
+            validated.failed += 1;
+        }
         if line.errors.as_ref() != Some(&v.errors) {
-            results.push((v.line, v.errors.clone()));
-            line.errors = Some(v.errors.clone());
+            line.errors = Some(v.errors);
+            changed.push(position);
         }
     }
     debug_assert!(
         found.next().is_none(),
         "validations follow the lines' order"
     );
-    store.save_validations(company, &results)?;
-    Ok(validations)
-}
-
-/// The positions in `data.lines` of the given line ids, in the order given (unknown ids are
-/// left out). `data.lines` is in id order.
-fn positions_of(data: &RunData, ids: impl Iterator<Item = i64>) -> Vec<usize> {
-    ids.filter_map(|id| data.lines.binary_search_by_key(&id, |l| l.id).ok())
-        .collect()
+    store.save_validations_in_order(
+        company,
+        changed.iter().map(|&p| {
+            let line = &data.lines[p];
+            (line.id, line.errors.as_deref().unwrap_or_default())
+        }),
+    )?;
+    Ok(validated)
 }
 
 fn formats_by_id(

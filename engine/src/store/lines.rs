@@ -81,6 +81,57 @@ fn update_each_sql(column: &str, rows: usize) -> String {
     )
 }
 
+/// Sets `column` to each value of its line, [`UPDATE_BATCH`] lines a statement as
+/// `UPDATE … FROM (VALUES …)`, in the order given; an unknown line refuses all. A batch is
+/// written as soon as it is full, so the values are never all in memory. A statement's lines
+/// are distinct: a line id not above the previous one starts a new batch, so a line given
+/// twice gets its last value.
+fn update_in_order(
+    tx: &rusqlite::Connection,
+    company: &CompanyKey,
+    column: &str,
+    values: impl Iterator<Item = (i64, Value)>,
+) -> Result<()> {
+    let mut full = tx.prepare(&update_each_sql(column, UPDATE_BATCH))?;
+    let mut chunk: Vec<(i64, Value)> = Vec::with_capacity(UPDATE_BATCH);
+    let mut write = |chunk: &mut Vec<(i64, Value)>| -> Result<()> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        let mut params = Vec::with_capacity(chunk.len() * 2 + 1);
+        params.push(Value::Integer(company.key));
+        for (id, value) in chunk.drain(..) {
+            params.push(Value::Integer(id));
+            params.push(value);
+        }
+        let params = rusqlite::params_from_iter(params);
+        let updated = if ids.len() == UPDATE_BATCH {
+            full.execute(params)?
+        } else {
+            tx.prepare(&update_each_sql(column, ids.len()))?
+                .execute(params)?
+        };
+        if updated != ids.len() {
+            let mut exists =
+                tx.prepare("SELECT 1 FROM payment_lines WHERE company = ?1 AND id = ?2")?;
+            for id in ids {
+                if !exists.exists((company.key, id))? {
+                    return Err(Error::UnknownLine(id));
+                }
+            }
+        }
+        Ok(())
+    };
+    for (id, value) in values {
+        if chunk.len() == UPDATE_BATCH || chunk.last().is_some_and(|(last, _)| *last >= id) {
+            write(&mut chunk)?;
+        }
+        chunk.push((id, value));
+    }
+    write(&mut chunk)
+}
+
 /// A payment line to create: the core's suggestion, stored as is.
 pub use crate::suggest::NewLine as NewLineRow;
 
@@ -393,10 +444,28 @@ impl Store {
         )
     }
 
+    /// Stores validation results like [`Store::save_validations`], each line's JSON made only
+    /// when its batch is written (a million results are not held as JSON at once). Give the
+    /// lines in ascending id order: that is the table's key order.
+    pub fn save_validations_in_order<'a>(
+        &mut self,
+        company: &CompanyKey,
+        results: impl Iterator<Item = (i64, &'a [ValidationError])>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        update_in_order(
+            &tx,
+            company,
+            "errors",
+            results.map(|(id, errors)| (id, Value::Text(errors_to_json(errors)))),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Sets one column to one value per line in one transaction; an unknown line refuses all.
-    ///
-    /// The rows go [`UPDATE_BATCH`] a statement, as `UPDATE … FROM (VALUES …)`, in line id
-    /// order (the table's key order): far fewer statements than one per line.
+    /// Values are applied in line id order (the table's key order); a line given twice gets
+    /// its last value.
     fn update_each(
         &mut self,
         company: &CompanyKey,
@@ -407,40 +476,10 @@ impl Store {
         // The sort is stable: a line given twice gets its last value, as one by one would.
         values.sort_by_key(|(id, _)| *id);
         let tx = self.write()?;
-        {
-            let mut full = tx.prepare(&update_each_sql(column, UPDATE_BATCH))?;
-            for chunk in values.chunk_by(|a, b| a.0 != b.0).flat_map(|run| {
-                // A run of distinct ids, cut into batches.
-                run.chunks(UPDATE_BATCH)
-            }) {
-                let mut params = Vec::with_capacity(chunk.len() * 2 + 1);
-                params.push(Value::Integer(company.key));
-                for (id, value) in chunk {
-                    params.push(Value::Integer(*id));
-                    params.push(value.clone());
-                }
-                let params = rusqlite::params_from_iter(params);
-                let updated = if chunk.len() == UPDATE_BATCH {
-                    full.execute(params)?
-                } else {
-                    tx.prepare(&update_each_sql(column, chunk.len()))?
-                        .execute(params)?
-                };
-                if updated != chunk.len() {
-                    let mut exists =
-                        tx.prepare("SELECT 1 FROM payment_lines WHERE company = ?1 AND id = ?2")?;
-                    for (id, _) in chunk {
-                        if !exists.exists((company.key, id))? {
-                            return Err(Error::UnknownLine(*id));
-                        }
-                    }
-                }
-            }
-        }
+        update_in_order(&tx, company, column, values.into_iter())?;
         tx.commit()?;
         Ok(())
     }
-
     /// Changes line statuses and logs each change (I6). Each change names the status the line
     /// is expected to have; if any line is no longer in it (someone changed it meanwhile),
     /// nothing is applied and [`Error::StaleStatus`] names the line. Whether a change is an
