@@ -91,7 +91,7 @@ impl Engine {
     ) -> Result<SuggestReport> {
         let (store, company) = self.parts();
         store.atomically(|store| {
-            let mut data = store.load_run_data(company)?;
+            let mut data = store.load_run_data_for_step(company)?;
             let plan = suggest::suggest(&data, calendar, now, earliest);
             if !plan.remove.is_empty() {
                 store.delete_unsent_lines(company, &plan.remove)?;
@@ -136,7 +136,7 @@ impl Engine {
     ) -> Result<ValidationReport> {
         let (store, company) = self.parts();
         store.atomically(|store| {
-            let mut data = store.load_run_data(company)?;
+            let mut data = store.load_run_data_for_step(company)?;
             let validated = validate_and_save(store, company, &mut data, calendar, now)?;
             Ok(ValidationReport {
                 ok_count: validated.positions.len() - validated.failed,
@@ -151,7 +151,7 @@ impl Engine {
     pub fn collect(&mut self, calendar: &Calendar, now: NaiveDateTime) -> Result<CollectReport> {
         let (store, company) = self.parts();
         store.atomically(|store| {
-            let mut data = store.load_run_data(company)?;
+            let mut data = store.load_run_data_for_step(company)?;
             // Validate on the lines as they are, without stale groups, so a group is formed
             // only from lines that pass on their own.
             let ungrouped = collect::collect_off(&data);
@@ -218,7 +218,7 @@ impl Engine {
     pub fn collect_off(&mut self) -> Result<Vec<i64>> {
         let (store, company) = self.parts();
         store.atomically(|store| {
-            let data = store.load_run_data(company)?;
+            let data = store.load_run_data_for_step(company)?;
             let lines = collect::collect_off(&data);
             let cleared: Vec<(i64, Option<String>)> = lines.iter().map(|&l| (l, None)).collect();
             store.save_groups(company, &cleared)?;
@@ -307,7 +307,7 @@ impl Engine {
         let days = i32::try_from(days)
             .map_err(|_| Error::Unsupported(format!("--days {days} is too large")))?;
         let (store, company) = self.parts();
-        let data = store.load_run_data_with_texts(company)?;
+        let data = store.load_run_data(company)?;
         let mut reminders = Vec::new();
         for line in &data.lines {
             // Only lines that will be charged: sent ones, or unsent ones that passed their
@@ -374,13 +374,11 @@ fn validate_and_save(
 ) -> Result<Validated> {
     let validations = validate::validate(data, calendar, now);
     // Both are in line id order (`validate` keeps the order of `data.lines`), so one walk
-    // pairs them. Only results that differ from the stored ones are written: validating
-    // again without a change in between writes nothing.
+    // pairs them. The store writes only results that differ from the stored ones.
     let mut validated = Validated {
         positions: Vec::with_capacity(validations.len()),
         failed: 0,
     };
-    let mut changed: Vec<usize> = Vec::new();
     let mut found = validations.into_iter().peekable();
     for (position, line) in data.lines.iter_mut().enumerate() {
         let Some(v) = found.next_if(|v| v.line == line.id) else {
@@ -390,10 +388,7 @@ fn validate_and_save(
         if !v.is_ok() {
             validated.failed += 1;
         }
-        if line.errors.as_ref() != Some(&v.errors) {
-            line.errors = Some(v.errors);
-            changed.push(position);
-        }
+        line.errors = Some(v.errors);
     }
     debug_assert!(
         found.next().is_none(),
@@ -401,7 +396,7 @@ fn validate_and_save(
     );
     store.save_validations_in_order(
         company,
-        changed.iter().map(|&p| {
+        validated.positions.iter().map(|&p| {
             let line = &data.lines[p];
             (line.id, line.errors.as_deref().unwrap_or_default())
         }),

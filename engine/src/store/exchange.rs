@@ -25,6 +25,7 @@ use super::codec::{
     mandate_from_row, time_text, ENTRY_COLUMNS, FORMAT_COLUMNS, LINE_COLUMNS, LINE_COLUMN_COUNT,
     MANDATE_COLUMNS,
 };
+use super::lines::{update_in_order, Load, Only};
 use super::{CompanyKey, Store};
 use crate::charge::amount_to_charge;
 use crate::delivery::{
@@ -136,25 +137,25 @@ fn formats_of(tx: &Connection, company: &CompanyKey) -> Result<Vec<PaymentFormat
 
 /// Stores the validation results that differ from what the lines have (export re-validates;
 /// unchanged results are not written again).
+/// Stores the validation results that differ from the stored ones, in line id order (the
+/// order `validate` gives them in).
 fn save_changed_validations(
     tx: &Connection,
     company: &CompanyKey,
-    data: &crate::model::RunData,
     validations: &[LineValidation],
 ) -> Result<()> {
-    let stored: HashMap<i64, &Option<Vec<crate::model::ValidationError>>> =
-        data.lines.iter().map(|l| (l.id, &l.errors)).collect();
-    let mut update =
-        tx.prepare_cached("UPDATE payment_lines SET errors = ?3 WHERE company = ?1 AND id = ?2")?;
-    for v in validations {
-        let unchanged = stored
-            .get(&v.line)
-            .is_some_and(|errors| errors.as_ref() == Some(&v.errors));
-        if !unchanged {
-            update.execute((company.key, v.line, errors_to_json(&v.errors)))?;
-        }
-    }
-    Ok(())
+    update_in_order(
+        tx,
+        company,
+        "errors",
+        Only::Changed,
+        validations.iter().map(|v| {
+            (
+                v.line,
+                rusqlite::types::Value::Text(errors_to_json(&v.errors)),
+            )
+        }),
+    )
 }
 
 fn remove_files(paths: &[PathBuf]) {
@@ -244,9 +245,9 @@ impl Store {
             return Err(ExchangeError::NotADirectory(out_dir.to_path_buf()).into());
         }
         let tx = self.write()?;
-        let data = Store::run_data_in(&tx, company, false)?;
+        let data = Store::run_data_in(&tx, company, Load::ForStep)?;
         let validations = validate(&data, cal, now);
-        save_changed_validations(&tx, company, &data, &validations)?;
+        save_changed_validations(&tx, company, &validations)?;
         let company_name: String = tx.query_row(
             "SELECT name FROM companies WHERE key = ?1",
             [company.key],

@@ -81,18 +81,34 @@ fn update_each_sql(column: &str, rows: usize) -> String {
     )
 }
 
+/// Which lines [`update_in_order`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Only {
+    /// Every line given; an unknown line refuses all.
+    All,
+    /// The lines whose value differs from the stored one (no check for unknown lines).
+    Changed,
+}
+
 /// Sets `column` to each value of its line, [`UPDATE_BATCH`] lines a statement as
-/// `UPDATE … FROM (VALUES …)`, in the order given; an unknown line refuses all. A batch is
-/// written as soon as it is full, so the values are never all in memory. A statement's lines
-/// are distinct: a line id not above the previous one starts a new batch, so a line given
-/// twice gets its last value.
-fn update_in_order(
+/// `UPDATE … FROM (VALUES …)`, in the order given. A batch is written as soon as it is full,
+/// so the values are never all in memory. A statement's lines are distinct: a line id not
+/// above the previous one starts a new batch, so a line given twice gets its last value.
+pub(super) fn update_in_order(
     tx: &rusqlite::Connection,
     company: &CompanyKey,
     column: &str,
+    only: Only,
     values: impl Iterator<Item = (i64, Value)>,
 ) -> Result<()> {
-    let mut full = tx.prepare(&update_each_sql(column, UPDATE_BATCH))?;
+    let sql = |rows: usize| {
+        let mut sql = update_each_sql(column, rows);
+        if only == Only::Changed {
+            sql.push_str(&format!(" AND payment_lines.{column} IS NOT v.value"));
+        }
+        sql
+    };
+    let mut full = tx.prepare(&sql(UPDATE_BATCH))?;
     let mut chunk: Vec<(i64, Value)> = Vec::with_capacity(UPDATE_BATCH);
     let mut write = |chunk: &mut Vec<(i64, Value)>| -> Result<()> {
         if chunk.is_empty() {
@@ -109,10 +125,9 @@ fn update_in_order(
         let updated = if ids.len() == UPDATE_BATCH {
             full.execute(params)?
         } else {
-            tx.prepare(&update_each_sql(column, ids.len()))?
-                .execute(params)?
+            tx.prepare(&sql(ids.len()))?.execute(params)?
         };
-        if updated != ids.len() {
+        if only == Only::All && updated != ids.len() {
             let mut exists =
                 tx.prepare("SELECT 1 FROM payment_lines WHERE company = ?1 AND id = ?2")?;
             for id in ids {
@@ -130,6 +145,19 @@ fn update_in_order(
         chunk.push((id, value));
     }
     write(&mut chunk)
+}
+
+/// How much of the run data [`Store::run_data_in`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Load {
+    /// Everything.
+    Whole,
+    /// What a step that validates again needs, which at a million lines saves hundreds of
+    /// megabytes: an entry's `text` only when it has no invoice number (the export's
+    /// notification text falls back to it), and no stored validation results (each line's
+    /// `errors` is `None`; the step's own results replace them, and
+    /// [`Store::save_validations_in_order`] compares with the stored ones in SQL).
+    ForStep,
 }
 
 /// A payment line to create: the core's suggestion, stored as is.
@@ -167,20 +195,18 @@ impl Store {
     /// years of settled invoices do not cost memory. `lines` are ordered by id, each debtor's
     /// mandates by mandate id.
     ///
-    /// An entry's `text` is loaded only when it has no invoice number (the export's
-    /// notification text falls back to it); otherwise it is empty: at a million entries the
-    /// texts cost tens of megabytes. [`Store::load_run_data_with_texts`] loads every text.
     pub fn load_run_data(&self, company: &CompanyKey) -> Result<RunData> {
         let tx = self.read()?;
-        let data = Store::run_data_in(&tx, company, false)?;
+        let data = Store::run_data_in(&tx, company, Load::Whole)?;
         tx.commit()?;
         Ok(data)
     }
 
-    /// [`Store::load_run_data`] with each entry's `text`.
-    pub fn load_run_data_with_texts(&self, company: &CompanyKey) -> Result<RunData> {
+    /// [`Store::load_run_data`] for a step that validates again (suggest, validate, collect):
+    /// see [`Load::ForStep`].
+    pub fn load_run_data_for_step(&self, company: &CompanyKey) -> Result<RunData> {
         let tx = self.read()?;
-        let data = Store::run_data_in(&tx, company, true)?;
+        let data = Store::run_data_in(&tx, company, Load::ForStep)?;
         tx.commit()?;
         Ok(data)
     }
@@ -191,7 +217,7 @@ impl Store {
     pub(super) fn run_data_in(
         tx: &rusqlite::Connection,
         company: &CompanyKey,
-        texts: bool,
+        load: Load,
     ) -> Result<RunData> {
         let key = company.key;
         let mut data = RunData::default();
@@ -231,7 +257,7 @@ impl Store {
         {
             // Without texts, the text of an entry with an invoice number is read as '' (no
             // allocation per entry).
-            let columns = if texts {
+            let columns = if load == Load::Whole {
                 ENTRY_COLUMNS.to_string()
             } else {
                 ENTRY_COLUMNS.replace(
@@ -253,8 +279,13 @@ impl Store {
             }
         }
         {
+            let columns = if load == Load::Whole {
+                LINE_COLUMNS.to_string()
+            } else {
+                LINE_COLUMNS.replace("l.errors", "NULL")
+            };
             let mut statement = tx.prepare(&format!(
-                "SELECT {LINE_COLUMNS} FROM payment_lines l WHERE l.company = ?1 ORDER BY l.id"
+                "SELECT {columns} FROM payment_lines l WHERE l.company = ?1 ORDER BY l.id"
             ))?;
             let mut rows = statement.query([key])?;
             while let Some(row) = rows.next()? {
@@ -445,8 +476,10 @@ impl Store {
     }
 
     /// Stores validation results like [`Store::save_validations`], each line's JSON made only
-    /// when its batch is written (a million results are not held as JSON at once). Give the
-    /// lines in ascending id order: that is the table's key order.
+    /// when its batch is written (a million results are not held as JSON at once), and only
+    /// where it differs from the stored one (validating again without a change in between
+    /// writes nothing). Give the lines in ascending id order (the table's key order); a line
+    /// that does not exist is skipped, so give lines read in the same transaction.
     pub fn save_validations_in_order<'a>(
         &mut self,
         company: &CompanyKey,
@@ -457,6 +490,7 @@ impl Store {
             &tx,
             company,
             "errors",
+            Only::Changed,
             results.map(|(id, errors)| (id, Value::Text(errors_to_json(errors)))),
         )?;
         tx.commit()?;
@@ -476,7 +510,7 @@ impl Store {
         // The sort is stable: a line given twice gets its last value, as one by one would.
         values.sort_by_key(|(id, _)| *id);
         let tx = self.write()?;
-        update_in_order(&tx, company, column, values.into_iter())?;
+        update_in_order(&tx, company, column, Only::All, values.into_iter())?;
         tx.commit()?;
         Ok(())
     }
