@@ -359,8 +359,78 @@ pub struct RunData {
     pub formats: HashMap<String, PaymentFormat>,
     pub debtors: HashMap<String, Debtor>,
     pub mandates: HashMap<String, Vec<Mandate>>,
-    pub entries: HashMap<String, ledger::Entry>,
+    pub entries: Entries,
     pub lines: Vec<PaymentLine>,
+}
+
+/// Entries by entry id, as a vector sorted by id and searched by halving: a million entries
+/// cost their own size, without a hash table around them or a second copy of each id as its
+/// key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entries {
+    sorted: Vec<ledger::Entry>,
+}
+
+impl Entries {
+    fn position(&self, id: &str) -> Result<usize, usize> {
+        self.sorted
+            .binary_search_by(|entry| entry.entry_id.as_str().cmp(id))
+    }
+
+    pub fn get(&self, id: &str) -> Option<&ledger::Entry> {
+        self.position(id).ok().map(|i| &self.sorted[i])
+    }
+
+    pub fn contains_key(&self, id: &str) -> bool {
+        self.position(id).is_ok()
+    }
+
+    /// Adds `entry`, or replaces the one with its id (returned). Entries given in id order
+    /// are appended; others are inserted in place.
+    pub fn insert(&mut self, entry: ledger::Entry) -> Option<ledger::Entry> {
+        if self
+            .sorted
+            .last()
+            .is_none_or(|last| last.entry_id < entry.entry_id)
+        {
+            self.sorted.push(entry);
+            return None;
+        }
+        match self.position(&entry.entry_id) {
+            Ok(i) => Some(std::mem::replace(&mut self.sorted[i], entry)),
+            Err(i) => {
+                self.sorted.insert(i, entry);
+                None
+            }
+        }
+    }
+
+    /// The entries in id order.
+    pub fn values(&self) -> std::slice::Iter<'_, ledger::Entry> {
+        self.sorted.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
+    /// Gives back the room a growing vector keeps in reserve.
+    pub fn shrink_to_fit(&mut self) {
+        self.sorted.shrink_to_fit();
+    }
+}
+
+impl std::ops::Index<&str> for Entries {
+    type Output = ledger::Entry;
+
+    fn index(&self, id: &str) -> &ledger::Entry {
+        self.get(id)
+            .unwrap_or_else(|| panic!("no entry {id} in the run data"))
+    }
 }
 
 #[cfg(test)]

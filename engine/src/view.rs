@@ -126,7 +126,7 @@ impl LineViews {
     /// The view of the `i`-th line.
     pub fn get(&self, i: usize) -> Option<LineView> {
         let line = &self.data.lines[*self.positions.get(i)?];
-        let entry = &self.data.entries[&line.entry_id];
+        let entry = &self.data.entries[line.entry_id.as_str()];
         Some(LineView::new(
             line,
             entry,

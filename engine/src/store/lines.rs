@@ -270,12 +270,13 @@ impl Store {
             let mut statement = tx.prepare(&format!(
                 "SELECT {columns} FROM entries e WHERE e.company = ?1 AND (e.remaining <> 0 \
                  OR EXISTS (SELECT 1 FROM payment_lines l \
-                            WHERE l.company = e.company AND l.entry_id = e.entry_id))"
+                            WHERE l.company = e.company AND l.entry_id = e.entry_id)) \
+                 ORDER BY e.entry_id"
             ))?;
             let mut rows = statement.query([key])?;
             while let Some(row) = rows.next()? {
                 let entry = entry_from_row(row, 0)?;
-                data.entries.insert(entry.entry_id.clone(), entry);
+                data.entries.insert(entry);
             }
         }
         {
@@ -292,6 +293,9 @@ impl Store {
                 data.lines.push(line_from_row(row)?);
             }
         }
+        // A vector grown row by row keeps up to as much room again in reserve.
+        data.entries.shrink_to_fit();
+        data.lines.shrink_to_fit();
         Ok(data)
     }
 
@@ -824,8 +828,7 @@ mod tests {
         assert_eq!(data.debtors.len(), 3);
         assert_eq!(data.mandates["100100"].len(), 1);
         assert_eq!(data.mandates["200100"][0].mandate_id, "LS200100");
-        let mut entries: Vec<&str> = data.entries.keys().map(String::as_str).collect();
-        entries.sort_unstable();
+        let entries: Vec<&str> = data.entries.values().map(|e| e.entry_id.as_str()).collect();
         assert_eq!(entries, ["E1", "E2", "E3", "E4", "OLD2"]);
         let line_ids: Vec<i64> = data.lines.iter().map(|l| l.id).collect();
         assert_eq!(line_ids[1..], ids[..]);
