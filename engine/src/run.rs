@@ -161,30 +161,36 @@ impl Engine {
                 }
             }
             let validations = validate::validate(&data, calendar, now);
-            let plan = collect::collect(&data, &validations);
+            let mut plan = collect::collect(&data, &validations);
             drop(validations);
-            let groups: HashMap<i64, &str> = plan
-                .assignments
-                .iter()
-                .map(|(line, group)| (*line, group.as_str()))
-                .collect();
-            // Every line whose old group was dissolved gets its new group, or none.
-            let mut assignments: Vec<(i64, Option<String>)> = ungrouped
-                .iter()
-                .filter(|line| !groups.contains_key(line))
-                .map(|&line| (line, None))
-                .collect();
-            assignments.extend(
-                plan.assignments
-                    .iter()
-                    .map(|(line, group)| (*line, Some(group.clone()))),
-            );
-            store.save_groups(company, &assignments)?;
-            for line in data.lines.iter_mut() {
-                if let Some(group) = groups.get(&line.id) {
-                    line.group = Some((*group).to_string());
+            // Every line whose old group was dissolved gets its new group, or none. Both
+            // lists are in line id order, as `data.lines` is, so one walk pairs them, and each
+            // new group id moves onto its line.
+            let mut assigned = std::mem::take(&mut plan.assignments).into_iter().peekable();
+            let mut changed: Vec<usize> = Vec::new();
+            for (position, line) in data.lines.iter_mut().enumerate() {
+                let mut new_group = None;
+                while let Some((_, group)) = assigned.next_if(|(id, _)| *id == line.id) {
+                    new_group = Some(group);
+                }
+                if new_group.is_some() {
+                    line.group = new_group;
+                    changed.push(position);
+                } else if ungrouped.binary_search(&line.id).is_ok() {
+                    changed.push(position);
                 }
             }
+            if let Some((line, _)) = assigned.next() {
+                return Err(Error::UnknownLine(line));
+            }
+            store.save_groups_in_order(
+                company,
+                changed.iter().map(|&p| {
+                    let line = &data.lines[p];
+                    (line.id, line.group.as_deref())
+                }),
+            )?;
+            drop(changed);
             validate_and_save(store, company, &mut data, calendar, now)?;
             drop(data);
             let charges = plan.charges();

@@ -501,6 +501,25 @@ impl Store {
         Ok(())
     }
 
+    /// Stores collective payment ids like [`Store::save_groups`], given in ascending line id
+    /// order, 200 lines to a statement as they come; an unknown line refuses all.
+    pub fn save_groups_in_order<'a>(
+        &mut self,
+        company: &CompanyKey,
+        groups: impl Iterator<Item = (i64, Option<&'a str>)>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        update_in_order(
+            &tx,
+            company,
+            "group_id",
+            Only::All,
+            groups.map(|(id, group)| (id, group.map_or(Value::Null, |g| Value::Text(g.into())))),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Sets one column to one value per line in one transaction; an unknown line refuses all.
     /// Values are applied in line id order (the table's key order); a line given twice gets
     /// its last value.
