@@ -61,22 +61,19 @@ fn main() {
     ];
     for (entry_id, debtor, due, invoice, amount) in entries {
         let amount = Amount::parse(amount).unwrap();
-        run.entries.insert(
-            entry_id.to_string(),
-            Entry {
-                entry_id: entry_id.to_string(),
-                debtor: debtor.to_string(),
-                date: None,
-                due_date: date(due),
-                invoice: invoice.map(str::to_string),
-                amount,
-                remaining: amount,
-                currency: "DKK".to_string(),
-                text: String::new(),
-                has_invoice_lines: true,
-                payment_id: None,
-            },
-        );
+        run.entries.insert(Entry {
+            entry_id: entry_id.to_string(),
+            debtor: debtor.to_string(),
+            date: None,
+            due_date: date(due),
+            invoice: invoice.map(str::to_string),
+            amount,
+            remaining: amount,
+            currency: "DKK".to_string(),
+            text: String::new(),
+            has_invoice_lines: true,
+            payment_id: None,
+        });
     }
 
     // Let the core propose the lines, as `payrun suggest` would.

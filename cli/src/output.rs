@@ -23,7 +23,8 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 /// Columns whose header starts with `>` are right-aligned (amounts).
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = Vec::new();
-    write_table(&mut out, headers, rows, |row| row.clone()).expect("writing to memory");
+    write_table(&mut out, headers, || rows.iter(), |row| (*row).clone())
+        .expect("writing to memory");
     String::from_utf8(out).expect("the table is UTF-8")
 }
 
@@ -33,18 +34,28 @@ pub fn print_table<T>(
     items: &[T],
     cells: impl Fn(&T) -> Vec<String>,
 ) -> anyhow::Result<()> {
+    print_table_of(headers, || items.iter(), |item| cells(item))
+}
+
+/// Prints a table like [`print_table`] of the items `items()` gives, which it calls twice
+/// (widths, then rows): items made on the fly are never all in memory.
+pub fn print_table_of<T, I: Iterator<Item = T>>(
+    headers: &[&str],
+    items: impl Fn() -> I,
+    cells: impl Fn(&T) -> Vec<String>,
+) -> anyhow::Result<()> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     write_table(&mut out, headers, items, cells)?;
     out.flush()?;
     Ok(())
 }
 
-/// Writes the table in two passes over `items`: one for the column widths, one for the rows,
-/// so that only one row's cells exist at a time.
-fn write_table<T>(
+/// Writes the table in two passes over `items()`: one for the column widths, one for the
+/// rows, so that only one row's cells exist at a time.
+fn write_table<T, I: Iterator<Item = T>>(
     out: &mut impl Write,
     headers: &[&str],
-    items: &[T],
+    items: impl Fn() -> I,
     cells: impl Fn(&T) -> Vec<String>,
 ) -> std::io::Result<()> {
     let columns = headers.len();
@@ -52,8 +63,8 @@ fn write_table<T>(
         .iter()
         .map(|h| h.trim_start_matches('>').chars().count())
         .collect();
-    for item in items {
-        for (i, cell) in cells(item).iter().enumerate().take(columns) {
+    for item in items() {
+        for (i, cell) in cells(&item).iter().enumerate().take(columns) {
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
@@ -81,8 +92,8 @@ fn write_table<T>(
     };
     let header_cells: Vec<&str> = headers.iter().map(|h| h.trim_start_matches('>')).collect();
     write_row(out, &header_cells)?;
-    for item in items {
-        let row = cells(item);
+    for item in items() {
+        let row = cells(&item);
         let row: Vec<&str> = row.iter().map(String::as_str).collect();
         write_row(out, &row)?;
     }

@@ -751,7 +751,7 @@ Deselected 200200 2026-06-01 0.00 [1] duplicate-debtor-date",
                         if line.status == Status::Stop {
                             ledger::Amount::ZERO
                         } else {
-                            amount_to_charge(line, &data.entries[&line.entry_id], &data.formats["F"])
+                            amount_to_charge(line, &data.entries[line.entry_id.as_str()], &data.formats["F"])
                         }
                     });
                     prop_assert_eq!(Some(group.amount), ledger::Amount::checked_sum(sum).ok());

@@ -359,8 +359,132 @@ pub struct RunData {
     pub formats: HashMap<String, PaymentFormat>,
     pub debtors: HashMap<String, Debtor>,
     pub mandates: HashMap<String, Vec<Mandate>>,
-    pub entries: HashMap<String, ledger::Entry>,
+    pub entries: Entries,
     pub lines: Vec<PaymentLine>,
+}
+
+/// Entries by entry id, as a vector sorted by id: a million entries cost their own size,
+/// without a hash table's slack around each or a second copy of each id as its key.
+///
+/// A small index from a 64-bit hash of the id to the position (16 bytes an entry) makes a
+/// lookup one hash and one comparison; halving the vector is the fallback, used only if two
+/// ids ever had the same hash.
+#[derive(Debug, Clone, Default)]
+pub struct Entries {
+    sorted: Vec<ledger::Entry>,
+    by_hash: HashMap<u64, u32>,
+    /// Two ids had the same hash: lookups that miss halve the vector.
+    collided: bool,
+}
+
+impl PartialEq for Entries {
+    fn eq(&self, other: &Entries) -> bool {
+        self.sorted == other.sorted
+    }
+}
+
+impl Eq for Entries {}
+
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    id.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl Entries {
+    fn position(&self, id: &str) -> Result<usize, usize> {
+        if let Some(&i) = self.by_hash.get(&id_hash(id)) {
+            let i = i as usize;
+            if self.sorted[i].entry_id == id {
+                return Ok(i);
+            }
+        } else if !self.collided {
+            return Err(0);
+        }
+        self.sorted
+            .binary_search_by(|entry| entry.entry_id.as_str().cmp(id))
+    }
+
+    /// Records the entry at position `i` in the hash index.
+    fn index(&mut self, i: usize) {
+        let hash = id_hash(&self.sorted[i].entry_id);
+        let position = u32::try_from(i).expect("fewer than 4 billion entries");
+        if let Some(other) = self.by_hash.insert(hash, position) {
+            if other as usize != i
+                && self.sorted[other as usize].entry_id != self.sorted[i].entry_id
+            {
+                self.collided = true;
+                self.by_hash.insert(hash, other);
+            }
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&ledger::Entry> {
+        self.position(id).ok().map(|i| &self.sorted[i])
+    }
+
+    pub fn contains_key(&self, id: &str) -> bool {
+        self.position(id).is_ok()
+    }
+
+    /// Adds `entry`, or replaces the one with its id (returned). Entries given in id order
+    /// are appended; another is inserted in place, which renumbers the index (fine for the
+    /// handful of entries a test builds, the store gives them in order).
+    pub fn insert(&mut self, entry: ledger::Entry) -> Option<ledger::Entry> {
+        if self
+            .sorted
+            .last()
+            .is_none_or(|last| last.entry_id < entry.entry_id)
+        {
+            self.sorted.push(entry);
+            self.index(self.sorted.len() - 1);
+            return None;
+        }
+        let found = self
+            .sorted
+            .binary_search_by(|e| e.entry_id.cmp(&entry.entry_id));
+        match found {
+            Ok(i) => Some(std::mem::replace(&mut self.sorted[i], entry)),
+            Err(i) => {
+                self.sorted.insert(i, entry);
+                self.by_hash.clear();
+                self.collided = false;
+                for i in 0..self.sorted.len() {
+                    self.index(i);
+                }
+                None
+            }
+        }
+    }
+
+    /// The entries in id order.
+    pub fn values(&self) -> std::slice::Iter<'_, ledger::Entry> {
+        self.sorted.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
+    /// Gives back the room a growing vector keeps in reserve.
+    pub fn shrink_to_fit(&mut self) {
+        self.sorted.shrink_to_fit();
+        self.by_hash.shrink_to_fit();
+    }
+}
+
+impl std::ops::Index<&str> for Entries {
+    type Output = ledger::Entry;
+
+    fn index(&self, id: &str) -> &ledger::Entry {
+        self.get(id)
+            .unwrap_or_else(|| panic!("no entry {id} in the run data"))
+    }
 }
 
 #[cfg(test)]
@@ -405,6 +529,38 @@ mod tests {
         assert!(!m.is_active_on(d("2026-06-30")));
         m.status = MandateStatus::Registered;
         assert!(!m.is_active_on(d("2026-03-01")));
+    }
+
+    #[test]
+    fn entries_are_found_by_id_in_any_insertion_order() {
+        let entry = |id: &str, ore: i64| ledger::Entry {
+            entry_id: id.into(),
+            debtor: "D".into(),
+            date: None,
+            due_date: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            invoice: None,
+            amount: Amount::from_ore(ore),
+            remaining: Amount::from_ore(ore),
+            currency: "DKK".into(),
+            text: String::new(),
+            has_invoice_lines: true,
+            payment_id: None,
+        };
+        let mut entries = Entries::default();
+        for (id, ore) in [("E2", 2), ("E4", 4), ("E1", 1), ("E3", 3)] {
+            assert_eq!(entries.insert(entry(id, ore)), None);
+        }
+        assert_eq!(
+            entries.insert(entry("E3", 30)).map(|e| e.amount.ore()),
+            Some(3)
+        );
+        let ids: Vec<&str> = entries.values().map(|e| e.entry_id.as_str()).collect();
+        assert_eq!(ids, ["E1", "E2", "E3", "E4"]);
+        for (id, ore) in [("E1", 1), ("E2", 2), ("E3", 30), ("E4", 4)] {
+            assert_eq!(entries[id].amount.ore(), ore);
+        }
+        assert!(entries.get("E5").is_none());
+        assert!(!entries.contains_key(""));
     }
 
     #[test]

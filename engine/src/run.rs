@@ -13,8 +13,8 @@ use crate::model::{PaymentLine, RunData, Scheme, Status, GROUP_DESELECTED};
 use crate::status::{manual_change, ManualTarget, Refusal};
 use crate::store::{LineFilter, Store};
 use crate::suggest;
-use crate::validate::{self, LineValidation};
-use crate::view::{GroupView, LineView, StatusChangeView};
+use crate::validate;
+use crate::view::{GroupView, LineView, LineViews, StatusChangeView};
 use bankcal::Calendar;
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Amount;
@@ -25,7 +25,7 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SuggestReport {
     /// The new lines.
-    pub created: Vec<LineView>,
+    pub created: LineViews,
     /// Lines of settled entries that were never sent, now deleted.
     pub removed: Vec<i64>,
 }
@@ -33,7 +33,7 @@ pub struct SuggestReport {
 /// What `validate` found: every line that can still be exported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ValidationReport {
-    pub lines: Vec<LineView>,
+    pub lines: LineViews,
     pub ok_count: usize,
     pub failed_count: usize,
 }
@@ -91,39 +91,37 @@ impl Engine {
     ) -> Result<SuggestReport> {
         let (store, company) = self.parts();
         store.atomically(|store| {
-            let data = store.load_run_data(company)?;
+            let mut data = store.load_run_data_for_step(company)?;
             let plan = suggest::suggest(&data, calendar, now, earliest);
             if !plan.remove.is_empty() {
                 store.delete_unsent_lines(company, &plan.remove)?;
             }
             let ids = store.insert_lines(company, &plan.new_lines, now, "suggest")?;
-            let created = ids
+            // The report's views are built from the run data: its lines become the new ones.
+            data.lines = ids
                 .iter()
-                .zip(&plan.new_lines)
-                .map(|(&id, new)| {
-                    let line = PaymentLine {
-                        id,
-                        entry_id: new.entry_id.clone(),
-                        debtor: new.debtor.clone(),
-                        format_id: new.format_id.clone(),
-                        payment_date: new.payment_date,
-                        partial_payment: None,
-                        status: Status::Blank,
-                        errors: None,
-                        comment: String::new(),
-                        group: None,
-                        allow_overwriting: false,
-                        reference: None,
-                        date_sent: None,
-                        delivery_id: None,
-                        cancellation_sent: false,
-                    };
-                    let entry = &data.entries[&new.entry_id];
-                    LineView::new(&line, entry, data.formats.get(&new.format_id))
+                .zip(plan.new_lines)
+                .map(|(&id, new)| PaymentLine {
+                    id,
+                    entry_id: new.entry_id,
+                    debtor: new.debtor,
+                    format_id: new.format_id,
+                    payment_date: new.payment_date,
+                    partial_payment: None,
+                    status: Status::Blank,
+                    errors: None,
+                    comment: String::new(),
+                    group: None,
+                    allow_overwriting: false,
+                    reference: None,
+                    date_sent: None,
+                    delivery_id: None,
+                    cancellation_sent: false,
                 })
                 .collect();
+            let positions = (0..data.lines.len()).collect();
             Ok(SuggestReport {
-                created,
+                created: LineViews::new(data, positions),
                 removed: plan.remove,
             })
         })
@@ -138,14 +136,12 @@ impl Engine {
     ) -> Result<ValidationReport> {
         let (store, company) = self.parts();
         store.atomically(|store| {
-            let mut data = store.load_run_data(company)?;
-            let validations = validate_and_save(store, company, &mut data, calendar, now)?;
-            let lines = views_of(&data, validations.iter().map(|v| v.line));
-            let failed_count = validations.iter().filter(|v| !v.is_ok()).count();
+            let mut data = store.load_run_data_for_step(company)?;
+            let validated = validate_and_save(store, company, &mut data, calendar, now)?;
             Ok(ValidationReport {
-                ok_count: validations.len() - failed_count,
-                failed_count,
-                lines,
+                ok_count: validated.positions.len() - validated.failed,
+                failed_count: validated.failed,
+                lines: LineViews::new(data, validated.positions),
             })
         })
     }
@@ -155,7 +151,7 @@ impl Engine {
     pub fn collect(&mut self, calendar: &Calendar, now: NaiveDateTime) -> Result<CollectReport> {
         let (store, company) = self.parts();
         store.atomically(|store| {
-            let mut data = store.load_run_data(company)?;
+            let mut data = store.load_run_data_for_step(company)?;
             // Validate on the lines as they are, without stale groups, so a group is formed
             // only from lines that pass on their own.
             let ungrouped = collect::collect_off(&data);
@@ -165,45 +161,54 @@ impl Engine {
                 }
             }
             let validations = validate::validate(&data, calendar, now);
-            let plan = collect::collect(&data, &validations);
-            let groups: HashMap<i64, &str> = plan
-                .assignments
-                .iter()
-                .map(|(line, group)| (*line, group.as_str()))
-                .collect();
-            // Every line whose old group was dissolved gets its new group, or none.
-            let mut assignments: Vec<(i64, Option<String>)> = ungrouped
-                .iter()
-                .filter(|line| !groups.contains_key(line))
-                .map(|&line| (line, None))
-                .collect();
-            assignments.extend(
-                plan.assignments
-                    .iter()
-                    .map(|(line, group)| (*line, Some(group.clone()))),
-            );
-            store.save_groups(company, &assignments)?;
-            for line in data.lines.iter_mut() {
-                if let Some(group) = groups.get(&line.id) {
-                    line.group = Some((*group).to_string());
+            let mut plan = collect::collect(&data, &validations);
+            drop(validations);
+            // Every line whose old group was dissolved gets its new group, or none. Both
+            // lists are in line id order, as `data.lines` is, so one walk pairs them, and each
+            // new group id moves onto its line.
+            let mut assigned = std::mem::take(&mut plan.assignments).into_iter().peekable();
+            let mut changed: Vec<usize> = Vec::new();
+            for (position, line) in data.lines.iter_mut().enumerate() {
+                let mut new_group = None;
+                while let Some((_, group)) = assigned.next_if(|(id, _)| *id == line.id) {
+                    new_group = Some(group);
+                }
+                if new_group.is_some() {
+                    line.group = new_group;
+                    changed.push(position);
+                } else if ungrouped.binary_search(&line.id).is_ok() {
+                    changed.push(position);
                 }
             }
+            if let Some((line, _)) = assigned.next() {
+                return Err(Error::UnknownLine(line));
+            }
+            store.save_groups_in_order(
+                company,
+                changed.iter().map(|&p| {
+                    let line = &data.lines[p];
+                    (line.id, line.group.as_deref())
+                }),
+            )?;
+            drop(changed);
             validate_and_save(store, company, &mut data, calendar, now)?;
+            drop(data);
+            let charges = plan.charges();
             let groups: Vec<GroupView> = plan
                 .groups
-                .iter()
+                .into_iter()
                 .map(|g| GroupView {
-                    id: g.id.clone(),
-                    format: g.format_id.clone(),
-                    debtor: Some(g.debtor.clone()),
+                    id: g.id,
+                    format: g.format_id,
+                    debtor: Some(g.debtor),
                     payment_date: Some(g.payment_date),
                     amount: g.amount,
-                    lines: g.lines.clone(),
-                    codes: g.codes.clone(),
+                    lines: g.lines,
+                    codes: g.codes,
                 })
                 .collect();
             Ok(CollectReport {
-                charges: plan.charges(),
+                charges,
                 deselected: groups
                     .iter()
                     .filter(|g| g.id == GROUP_DESELECTED)
@@ -219,7 +224,7 @@ impl Engine {
     pub fn collect_off(&mut self) -> Result<Vec<i64>> {
         let (store, company) = self.parts();
         store.atomically(|store| {
-            let data = store.load_run_data(company)?;
+            let data = store.load_run_data_for_step(company)?;
             let lines = collect::collect_off(&data);
             let cleared: Vec<(i64, Option<String>)> = lines.iter().map(|&l| (l, None)).collect();
             store.save_groups(company, &cleared)?;
@@ -390,50 +395,53 @@ impl Engine {
     }
 }
 
-/// Validates `data`, stores each result on its line (in `data` too) and returns them.
+/// What [`validate_and_save`] found.
+struct Validated {
+    /// The positions in `data.lines` of the validated lines, ascending.
+    positions: Vec<usize>,
+    /// How many of them failed.
+    failed: usize,
+}
+
+/// Validates `data`, stores each result on its line (in `data` too) and says which lines
+/// were validated. Each result is moved onto its line, not copied.
 fn validate_and_save(
     store: &mut Store,
     company: &crate::store::CompanyKey,
     data: &mut RunData,
     calendar: &Calendar,
     now: NaiveDateTime,
-) -> Result<Vec<LineValidation>> {
+) -> Result<Validated> {
     let validations = validate::validate(data, calendar, now);
     // Both are in line id order (`validate` keeps the order of `data.lines`), so one walk
-    // pairs them. Only results that differ from the stored ones are written: validating
-    // again without a change in between writes nothing.
-    let mut results: Vec<(i64, Vec<crate::model::ValidationError>)> = Vec::new();
-    let mut found = validations.iter().peekable();
-    for line in data.lines.iter_mut() {
+    // pairs them. The store writes only results that differ from the stored ones.
+    let mut validated = Validated {
+        positions: Vec::with_capacity(validations.len()),
+        failed: 0,
+    };
+    let mut found = validations.into_iter().peekable();
+    for (position, line) in data.lines.iter_mut().enumerate() {
         let Some(v) = found.next_if(|v| v.line == line.id) else {
             continue;
         };
-        if line.errors.as_ref() != Some(&v.errors) {
-            results.push((v.line, v.errors.clone()));
-            line.errors = Some(v.errors.clone());
+        validated.positions.push(position);
+        if !v.is_ok() {
+            validated.failed += 1;
         }
+        line.errors = Some(v.errors);
     }
     debug_assert!(
         found.next().is_none(),
         "validations follow the lines' order"
     );
-    store.save_validations(company, &results)?;
-    Ok(validations)
-}
-
-/// Views of the given lines of `data`, in the order given.
-fn views_of(data: &RunData, ids: impl Iterator<Item = i64>) -> Vec<LineView> {
-    let by_id: HashMap<i64, &PaymentLine> = data.lines.iter().map(|l| (l.id, l)).collect();
-    ids.filter_map(|id| {
-        let line = by_id.get(&id)?;
-        let entry = data.entries.get(&line.entry_id)?;
-        Some(LineView::new(
-            line,
-            entry,
-            data.formats.get(&line.format_id),
-        ))
-    })
-    .collect()
+    store.save_validations_in_order(
+        company,
+        validated.positions.iter().map(|&p| {
+            let line = &data.lines[p];
+            (line.id, line.errors.as_deref().unwrap_or_default())
+        }),
+    )?;
+    Ok(validated)
 }
 
 fn formats_by_id(

@@ -192,7 +192,7 @@ impl Run {
             payment_id: None,
         };
         change(&mut entry);
-        self.data.entries.insert(id.to_string(), entry);
+        self.data.entries.insert(entry);
         self
     }
 

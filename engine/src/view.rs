@@ -2,10 +2,10 @@
 //! `cli.md`. The same values serve a Rust host and `--json`, so both see one contract.
 
 use crate::charge::amount_to_charge;
-use crate::model::{PaymentFormat, PaymentLine, StatusChange};
+use crate::model::{PaymentFormat, PaymentLine, RunData, StatusChange};
 use chrono::NaiveDate;
 use ledger::{Amount, Entry};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::collections::HashMap;
 
 /// One payment line as a bookkeeper or a host sees it.
@@ -89,6 +89,73 @@ impl LineView {
             .into_iter()
             .map(|(line, entry)| LineView::new(line, entry, formats.get(&line.format_id)))
             .collect()
+    }
+}
+
+/// Views of some lines of a [`RunData`], built one at a time when iterated or serialised.
+///
+/// A step's report of a million lines would hold a million [`LineView`]s (hundreds of
+/// megabytes) beside the run data they are made of; this holds the run data and the positions
+/// of the lines instead. It serialises as the JSON array of the views, in the order given.
+#[derive(Debug, Clone, Default)]
+pub struct LineViews {
+    data: RunData,
+    positions: Vec<usize>,
+}
+
+impl LineViews {
+    /// The views of `data.lines[p]` for each `p` of `positions`, in that order. Lines whose
+    /// entry is not in `data` are left out, as [`LineView::new`] needs the entry.
+    pub fn new(data: RunData, mut positions: Vec<usize>) -> LineViews {
+        positions.retain(|&p| {
+            data.lines
+                .get(p)
+                .is_some_and(|line| data.entries.contains_key(&line.entry_id))
+        });
+        LineViews { data, positions }
+    }
+
+    pub fn len(&self) -> usize {
+        self.positions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.positions.is_empty()
+    }
+
+    /// The view of the `i`-th line.
+    pub fn get(&self, i: usize) -> Option<LineView> {
+        let line = &self.data.lines[*self.positions.get(i)?];
+        let entry = &self.data.entries[line.entry_id.as_str()];
+        Some(LineView::new(
+            line,
+            entry,
+            self.data.formats.get(&line.format_id),
+        ))
+    }
+
+    /// The views, in order, each built when it is reached.
+    pub fn iter(&self) -> impl Iterator<Item = LineView> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    /// Every view at once (for small reports).
+    pub fn to_vec(&self) -> Vec<LineView> {
+        self.iter().collect()
+    }
+}
+
+impl PartialEq for LineViews {
+    fn eq(&self, other: &LineViews) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for LineViews {}
+
+impl Serialize for LineViews {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
     }
 }
 

@@ -29,7 +29,7 @@ pub fn suggest(global: &Global, earliest: bool) -> anyhow::Result<Outcome> {
                 output::FULL_TABLE_LIMIT
             );
         } else if !report.created.is_empty() {
-            print_lines(&report.created)?;
+            print_lines(&report.created.to_vec())?;
         }
     }
     Ok(Outcome::Done)
@@ -43,13 +43,10 @@ pub fn validate(global: &Global) -> anyhow::Result<Outcome> {
         output::print_json(&report)?;
     } else {
         let large = report.lines.len() > output::FULL_TABLE_LIMIT;
-        if large {
-            let failing: Vec<LineView> = report.lines.iter().filter(|l| !l.ok).cloned().collect();
-            print_lines(&failing)?;
-        } else {
-            print_lines(&report.lines)?;
-        }
-        print_failures(&report.lines)?;
+        // The views are built as they are printed, never all at once.
+        let lines = || report.lines.iter().filter(|l| !large || !l.ok);
+        print_lines_of(lines)?;
+        print_failures(lines())?;
         println!(
             "{} line{} ok, {} failed.",
             report.ok_count,
@@ -353,7 +350,12 @@ fn csv_field(text: &str) -> String {
 
 /// Prints a table of payment lines.
 fn print_lines(lines: &[LineView]) -> anyhow::Result<()> {
-    output::print_table(
+    print_lines_of(|| lines.iter().cloned())
+}
+
+/// Prints a table of the payment lines `lines()` gives (called twice: widths, then rows).
+fn print_lines_of<I: Iterator<Item = LineView>>(lines: impl Fn() -> I) -> anyhow::Result<()> {
+    output::print_table_of(
         &[
             "line",
             "entry",
@@ -383,9 +385,9 @@ fn print_lines(lines: &[LineView]) -> anyhow::Result<()> {
 }
 
 /// The failing rules spelled out, one per line, below a table.
-fn print_failures(lines: &[LineView]) -> anyhow::Result<()> {
+fn print_failures(lines: impl Iterator<Item = LineView>) -> anyhow::Result<()> {
     use std::io::Write;
-    let mut failing = lines.iter().filter(|l| !l.errors.is_empty()).peekable();
+    let mut failing = lines.filter(|l| !l.errors.is_empty()).peekable();
     if failing.peek().is_none() {
         return Ok(());
     }

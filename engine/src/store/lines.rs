@@ -81,6 +81,85 @@ fn update_each_sql(column: &str, rows: usize) -> String {
     )
 }
 
+/// Which lines [`update_in_order`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Only {
+    /// Every line given; an unknown line refuses all.
+    All,
+    /// The lines whose value differs from the stored one (no check for unknown lines).
+    Changed,
+}
+
+/// Sets `column` to each value of its line, [`UPDATE_BATCH`] lines a statement as
+/// `UPDATE … FROM (VALUES …)`, in the order given. A batch is written as soon as it is full,
+/// so the values are never all in memory. A statement's lines are distinct: a line id not
+/// above the previous one starts a new batch, so a line given twice gets its last value.
+pub(super) fn update_in_order(
+    tx: &rusqlite::Connection,
+    company: &CompanyKey,
+    column: &str,
+    only: Only,
+    values: impl Iterator<Item = (i64, Value)>,
+) -> Result<()> {
+    let sql = |rows: usize| {
+        let mut sql = update_each_sql(column, rows);
+        if only == Only::Changed {
+            sql.push_str(&format!(" AND payment_lines.{column} IS NOT v.value"));
+        }
+        sql
+    };
+    let mut full = tx.prepare(&sql(UPDATE_BATCH))?;
+    let mut chunk: Vec<(i64, Value)> = Vec::with_capacity(UPDATE_BATCH);
+    let mut write = |chunk: &mut Vec<(i64, Value)>| -> Result<()> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        let mut params = Vec::with_capacity(chunk.len() * 2 + 1);
+        params.push(Value::Integer(company.key));
+        for (id, value) in chunk.drain(..) {
+            params.push(Value::Integer(id));
+            params.push(value);
+        }
+        let params = rusqlite::params_from_iter(params);
+        let updated = if ids.len() == UPDATE_BATCH {
+            full.execute(params)?
+        } else {
+            tx.prepare(&sql(ids.len()))?.execute(params)?
+        };
+        if only == Only::All && updated != ids.len() {
+            let mut exists =
+                tx.prepare("SELECT 1 FROM payment_lines WHERE company = ?1 AND id = ?2")?;
+            for id in ids {
+                if !exists.exists((company.key, id))? {
+                    return Err(Error::UnknownLine(id));
+                }
+            }
+        }
+        Ok(())
+    };
+    for (id, value) in values {
+        if chunk.len() == UPDATE_BATCH || chunk.last().is_some_and(|(last, _)| *last >= id) {
+            write(&mut chunk)?;
+        }
+        chunk.push((id, value));
+    }
+    write(&mut chunk)
+}
+
+/// How much of the run data [`Store::run_data_in`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Load {
+    /// Everything.
+    Whole,
+    /// What a step that validates again needs, which at a million lines saves hundreds of
+    /// megabytes: an entry's `text` only when it has no invoice number (the export's
+    /// notification text falls back to it), and no stored validation results (each line's
+    /// `errors` is `None`; the step's own results replace them, and
+    /// [`Store::save_validations_in_order`] compares with the stored ones in SQL).
+    ForStep,
+}
+
 /// A payment line to create: the core's suggestion, stored as is.
 pub use crate::suggest::NewLine as NewLineRow;
 
@@ -115,9 +194,19 @@ impl Store {
     /// line; settled entries without lines are of no use to the run and are left out, so old
     /// years of settled invoices do not cost memory. `lines` are ordered by id, each debtor's
     /// mandates by mandate id.
+    ///
     pub fn load_run_data(&self, company: &CompanyKey) -> Result<RunData> {
         let tx = self.read()?;
-        let data = Store::run_data_in(&tx, company)?;
+        let data = Store::run_data_in(&tx, company, Load::Whole)?;
+        tx.commit()?;
+        Ok(data)
+    }
+
+    /// [`Store::load_run_data`] for a step that validates again (suggest, validate, collect):
+    /// see [`Load::ForStep`].
+    pub fn load_run_data_for_step(&self, company: &CompanyKey) -> Result<RunData> {
+        let tx = self.read()?;
+        let data = Store::run_data_in(&tx, company, Load::ForStep)?;
         tx.commit()?;
         Ok(data)
     }
@@ -125,7 +214,11 @@ impl Store {
     /// [`Store::load_run_data`] inside a transaction the caller holds (export loads the run
     /// data inside its write transaction, so that two exports cannot both read a line as
     /// unsent).
-    pub(super) fn run_data_in(tx: &rusqlite::Connection, company: &CompanyKey) -> Result<RunData> {
+    pub(super) fn run_data_in(
+        tx: &rusqlite::Connection,
+        company: &CompanyKey,
+        load: Load,
+    ) -> Result<RunData> {
         let key = company.key;
         let mut data = RunData::default();
         {
@@ -162,26 +255,47 @@ impl Store {
             }
         }
         {
+            // Without texts, the text of an entry with an invoice number is read as '' (no
+            // allocation per entry).
+            let columns = if load == Load::Whole {
+                ENTRY_COLUMNS.to_string()
+            } else {
+                ENTRY_COLUMNS.replace(
+                    "e.text",
+                    "CASE WHEN e.invoice IS NULL \
+                     OR trim(e.invoice, ' ' || char(9, 10, 11, 12, 13)) = '' \
+                     THEN e.text ELSE '' END",
+                )
+            };
             let mut statement = tx.prepare(&format!(
-                "SELECT {ENTRY_COLUMNS} FROM entries e WHERE e.company = ?1 AND (e.remaining <> 0 \
+                "SELECT {columns} FROM entries e WHERE e.company = ?1 AND (e.remaining <> 0 \
                  OR EXISTS (SELECT 1 FROM payment_lines l \
-                            WHERE l.company = e.company AND l.entry_id = e.entry_id))"
+                            WHERE l.company = e.company AND l.entry_id = e.entry_id)) \
+                 ORDER BY e.entry_id"
             ))?;
             let mut rows = statement.query([key])?;
             while let Some(row) = rows.next()? {
                 let entry = entry_from_row(row, 0)?;
-                data.entries.insert(entry.entry_id.clone(), entry);
+                data.entries.insert(entry);
             }
         }
         {
+            let columns = if load == Load::Whole {
+                LINE_COLUMNS.to_string()
+            } else {
+                LINE_COLUMNS.replace("l.errors", "NULL")
+            };
             let mut statement = tx.prepare(&format!(
-                "SELECT {LINE_COLUMNS} FROM payment_lines l WHERE l.company = ?1 ORDER BY l.id"
+                "SELECT {columns} FROM payment_lines l WHERE l.company = ?1 ORDER BY l.id"
             ))?;
             let mut rows = statement.query([key])?;
             while let Some(row) = rows.next()? {
                 data.lines.push(line_from_row(row)?);
             }
         }
+        // A vector grown row by row keeps up to as much room again in reserve.
+        data.entries.shrink_to_fit();
+        data.lines.shrink_to_fit();
         Ok(data)
     }
 
@@ -365,10 +479,50 @@ impl Store {
         )
     }
 
+    /// Stores validation results like [`Store::save_validations`], each line's JSON made only
+    /// when its batch is written (a million results are not held as JSON at once), and only
+    /// where it differs from the stored one (validating again without a change in between
+    /// writes nothing). Give the lines in ascending id order (the table's key order); a line
+    /// that does not exist is skipped, so give lines read in the same transaction.
+    pub fn save_validations_in_order<'a>(
+        &mut self,
+        company: &CompanyKey,
+        results: impl Iterator<Item = (i64, &'a [ValidationError])>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        update_in_order(
+            &tx,
+            company,
+            "errors",
+            Only::Changed,
+            results.map(|(id, errors)| (id, Value::Text(errors_to_json(errors)))),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores collective payment ids like [`Store::save_groups`], given in ascending line id
+    /// order, 200 lines to a statement as they come; an unknown line refuses all.
+    pub fn save_groups_in_order<'a>(
+        &mut self,
+        company: &CompanyKey,
+        groups: impl Iterator<Item = (i64, Option<&'a str>)>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        update_in_order(
+            &tx,
+            company,
+            "group_id",
+            Only::All,
+            groups.map(|(id, group)| (id, group.map_or(Value::Null, |g| Value::Text(g.into())))),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Sets one column to one value per line in one transaction; an unknown line refuses all.
-    ///
-    /// The rows go [`UPDATE_BATCH`] a statement, as `UPDATE … FROM (VALUES …)`, in line id
-    /// order (the table's key order): far fewer statements than one per line.
+    /// Values are applied in line id order (the table's key order); a line given twice gets
+    /// its last value.
     fn update_each(
         &mut self,
         company: &CompanyKey,
@@ -379,40 +533,10 @@ impl Store {
         // The sort is stable: a line given twice gets its last value, as one by one would.
         values.sort_by_key(|(id, _)| *id);
         let tx = self.write()?;
-        {
-            let mut full = tx.prepare(&update_each_sql(column, UPDATE_BATCH))?;
-            for chunk in values.chunk_by(|a, b| a.0 != b.0).flat_map(|run| {
-                // A run of distinct ids, cut into batches.
-                run.chunks(UPDATE_BATCH)
-            }) {
-                let mut params = Vec::with_capacity(chunk.len() * 2 + 1);
-                params.push(Value::Integer(company.key));
-                for (id, value) in chunk {
-                    params.push(Value::Integer(*id));
-                    params.push(value.clone());
-                }
-                let params = rusqlite::params_from_iter(params);
-                let updated = if chunk.len() == UPDATE_BATCH {
-                    full.execute(params)?
-                } else {
-                    tx.prepare(&update_each_sql(column, chunk.len()))?
-                        .execute(params)?
-                };
-                if updated != chunk.len() {
-                    let mut exists =
-                        tx.prepare("SELECT 1 FROM payment_lines WHERE company = ?1 AND id = ?2")?;
-                    for (id, _) in chunk {
-                        if !exists.exists((company.key, id))? {
-                            return Err(Error::UnknownLine(*id));
-                        }
-                    }
-                }
-            }
-        }
+        update_in_order(&tx, company, column, Only::All, values.into_iter())?;
         tx.commit()?;
         Ok(())
     }
-
     /// Changes line statuses and logs each change (I6). Each change names the status the line
     /// is expected to have; if any line is no longer in it (someone changed it meanwhile),
     /// nothing is applied and [`Error::StaleStatus`] names the line. Whether a change is an
@@ -736,8 +860,7 @@ mod tests {
         assert_eq!(data.debtors.len(), 3);
         assert_eq!(data.mandates["100100"].len(), 1);
         assert_eq!(data.mandates["200100"][0].mandate_id, "LS200100");
-        let mut entries: Vec<&str> = data.entries.keys().map(String::as_str).collect();
-        entries.sort_unstable();
+        let entries: Vec<&str> = data.entries.values().map(|e| e.entry_id.as_str()).collect();
         assert_eq!(entries, ["E1", "E2", "E3", "E4", "OLD2"]);
         let line_ids: Vec<i64> = data.lines.iter().map(|l| l.id).collect();
         assert_eq!(line_ids[1..], ids[..]);
