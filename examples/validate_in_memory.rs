@@ -5,9 +5,7 @@
 //! `validate` what would fail. Run it with `cargo run --example validate_in_memory`.
 
 use payrun::bankcal::Calendar;
-use payrun::engine::model::{
-    Debtor, Mandate, MandateStatus, PaymentLine, RunData, Scheme, Status, TaxId,
-};
+use payrun::engine::model::{Debtor, Mandate, MandateStatus, RunData, Scheme, TaxId};
 use payrun::engine::{payment_format, suggest, validate};
 use payrun::ledger::{Amount, Entry};
 
@@ -79,23 +77,7 @@ fn main() {
     // Let the core propose the lines, as `payrun suggest` would.
     let plan = suggest::suggest(&run, &calendar, now, false);
     for (id, new) in (1..).zip(plan.new_lines) {
-        run.lines.push(PaymentLine {
-            id,
-            entry_id: new.entry_id,
-            debtor: new.debtor,
-            format_id: new.format_id,
-            payment_date: new.payment_date,
-            partial_payment: None,
-            status: Status::Blank,
-            errors: None,
-            comment: String::new(),
-            group: None,
-            allow_overwriting: false,
-            reference: None,
-            date_sent: None,
-            delivery_id: None,
-            cancellation_sent: false,
-        });
+        run.lines.push(new.into_line(id));
     }
 
     for result in validate::validate(&run, &calendar, now) {

@@ -332,6 +332,34 @@ pub struct PaymentLine {
 }
 
 impl PaymentLine {
+    /// A new line as `suggest` creates it: status blank, no partial payment, group,
+    /// reference or validation yet.
+    pub fn blank(
+        id: i64,
+        entry_id: String,
+        debtor: String,
+        format_id: String,
+        payment_date: NaiveDate,
+    ) -> PaymentLine {
+        PaymentLine {
+            id,
+            entry_id,
+            debtor,
+            format_id,
+            payment_date,
+            partial_payment: None,
+            status: Status::Blank,
+            errors: None,
+            comment: String::new(),
+            group: None,
+            allow_overwriting: false,
+            reference: None,
+            date_sent: None,
+            delivery_id: None,
+            cancellation_sent: false,
+        }
+    }
+
     /// True when the last validation found nothing wrong.
     pub fn is_ok(&self) -> bool {
         self.errors.as_ref().is_some_and(|e| e.is_empty())

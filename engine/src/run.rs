@@ -101,23 +101,7 @@ impl Engine {
             data.lines = ids
                 .iter()
                 .zip(plan.new_lines)
-                .map(|(&id, new)| PaymentLine {
-                    id,
-                    entry_id: new.entry_id,
-                    debtor: new.debtor,
-                    format_id: new.format_id,
-                    payment_date: new.payment_date,
-                    partial_payment: None,
-                    status: Status::Blank,
-                    errors: None,
-                    comment: String::new(),
-                    group: None,
-                    allow_overwriting: false,
-                    reference: None,
-                    date_sent: None,
-                    delivery_id: None,
-                    cancellation_sent: false,
-                })
+                .map(|(&id, new)| new.into_line(id))
                 .collect();
             let positions = (0..data.lines.len()).collect();
             Ok(SuggestReport {

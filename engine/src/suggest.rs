@@ -56,6 +56,19 @@ pub struct SuggestPlan {
     pub remove: Vec<i64>,
 }
 
+impl NewLine {
+    /// The line this suggestion becomes once the store has given it `id`.
+    pub fn into_line(self, id: i64) -> crate::model::PaymentLine {
+        crate::model::PaymentLine::blank(
+            id,
+            self.entry_id,
+            self.debtor,
+            self.format_id,
+            self.payment_date,
+        )
+    }
+}
+
 impl SuggestPlan {
     pub fn is_empty(&self) -> bool {
         self.new_lines.is_empty() && self.remove.is_empty()

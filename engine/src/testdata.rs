@@ -211,23 +211,13 @@ impl Run {
             .get(&debtor)
             .and_then(|d| d.payment_format.clone())
             .unwrap_or_else(|| self.current_format());
-        let line = PaymentLine {
-            id: self.next_line,
-            entry_id: entry_id.to_string(),
+        let line = PaymentLine::blank(
+            self.next_line,
+            entry_id.to_string(),
             debtor,
             format_id,
-            payment_date: date(payment_date),
-            partial_payment: None,
-            status: Status::Blank,
-            errors: None,
-            comment: String::new(),
-            group: None,
-            allow_overwriting: false,
-            reference: None,
-            date_sent: None,
-            delivery_id: None,
-            cancellation_sent: false,
-        };
+            date(payment_date),
+        );
         self.next_line += 1;
         self.data.lines.push(line);
         self
@@ -266,23 +256,7 @@ pub fn apply_suggestion(data: &mut RunData, plan: &crate::suggest::SuggestPlan) 
     data.lines.retain(|l| !plan.remove.contains(&l.id));
     let first = data.lines.iter().map(|l| l.id).max().unwrap_or(0) + 1;
     for (id, new) in (first..).zip(&plan.new_lines) {
-        data.lines.push(PaymentLine {
-            id,
-            entry_id: new.entry_id.clone(),
-            debtor: new.debtor.clone(),
-            format_id: new.format_id.clone(),
-            payment_date: new.payment_date,
-            partial_payment: None,
-            status: Status::Blank,
-            errors: None,
-            comment: String::new(),
-            group: None,
-            allow_overwriting: false,
-            reference: None,
-            date_sent: None,
-            delivery_id: None,
-            cancellation_sent: false,
-        });
+        data.lines.push(new.clone().into_line(id));
     }
 }
 

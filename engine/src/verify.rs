@@ -277,23 +277,15 @@ fn one_live_line_per_entry(conn: &Connection) -> Result<Check> {
 
 /// Whether a line counts for I8: the core's liveness, for the fields stored here.
 fn is_live(line: &LineRow) -> bool {
-    let probe = crate::model::PaymentLine {
-        id: line.id,
-        entry_id: String::new(),
-        debtor: String::new(),
-        format_id: String::new(),
-        payment_date: chrono::NaiveDate::MIN,
-        partial_payment: None,
-        status: line.status,
-        errors: None,
-        comment: String::new(),
-        group: line.group.clone(),
-        allow_overwriting: false,
-        reference: None,
-        date_sent: None,
-        delivery_id: None,
-        cancellation_sent: false,
-    };
+    let mut probe = crate::model::PaymentLine::blank(
+        line.id,
+        String::new(),
+        String::new(),
+        String::new(),
+        chrono::NaiveDate::MIN,
+    );
+    probe.status = line.status;
+    probe.group = line.group.clone();
     liveness(&probe) != Liveness::NotLive
 }
 
