@@ -100,6 +100,15 @@ fn write_table<T, I: Iterator<Item = T>>(
     Ok(())
 }
 
+/// `n` and a noun, in the plural unless `n` is 1: `count(1, "charge")` is `1 charge`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -160,10 +160,10 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
     let exported = engine.export(&outbox, false, &calendar, run_at)?;
     for file in &exported.files {
         println!(
-            "  {}: {} charges ({} payment lines), {} in total, now Sent",
+            "  {}: {} ({}), {} in total, now Sent",
             file_name(&file.path),
-            file.charges,
-            file.lines,
+            output::count(file.charges, "charge"),
+            output::count(file.lines, "payment line"),
             file.amount
         );
     }
@@ -207,11 +207,11 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
         })?;
         attention += report.attention;
         println!(
-            "  {name} ({} {}): {} records, {} payment lines changed; the file is {}",
+            "  {name} ({} {}): {}, {} changed; the file is {}",
             report.scheme.to_uppercase(),
             report.delivery_type,
-            report.records,
-            report.changed,
+            output::count(report.records, "record"),
+            output::count(report.changed, "payment line"),
             if report.attention > 0 {
                 format!("marked error: {} need a person", report.attention)
             } else {
