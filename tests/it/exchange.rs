@@ -1,7 +1,7 @@
 //! Delivery files through the real binary (issue 4): export → simulate-bank → import delivery,
 //! the file archive, the JSON shapes of cli.md, exit codes, and bad files refused whole.
 
-use crate::support::{assert_verified, payrun_in, Run, TempDir};
+use crate::support::{assert_verified, dump_database, payrun_in, Run, TempDir};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -65,39 +65,6 @@ fn prepared(dir: &Path) {
     at(dir, NOW, &["collect"], 1);
     // Some fixture lines fail validation on purpose.
     at(dir, NOW, &["validate"], 1);
-}
-
-/// Every row of every table, to prove that a refused command changed nothing.
-fn dump(dir: &Path) -> String {
-    let conn = rusqlite::Connection::open(dir.join("payrun.db")).unwrap();
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
-    let mut out = String::new();
-    for table in tables {
-        let mut statement = conn
-            .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1"))
-            .unwrap();
-        let columns = statement.column_count();
-        let rows = statement
-            .query_map([], |row| {
-                (0..columns)
-                    .map(|i| {
-                        row.get::<_, rusqlite::types::Value>(i)
-                            .map(|v| format!("{v:?}"))
-                    })
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .unwrap();
-        for row in rows {
-            out.push_str(&format!("{table}: {}\n", row.unwrap().join(" | ")));
-        }
-    }
-    out
 }
 
 /// entry → status of every line.
@@ -263,14 +230,14 @@ fn export_simulate_import_and_the_archive_through_the_binary() {
     assert!(counts.len() >= 3, "{counts:?}");
 
     // The same answers again: already imported, exit 0, nothing changes (I4).
-    let snapshot = dump(dir);
+    let snapshot = dump_database(dir);
     let again = at(dir, LATER, &args, 0).json();
     assert!(again["files"]
         .as_array()
         .unwrap()
         .iter()
         .all(|f| f["outcome"] == "already-imported" && f["attention"] == 0));
-    assert_eq!(dump(dir), snapshot);
+    assert_eq!(dump_database(dir), snapshot);
 
     // The archive: 3 sent, 4 received; listed per month; shown; reconciled.
     let list = at(dir, LATER, &["--json", "archive", "list"], 0).json();
@@ -346,7 +313,7 @@ fn bad_delivery_files_exit_2_and_change_nothing() {
     prepared(dir);
     std::fs::create_dir(dir.join("out")).unwrap();
     at(dir, NOW, &["export", "--out", "out", "--no-zip"], 0);
-    let before = dump(dir);
+    let before = dump_database(dir);
     for (name, message) in [
         (
             "count_mismatch.txt",
@@ -367,7 +334,7 @@ fn bad_delivery_files_exit_2_and_change_nothing() {
         // The refusal is logged (a warning on stderr), then reported as the error.
         assert_eq!(run.stderr.trim_end().lines().last(), Some(expected.as_str()));
         assert!(run.stderr.contains("delivery refused: nothing applied"));
-        assert_eq!(dump(dir), before, "{name}");
+        assert_eq!(dump_database(dir), before, "{name}");
     }
     // Several files, the second bad: none is applied.
     let sent = std::fs::read_dir(dir.join("out"))
@@ -398,7 +365,7 @@ fn bad_delivery_files_exit_2_and_change_nothing() {
         "{}",
         run.stderr
     );
-    assert_eq!(dump(dir), before);
+    assert_eq!(dump_database(dir), before);
     // A file the engine wrote is not an answer.
     let run = at(
         dir,
@@ -409,7 +376,7 @@ fn bad_delivery_files_exit_2_and_change_nothing() {
     assert!(run
         .stderr
         .contains("is a BS 0601 delivery to Mastercard, not an answer from it"));
-    assert_eq!(dump(dir), before);
+    assert_eq!(dump_database(dir), before);
     assert_verified(dir);
 }
 

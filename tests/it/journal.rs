@@ -2,7 +2,7 @@
 //! transfer`, the cli.md JSON of `journal list`, `import delivery` exiting 1 on `(!)` lines,
 //! and bad input refused with exit 2 and nothing changed.
 
-use crate::support::{assert_verified, payrun_in, Run, TempDir};
+use crate::support::{assert_verified, dump_database, payrun_in, Run, TempDir};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -104,49 +104,20 @@ fn journal(dir: &Path) -> Vec<Value> {
         .clone()
 }
 
-/// Every row of every table, to prove that a refused command changed nothing.
-fn dump(dir: &Path) -> String {
-    let conn = rusqlite::Connection::open(dir.join("payrun.db")).unwrap();
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
-    let mut out = String::new();
-    for table in tables {
-        let mut statement = conn
-            .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1, 2"))
-            .unwrap();
-        let columns = statement.column_count();
-        let rows = statement
-            .query_map([], |row| {
-                (0..columns)
-                    .map(|i| {
-                        row.get::<_, rusqlite::types::Value>(i)
-                            .map(|v| format!("{v:?}"))
-                    })
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .unwrap();
-        for row in rows {
-            out.push_str(&format!("{table}: {}\n", row.unwrap().join(" | ")));
-        }
-    }
-    out
-}
-
 /// Runs a command that must be refused: exit 2, the message on stderr, nothing changed.
 fn refused(dir: &Path, args: &[&str], message: &str) {
-    let before = dump(dir);
+    let before = dump_database(dir);
     let run = at(dir, LATER, args, 2);
     assert!(
         run.stderr.contains(message),
         "payrun {args:?}: expected {message:?} in\n{}",
         run.stderr
     );
-    assert_eq!(dump(dir), before, "payrun {args:?} changed the database");
+    assert_eq!(
+        dump_database(dir),
+        before,
+        "payrun {args:?} changed the database"
+    );
 }
 
 #[test]

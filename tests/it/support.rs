@@ -112,3 +112,46 @@ pub fn assert_verified(dir: &Path) {
         serde_json::to_string_pretty(&report["checks"]).unwrap()
     );
 }
+
+/// Every row of every table of the database in `dir`, in a total order, as text: two dumps
+/// are equal exactly when the database holds the same data. Tests use it to prove that a
+/// refused command changed nothing.
+pub fn dump_database(dir: &Path) -> String {
+    let conn = rusqlite::Connection::open(dir.join("payrun.db")).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let mut out = String::new();
+    for table in tables {
+        // Table names come from sqlite_schema, not from input.
+        let columns = conn
+            .prepare(&format!("SELECT * FROM \"{table}\""))
+            .unwrap()
+            .column_count();
+        let order: Vec<String> = (1..=columns).map(|i| i.to_string()).collect();
+        let mut statement = conn
+            .prepare(&format!(
+                "SELECT * FROM \"{table}\" ORDER BY {}",
+                order.join(", ")
+            ))
+            .unwrap();
+        let rows = statement
+            .query_map([], |row| {
+                (0..columns)
+                    .map(|i| {
+                        row.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap();
+        for row in rows {
+            out.push_str(&format!("{table}: {}\n", row.unwrap().join(" | ")));
+        }
+    }
+    out
+}
