@@ -329,13 +329,13 @@ pub struct FormatAddArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Debtors CSV: account,name[,cvr,address,postcode,city,country,email,payment_format].
+    /// Debtors CSV: columns account, name; optional cvr, address, postcode, city, country, email, payment_format.
     #[command(after_help = "Example:\n  payrun import debtors debtors.csv")]
     Debtors { file: PathBuf },
-    /// Mandates CSV: mandate_id,debtor,payment_format,status[,agreement,start_date,end_date,alt_mandate_id].
+    /// Mandates CSV: columns mandate_id, debtor, payment_format, status; optional agreement, start_date, end_date, alt_mandate_id.
     #[command(after_help = "Example:\n  payrun import mandates mandates.csv")]
     Mandates { file: PathBuf },
-    /// Entries CSV: entry_id,debtor,due_date,amount[,date,invoice,remaining,currency,text,has_invoice_lines,payment_id].
+    /// Entries CSV: columns entry_id, debtor, due_date, amount; optional date, invoice, remaining, currency, text, has_invoice_lines, payment_id.
     #[command(after_help = "Example:\n  payrun import entries entries.csv")]
     Entries { file: PathBuf },
     /// Files from Mastercard: BS 0602/0603, LS 0690/0602, LS type 30. One transaction per file.

@@ -1,7 +1,7 @@
 //! The payment-run steps on an [`Engine`]: suggest, validate, collect, manual status changes,
 //! the queries and reminders.
 //!
-//! Each step is the same three moves: read the company's [`RunData`](crate::model::RunData)
+//! Each step is the same three moves: read the company's [`RunData`]
 //! from the store, run the pure core function over it with the calendar and the clock, and
 //! write the result back — all in one `IMMEDIATE` transaction ([`Store::atomically`]), so two
 //! bookkeepers pressing the same button at once cannot both apply it.

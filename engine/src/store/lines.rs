@@ -203,7 +203,7 @@ impl Store {
     }
 
     /// [`Store::load_run_data`] for a step that validates again (suggest, validate, collect):
-    /// see [`Load::ForStep`].
+    /// see `Load::ForStep`.
     pub fn load_run_data_for_step(&self, company: &CompanyKey) -> Result<RunData> {
         let tx = self.read()?;
         let data = Store::run_data_in(&tx, company, Load::ForStep)?;
