@@ -42,13 +42,15 @@ pub fn verify_database(path: impl AsRef<Path>) -> Result<VerifyReport> {
     }
     let store = Store::open(path)?;
     let conn = store.connection();
+    // Both I8 checks look at every payment line: read them once.
+    let lines = load_lines(conn)?;
     let checks = vec![
         integrity(conn)?,
         foreign_keys(conn)?,
         whole_ore(conn)?,
         status_log_edges(conn)?,
-        one_live_line_per_entry(conn)?,
-        groups_consistent(conn)?,
+        one_live_line_per_entry(&lines),
+        groups_consistent(&lines),
         company_isolation(conn)?,
         journal_balances(conn)?,
         ledger_immutable(conn)?,
@@ -252,10 +254,9 @@ fn load_lines(conn: &Connection) -> Result<Vec<LineRow>> {
 }
 
 /// I8 (first half): no entry is in two live payment lines.
-fn one_live_line_per_entry(conn: &Connection) -> Result<Check> {
-    let lines = load_lines(conn)?;
+fn one_live_line_per_entry(lines: &[LineRow]) -> Check {
     let mut live: HashMap<(i64, &str), Vec<i64>> = HashMap::new();
-    for line in &lines {
+    for line in lines {
         if is_live(line) {
             live.entry((line.company, &line.entry))
                 .or_default()
@@ -268,11 +269,11 @@ fn one_live_line_per_entry(conn: &Connection) -> Result<Check> {
         .map(|((_, entry), ids)| format!("entry {entry} is in live lines {ids:?}"))
         .collect();
     problems.sort();
-    Ok(check(
+    check(
         "I8 no entry is in two live payment lines",
         problems,
         format!("{} live lines", live.values().map(Vec::len).sum::<usize>()),
-    ))
+    )
 }
 
 /// Whether a line counts for I8: the core's liveness, for the fields stored here.
@@ -291,12 +292,11 @@ fn is_live(line: &LineRow) -> bool {
 
 /// I8 (second half, before export): the lines of one collective payment share its debtor,
 /// payment date and payment format, so the group's amount is the sum of exactly its lines.
-fn groups_consistent(conn: &Connection) -> Result<Check> {
-    let lines = load_lines(conn)?;
+fn groups_consistent(lines: &[LineRow]) -> Check {
     let mut problems = Vec::new();
     let mut groups = 0_usize;
     let mut seen: HashMap<(i64, &str), &LineRow> = HashMap::new();
-    for line in &lines {
+    for line in lines {
         let Some(group) = line.group.as_deref() else {
             continue;
         };
@@ -322,11 +322,23 @@ fn groups_consistent(conn: &Connection) -> Result<Check> {
             Some(_) => {}
         }
     }
-    Ok(check(
+    check(
         "I8 collective payments hold only their debtor's lines of one date and format",
         problems,
         format!("{groups} collective payments"),
-    ))
+    )
+}
+
+/// Runs each `(what, SELECT count(*) …)` query and names every one that counts a row.
+fn offending_rows(conn: &Connection, queries: &[(&str, &str)]) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for (what, sql) in queries {
+        let count: i64 = conn.query_row(sql, [], |row| row.get(0))?;
+        if count > 0 {
+            problems.push(format!("{count} {what}"));
+        }
+    }
+    Ok(problems)
 }
 
 /// I11: rows that refer to another row refer to one of the same company.
@@ -343,13 +355,7 @@ fn company_isolation(conn: &Connection) -> Result<Check> {
              ON e.company = l.company AND e.entry_id = l.entry_id WHERE e.debtor <> l.debtor",
         ),
     ];
-    let mut problems = Vec::new();
-    for (what, sql) in queries {
-        let count: i64 = conn.query_row(sql, [], |row| row.get(0))?;
-        if count > 0 {
-            problems.push(format!("{count} {what}"));
-        }
-    }
+    let problems = offending_rows(conn, &queries)?;
     let companies: i64 = conn.query_row("SELECT count(*) FROM companies", [], |r| r.get(0))?;
     Ok(check(
         "I11 no row refers across companies",
@@ -644,13 +650,7 @@ fn journal_company_isolation(conn: &Connection) -> Result<Check> {
              (SELECT 1 FROM entries e WHERE e.company = s.company AND e.entry_id = s.entry_id)",
         ),
     ];
-    let mut problems = Vec::new();
-    for (what, sql) in queries {
-        let count: i64 = conn.query_row(sql, [], |row| row.get(0))?;
-        if count > 0 {
-            problems.push(format!("{count} {what}"));
-        }
-    }
+    let problems = offending_rows(conn, &queries)?;
     let lines: i64 = conn.query_row("SELECT count(*) FROM journal_lines", [], |r| r.get(0))?;
     Ok(check(
         "I11 journal and ledger rows stay in their company",
