@@ -1,7 +1,7 @@
 //! Delivery files through the real binary (issue 4): export → simulate-bank → import delivery,
 //! the file archive, the JSON shapes of cli.md, exit codes, and bad files refused whole.
 
-use crate::support::{assert_verified, dump_database, payrun_in, Run, TempDir};
+use crate::support::{assert_verified, at, data, dump_database, TempDir};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,23 +9,6 @@ use std::path::{Path, PathBuf};
 const NOW: &str = "2026-05-04T09:00";
 /// When the answers are imported: after the last payment date of the run.
 const LATER: &str = "2026-07-01T19:00";
-
-fn data(path: &str) -> String {
-    format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs payrun in `dir` at `now`, expecting exit `code`.
-fn at(dir: &Path, now: &str, args: &[&str], code: i32) -> Run {
-    let mut full = vec!["--now", now];
-    full.extend_from_slice(args);
-    let run = payrun_in(dir, &full);
-    assert_eq!(
-        run.code, code,
-        "payrun {args:?}\nstdout:\n{}\nstderr:\n{}",
-        run.stdout, run.stderr
-    );
-    run
-}
 
 /// A company with a BS Basis, a BS Total and an LS format and the run fixture's data,
 /// suggested, collected and validated.

@@ -2,28 +2,12 @@
 //! transfer`, the cli.md JSON of `journal list`, `import delivery` exiting 1 on `(!)` lines,
 //! and bad input refused with exit 2 and nothing changed.
 
-use crate::support::{assert_verified, dump_database, payrun_in, Run, TempDir};
+use crate::support::{assert_verified, at, data, dump_database, payrun_in, TempDir};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 const NOW: &str = "2026-05-04T09:00";
 const LATER: &str = "2026-07-02T08:00";
-
-fn data(path: &str) -> String {
-    format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn at(dir: &Path, now: &str, args: &[&str], code: i32) -> Run {
-    let mut full = vec!["--now", now];
-    full.extend_from_slice(args);
-    let run = payrun_in(dir, &full);
-    assert_eq!(
-        run.code, code,
-        "payrun {args:?}\nstdout:\n{}\nstderr:\n{}",
-        run.stdout, run.stderr
-    );
-    run
-}
 
 /// The run fixture with bank accounts, exported.
 fn exported(dir: &Path) {

@@ -16,7 +16,7 @@
 //! amount is the sum of the lines of its charge, read back from the file).
 
 use crate::scenario::{at, checkpoint, copy_database};
-use crate::support::TempDir;
+use crate::support::{data, TempDir};
 use bankcal::Calendar;
 use chrono::NaiveDateTime;
 use engine::api::Engine;
@@ -40,10 +40,6 @@ fn env_number(name: &str) -> Option<u64> {
 
 fn time(text: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").unwrap()
-}
-
-fn data(path: &str) -> String {
-    format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The company of the exchange tests (BS Basis, BS Total, BS without banking-day action, LS

@@ -14,14 +14,10 @@
 //!   with `format!`, each interpolation reviewed below.
 
 use crate::scenario::{at, fnv, LATER, NOW};
-use crate::support::{assert_verified, payrun_in, Run, TempDir};
+use crate::support::{assert_verified, data, payrun_in, Run, TempDir};
 use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-
-fn data(path: &str) -> String {
-    format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The four formats of the exchange tests: BS Basis, BS Total (its 0601 carries CPR numbers),
 /// BS without banking-day action, LS.

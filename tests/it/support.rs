@@ -155,3 +155,22 @@ pub fn dump_database(dir: &Path) -> String {
     }
     out
 }
+
+/// The path of a fixture under `tests/data/`.
+pub fn data(path: &str) -> String {
+    format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs payrun in `dir` with `--now now`, and fails the test, showing both outputs, unless
+/// it exits with `code`.
+pub fn at(dir: &Path, now: &str, args: &[&str], code: i32) -> Run {
+    let mut full = vec!["--now", now];
+    full.extend_from_slice(args);
+    let run = payrun_in(dir, &full);
+    assert_eq!(
+        run.code, code,
+        "payrun {args:?}\nstdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    run
+}
