@@ -23,28 +23,28 @@ fn main() {
         ("100102", "Mette Nielsen", false),
     ] {
         run.debtors.insert(
-            account.to_string(),
+            account.into(),
             Debtor {
-                account: account.to_string(),
+                account: account.into(),
                 name: name.to_string(),
                 tax_id: TaxId::parse("12345678").ok(),
                 address: String::new(),
-                postcode: String::new(),
+                postcode: Default::default(),
                 city: String::new(),
-                country: "DK".to_string(),
+                country: "DK".into(),
                 email: String::new(),
-                payment_format: Some("BS".to_string()),
+                payment_format: Some("BS".into()),
             },
         );
         if enrolled {
             run.mandates.insert(
-                account.to_string(),
+                account.into(),
                 vec![Mandate {
-                    mandate_id: account.to_string(),
-                    debtor: account.to_string(),
-                    payment_format: "BS".to_string(),
+                    mandate_id: account.into(),
+                    debtor: account.into(),
+                    payment_format: "BS".into(),
                     status: MandateStatus::Enrolled,
-                    agreement: Some("000000001".to_string()),
+                    agreement: Some("000000001".into()),
                     start_date: Some(date("2025-01-01")),
                     end_date: None,
                     alt_mandate_id: None,
@@ -60,14 +60,14 @@ fn main() {
     for (entry_id, debtor, due, invoice, amount) in entries {
         let amount = Amount::parse(amount).unwrap();
         run.entries.insert(Entry {
-            entry_id: entry_id.to_string(),
-            debtor: debtor.to_string(),
+            entry_id: entry_id.into(),
+            debtor: debtor.into(),
             date: None,
             due_date: date(due),
-            invoice: invoice.map(str::to_string),
+            invoice: invoice.map(Into::into),
             amount,
             remaining: amount,
-            currency: "DKK".to_string(),
+            currency: "DKK".into(),
             text: String::new(),
             has_invoice_lines: true,
             payment_id: None,

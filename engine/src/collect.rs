@@ -34,6 +34,7 @@ use crate::model::{PaymentLine, RunData, Scheme, Status, GROUP_DESELECTED, GROUP
 use crate::validate::{can_still_be_exported, code, liveness, LineValidation, Liveness};
 use chrono::NaiveDate;
 use ledger::Amount;
+use ledger::Id;
 use std::collections::{HashMap, HashSet};
 
 /// A group of two or more lines that nets to zero: nothing to charge.
@@ -44,17 +45,17 @@ pub const COLLECTIVE_OVERFLOW: &str = "collective-overflow";
 pub const NOT_VALIDATED: &str = "not-validated";
 
 /// The collective payment id of a debtor's merged lines on a payment date: `100100-20180713`.
-pub fn group_id(debtor: &str, payment_date: NaiveDate) -> String {
-    format!("{debtor}-{}", payment_date.format("%Y%m%d"))
+pub fn group_id(debtor: &str, payment_date: NaiveDate) -> Id {
+    compact_str::format_compact!("{debtor}-{}", payment_date.format("%Y%m%d"))
 }
 
 /// One charge (a merged group or a single line in `-`), or one deselected line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupSummary {
     /// `<debtor>-<yyyymmdd>`, [`GROUP_SINGLE`] or [`GROUP_DESELECTED`].
-    pub id: String,
-    pub format_id: String,
-    pub debtor: String,
+    pub id: Id,
+    pub format_id: Id,
+    pub debtor: Id,
     pub payment_date: NaiveDate,
     /// What is charged (negative: paid out); for a deselected line, what it would charge.
     pub amount: Amount,
@@ -75,7 +76,7 @@ impl GroupSummary {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CollectPlan {
     /// (line id, group id), sorted by line id.
-    pub assignments: Vec<(i64, String)>,
+    pub assignments: Vec<(i64, Id)>,
     pub groups: Vec<GroupSummary>,
 }
 
@@ -195,7 +196,7 @@ pub fn collect(data: &RunData, validations: &[LineValidation]) -> CollectPlan {
         match (problem, net) {
             (None, Ok(net)) => {
                 let id = if members.len() == 1 {
-                    GROUP_SINGLE.to_string()
+                    Id::new(GROUP_SINGLE)
                 } else {
                     group_id(debtor, payment_date)
                 };
@@ -253,7 +254,7 @@ pub fn collect(data: &RunData, validations: &[LineValidation]) -> CollectPlan {
             continue;
         }
         let id = if lines.len() == 1 {
-            GROUP_SINGLE.to_string()
+            Id::new(GROUP_SINGLE)
         } else {
             group_id(debtor, payment_date)
         };
@@ -264,7 +265,7 @@ pub fn collect(data: &RunData, validations: &[LineValidation]) -> CollectPlan {
         plan.groups.push(GroupSummary {
             id,
             format_id: lines[0].format_id.clone(),
-            debtor: debtor.to_string(),
+            debtor: Id::new(debtor),
             payment_date,
             amount: Amount::ZERO,
             lines: ids,
@@ -305,10 +306,9 @@ fn deselect(
         // results for other data.
         codes.push(NOT_VALIDATED);
     }
-    plan.assignments
-        .push((line.id, GROUP_DESELECTED.to_string()));
+    plan.assignments.push((line.id, Id::new(GROUP_DESELECTED)));
     plan.groups.push(GroupSummary {
-        id: GROUP_DESELECTED.to_string(),
+        id: Id::new(GROUP_DESELECTED),
         format_id: line.format_id.clone(),
         debtor: line.debtor.clone(),
         payment_date: line.payment_date,
@@ -700,8 +700,8 @@ Deselected 200200 2026-06-01 0.00 [1] duplicate-debtor-date",
                         l.allow_overwriting = overwrite;
                         l.group = match group {
                             0 => None,
-                            1 => Some(GROUP_DESELECTED.to_string()),
-                            2 => Some(GROUP_SINGLE.to_string()),
+                            1 => Some(Id::new(GROUP_DESELECTED)),
+                            2 => Some(Id::new(GROUP_SINGLE)),
                             _ => Some(group_id(debtor, l.payment_date)),
                         };
                     });

@@ -22,7 +22,7 @@
 
 use crate::model::{Debtor, Mandate, MandateStatus, TaxId};
 use chrono::NaiveDate;
-use ledger::{Amount, Entry};
+use ledger::{Amount, Entry, Id};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io::{self, Read};
@@ -320,16 +320,16 @@ impl<'a> Fields<'a> {
     }
 
     /// A required key or reference: no blanks at either end.
-    fn required_id(&mut self, column: &str) -> String {
+    fn required_id(&mut self, column: &str) -> Id {
         let value = self.required(column);
         self.check_no_blanks(column, value);
-        value.to_string()
+        Id::new(value)
     }
 
-    fn optional_id(&mut self, column: &str) -> Option<String> {
+    fn optional_id(&mut self, column: &str) -> Option<Id> {
         let value = self.get(column)?;
         self.check_no_blanks(column, value);
-        Some(value.to_string())
+        Some(Id::new(value))
     }
 
     fn check_no_blanks(&mut self, column: &str, value: &str) {
@@ -391,22 +391,22 @@ impl<'a> Fields<'a> {
     }
 
     /// Letters only, exactly `count` of them, normalised to upper case.
-    fn code(&mut self, column: &str, count: usize, what: &str, default: &str) -> String {
+    fn code(&mut self, column: &str, count: usize, what: &str, default: &str) -> Id {
         let Some(value) = self.get(column) else {
-            return default.to_string();
+            return Id::new(default);
         };
         if value.len() == count && value.bytes().all(|b| b.is_ascii_alphabetic()) {
-            value.to_ascii_uppercase()
+            Id::from(value.to_ascii_uppercase())
         } else {
             self.problem(
                 column,
                 format!("'{value}' is not {what}: expected {count} letters, like {default}"),
             );
-            default.to_string()
+            Id::new(default)
         }
     }
 
-    fn mandate_id(&mut self, column: &str, value: &str) -> String {
+    fn mandate_id(&mut self, column: &str, value: &str) -> Id {
         let chars = value.chars().count();
         if chars > MAX_MANDATE_ID_CHARS {
             self.problem(
@@ -428,7 +428,7 @@ impl<'a> Fields<'a> {
                 ),
             );
         }
-        value.to_uppercase()
+        Id::from(value.to_uppercase())
     }
 }
 
@@ -499,7 +499,7 @@ impl CsvRow for Debtor {
             name,
             tax_id,
             address: f.text("address"),
-            postcode: f.text("postcode"),
+            postcode: Id::new(f.get("postcode").unwrap_or_default()),
             city: f.text("city"),
             country: f.code("country", 2, "an ISO 3166 alpha-2 country code", "DK"),
             email: f.text("email"),
@@ -541,7 +541,7 @@ impl CsvRow for Mandate {
                     format!("'{value}' is not an agreement number: expected 9 digits"),
                 );
             }
-            value.to_string()
+            Id::new(value)
         });
         let start_date = f.date("start_date");
         let end_date = f.date("end_date");
@@ -599,14 +599,14 @@ impl CsvRow for Entry {
                     ),
                 );
             }
-            value.to_string()
+            Id::new(value)
         });
         Entry {
             entry_id,
             debtor,
             date: f.date("date"),
             due_date,
-            invoice: f.get("invoice").map(str::to_string),
+            invoice: f.get("invoice").map(Id::new),
             amount,
             remaining,
             currency: f.code("currency", 3, "a currency code", "DKK"),

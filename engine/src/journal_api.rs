@@ -137,8 +137,8 @@ impl Engine {
                 let format = formats
                     .iter()
                     .find(|f| f.id == line.format_id)
-                    .ok_or_else(|| Error::UnknownFormat(line.format_id.clone()))?;
-                let Some(invoice) = entry.invoice.clone().filter(|i| !i.trim().is_empty()) else {
+                    .ok_or_else(|| Error::UnknownFormat(line.format_id.to_string()))?;
+                let Some(invoice) = entry.invoice.as_deref().map(str::to_string).filter(|i| !i.trim().is_empty()) else {
                     return Err(Error::Transfer(format!(
                         "payment line {id}: entry {} has no invoice number, so there is nothing to settle: post it by hand; nothing was transferred",
                         entry.entry_id
@@ -150,7 +150,7 @@ impl Engine {
                         line.debtor
                     )));
                 }
-                if in_draft.contains(&(line.debtor.clone(), invoice.clone())) {
+                if in_draft.contains(&(line.debtor.to_string(), invoice.clone())) {
                     return Err(Error::Transfer(format!(
                         "payment line {id}: invoice {invoice} of debtor {} is in the journal draft already (payrun journal list shows it); nothing was transferred",
                         line.debtor
@@ -167,10 +167,11 @@ impl Engine {
                     })?;
                 let group = line
                     .group
-                    .clone()
-                    .filter(|g| g != GROUP_SINGLE && g != GROUP_DESELECTED);
+                    .as_deref()
+                    .filter(|&g| g != GROUP_SINGLE && g != GROUP_DESELECTED)
+                    .map(str::to_string);
                 let charge_key = (
-                    format.id.clone(),
+                    format.id.to_string(),
                     group.clone().unwrap_or_else(|| format!("line {id}")),
                 );
                 let charge = charges.entry(charge_key).or_insert_with(|| Charge {
@@ -178,7 +179,7 @@ impl Engine {
                     scheme: format.scheme,
                     journal: journal.map_or_else(|| format.journal.clone(), str::to_string),
                     date: line.payment_date,
-                    account: line.debtor.clone(),
+                    account: line.debtor.to_string(),
                     group,
                     offset_account: offset,
                     amount: Amount::ZERO,

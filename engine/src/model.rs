@@ -5,7 +5,7 @@
 //! glossary of `domain.md`. Open debtor entries are the ledger's ([`ledger::Entry`]).
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use ledger::Amount;
+use ledger::{Amount, Id};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -51,7 +51,7 @@ pub enum BankingDayAction {
 /// scheme. A company may have several.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentFormat {
-    pub id: String,
+    pub id: Id,
     pub scheme: Scheme,
     /// Always `Some` for BS (default Basis), `None` for LS.
     pub bs_type: Option<BsType>,
@@ -144,16 +144,16 @@ impl fmt::Debug for TaxId {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Debtor {
-    pub account: String,
+    pub account: Id,
     pub name: String,
     pub tax_id: Option<TaxId>,
     pub address: String,
-    pub postcode: String,
+    pub postcode: Id,
     pub city: String,
     /// ISO 3166 alpha-2, default `DK`.
-    pub country: String,
+    pub country: Id,
     pub email: String,
-    pub payment_format: Option<String>,
+    pub payment_format: Option<Id>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -193,16 +193,16 @@ impl MandateStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mandate {
     /// The customer number: at most 15 characters, upper case.
-    pub mandate_id: String,
-    pub debtor: String,
-    pub payment_format: String,
+    pub mandate_id: Id,
+    pub debtor: Id,
+    pub payment_format: Id,
     pub status: MandateStatus,
     /// 9 digits, from Mastercard.
-    pub agreement: Option<String>,
+    pub agreement: Option<Id>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     /// The id the debtor is registered with at Mastercard, when it differs.
-    pub alt_mandate_id: Option<String>,
+    pub alt_mandate_id: Option<Id>,
 }
 
 impl Mandate {
@@ -309,10 +309,10 @@ pub struct ValidationError {
 pub struct PaymentLine {
     /// The line id (`line` in JSON), unique within the database.
     pub id: i64,
-    pub entry_id: String,
+    pub entry_id: Id,
     /// Copied from the entry, so lookups per debtor need no join.
-    pub debtor: String,
-    pub format_id: String,
+    pub debtor: Id,
+    pub format_id: Id,
     pub payment_date: NaiveDate,
     pub partial_payment: Option<Amount>,
     pub status: Status,
@@ -321,12 +321,12 @@ pub struct PaymentLine {
     pub comment: String,
     /// Collective payment id: `None` (not collected), [`GROUP_SINGLE`], [`GROUP_DESELECTED`] or
     /// `<debtor>-<yyyymmdd>`.
-    pub group: Option<String>,
+    pub group: Option<Id>,
     pub allow_overwriting: bool,
     /// The unique payment reference given at export, echoed by the bank.
-    pub reference: Option<String>,
+    pub reference: Option<Id>,
     pub date_sent: Option<NaiveDate>,
-    pub delivery_id: Option<String>,
+    pub delivery_id: Option<Id>,
     /// LS stop lines: the 0-amount cancellation has been sent (the line stays `stop`).
     pub cancellation_sent: bool,
 }
@@ -336,9 +336,9 @@ impl PaymentLine {
     /// reference or validation yet.
     pub fn blank(
         id: i64,
-        entry_id: String,
-        debtor: String,
-        format_id: String,
+        entry_id: Id,
+        debtor: Id,
+        format_id: Id,
         payment_date: NaiveDate,
     ) -> PaymentLine {
         PaymentLine {
@@ -384,9 +384,9 @@ pub struct StatusChange {
 /// debtor account (all of the debtor's mandates), entries by entry id.
 #[derive(Debug, Clone, Default)]
 pub struct RunData {
-    pub formats: HashMap<String, PaymentFormat>,
-    pub debtors: HashMap<String, Debtor>,
-    pub mandates: HashMap<String, Vec<Mandate>>,
+    pub formats: HashMap<Id, PaymentFormat>,
+    pub debtors: HashMap<Id, Debtor>,
+    pub mandates: HashMap<Id, Vec<Mandate>>,
     pub entries: Entries,
     pub lines: Vec<PaymentLine>,
 }

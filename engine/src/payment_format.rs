@@ -7,6 +7,7 @@
 use crate::error::{Error, Result};
 use crate::model::{BankingDayAction, BsType, ChargingPrinciple, PaymentFormat, Scheme};
 use chrono::NaiveTime;
+use ledger::Id;
 
 // The cut-off times belong to the banking calendar (domain.md §1).
 pub use bankcal::{
@@ -32,7 +33,7 @@ pub fn with_defaults(
     supplier_cvr: &str,
 ) -> PaymentFormat {
     PaymentFormat {
-        id: id.to_string(),
+        id: Id::new(id),
         scheme,
         bs_type: match scheme {
             Scheme::Bs => Some(BsType::Basis),

@@ -18,6 +18,7 @@ use crate::view::{GroupView, LineView, LineViews, StatusChangeView};
 use bankcal::Calendar;
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Amount;
+use ledger::Id;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -61,14 +62,14 @@ pub struct LineDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reminder {
     pub line: i64,
-    pub debtor: String,
+    pub debtor: Id,
     pub name: String,
     pub email: String,
     pub payment_date: NaiveDate,
     /// The last day to notify the debtor: `days` banking days before the payment date.
     pub notify_by: NaiveDate,
     pub amount: Amount,
-    pub invoice: Option<String>,
+    pub invoice: Option<Id>,
     pub text: String,
 }
 
@@ -228,7 +229,7 @@ impl Engine {
     ) -> Result<Vec<LineView>> {
         let (store, company) = self.parts();
         store.atomically(|store| {
-            let formats: HashMap<String, Scheme> = store
+            let formats: HashMap<Id, Scheme> = store
                 .formats(company)?
                 .into_iter()
                 .map(|f| (f.id, f.scheme))
@@ -240,7 +241,7 @@ impl Engine {
                 let scheme = formats
                     .get(&line.format_id)
                     .copied()
-                    .ok_or_else(|| Error::UnknownFormat(line.format_id.clone()))?;
+                    .ok_or_else(|| Error::UnknownFormat(line.format_id.to_string()))?;
                 match manual_change(line.status, target, scheme, force) {
                     Ok(new) => changes.push((id, line.status, new)),
                     Err(refusal) => refused.push(RefusedChange { line: id, refusal }),
@@ -431,7 +432,7 @@ fn validate_and_save(
 fn formats_by_id(
     store: &Store,
     company: &crate::store::CompanyKey,
-) -> Result<HashMap<String, crate::model::PaymentFormat>> {
+) -> Result<HashMap<Id, crate::model::PaymentFormat>> {
     Ok(store
         .formats(company)?
         .into_iter()

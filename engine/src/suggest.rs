@@ -36,14 +36,15 @@ use crate::model::{
 use bankcal::Calendar;
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use ledger::Entry;
+use ledger::Id;
 use std::collections::HashSet;
 
 /// A payment line to create (status blank, no partial payment).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLine {
-    pub entry_id: String,
-    pub debtor: String,
-    pub format_id: String,
+    pub entry_id: Id,
+    pub debtor: Id,
+    pub format_id: Id,
     pub payment_date: NaiveDate,
 }
 

@@ -19,7 +19,7 @@ use crate::model::{
     PaymentLine, RunData, Scheme, Status, TaxId,
 };
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use ledger::{Amount, Entry};
+use ledger::{Amount, Entry, Id};
 
 /// `2026-07-01` as a date; panics on a typo, which is what a test wants.
 pub fn date(text: &str) -> NaiveDate {
@@ -45,7 +45,7 @@ pub fn amount(text: &str) -> Amount {
 
 pub struct Run {
     data: RunData,
-    format: Option<String>,
+    format: Option<Id>,
     next_line: i64,
 }
 
@@ -64,7 +64,7 @@ impl Run {
             Scheme::Ls => ("12345", NaiveTime::from_hms_opt(15, 0, 0)),
         };
         let format = PaymentFormat {
-            id: id.to_string(),
+            id: id.into(),
             scheme,
             bs_type,
             creditor_number: creditor.to_string(),
@@ -82,8 +82,8 @@ impl Run {
             create_payment_id: false,
             debtor_account_as_mandate: true,
         };
-        self.data.formats.insert(id.to_string(), format);
-        self.format = Some(id.to_string());
+        self.data.formats.insert(id.into(), format);
+        self.format = Some(id.into());
         self
     }
 
@@ -109,7 +109,7 @@ impl Run {
         self
     }
 
-    fn current_format(&self) -> String {
+    fn current_format(&self) -> Id {
         self.format.clone().expect("add a format first")
     }
 
@@ -120,18 +120,18 @@ impl Run {
 
     pub fn debtor_with(mut self, account: &str, change: impl FnOnce(&mut Debtor)) -> Run {
         let mut debtor = Debtor {
-            account: account.to_string(),
+            account: account.into(),
             name: format!("Debtor {account}"),
             tax_id: Some(TaxId::Cvr("12345678".to_string())),
             address: "Vej 1".to_string(),
-            postcode: "8000".to_string(),
+            postcode: "8000".into(),
             city: "Aarhus C".to_string(),
-            country: "DK".to_string(),
+            country: "DK".into(),
             email: String::new(),
             payment_format: self.format.clone(),
         };
         change(&mut debtor);
-        self.data.debtors.insert(account.to_string(), debtor);
+        self.data.debtors.insert(account.into(), debtor);
         self
     }
 
@@ -147,11 +147,11 @@ impl Run {
 
     pub fn mandate_with(mut self, debtor: &str, change: impl FnOnce(&mut Mandate)) -> Run {
         let mut mandate = Mandate {
-            mandate_id: debtor.to_uppercase(),
-            debtor: debtor.to_string(),
+            mandate_id: debtor.to_uppercase().into(),
+            debtor: debtor.into(),
             payment_format: self.current_format(),
             status: MandateStatus::Enrolled,
-            agreement: Some("000000001".to_string()),
+            agreement: Some("000000001".into()),
             start_date: Some(date("2000-01-01")),
             end_date: None,
             alt_mandate_id: None,
@@ -159,7 +159,7 @@ impl Run {
         change(&mut mandate);
         self.data
             .mandates
-            .entry(debtor.to_string())
+            .entry(debtor.into())
             .or_default()
             .push(mandate);
         self
@@ -179,14 +179,14 @@ impl Run {
         change: impl FnOnce(&mut Entry),
     ) -> Run {
         let mut entry = Entry {
-            entry_id: id.to_string(),
-            debtor: debtor.to_string(),
+            entry_id: id.into(),
+            debtor: debtor.into(),
             date: None,
             due_date: date(due),
-            invoice: Some(id.to_string()),
+            invoice: Some(id.into()),
             amount: amount(amt),
             remaining: amount(amt),
-            currency: "DKK".to_string(),
+            currency: "DKK".into(),
             text: String::new(),
             has_invoice_lines: true,
             payment_id: None,
@@ -213,7 +213,7 @@ impl Run {
             .unwrap_or_else(|| self.current_format());
         let line = PaymentLine::blank(
             self.next_line,
-            entry_id.to_string(),
+            entry_id.into(),
             debtor,
             format_id,
             date(payment_date),
@@ -241,7 +241,7 @@ impl Run {
         self.line_with(|l| {
             l.status = status;
             l.date_sent = Some(sent);
-            l.reference = Some(format!("REF{}", l.id));
+            l.reference = Some(compact_str::format_compact!("REF{}", l.id));
         })
     }
 
@@ -264,7 +264,7 @@ pub fn apply_suggestion(data: &mut RunData, plan: &crate::suggest::SuggestPlan) 
 pub fn apply_collect(data: &mut RunData, plan: &crate::collect::CollectPlan) {
     for line in &mut data.lines {
         if let Some(group) = plan.group_of(line.id) {
-            line.group = Some(group.to_string());
+            line.group = Some(group.into());
         }
     }
 }

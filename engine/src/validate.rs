@@ -642,6 +642,7 @@ mod tests {
     use super::*;
     use crate::model::TaxId;
     use crate::testdata::{amount, cal, date, time, Run};
+    use ledger::Id;
 
     /// The usual "now": well before the 2026-06-01 deadlines.
     const NOW: &str = "2026-05-20 10:00";
@@ -1138,7 +1139,7 @@ mod tests {
 
     #[test]
     fn merged_lines_do_not_clash() {
-        let group = Some("100100-20260601".to_string());
+        let group: Option<Id> = Some("100100-20260601".into());
         let data = good_bs()
             .line_with(|l| l.group = group.clone())
             .charge("E2", "100100", "2026-06-01", "50.00")
@@ -1265,7 +1266,7 @@ mod tests {
 
     #[test]
     fn the_group_net_decides_payout_rules_for_merged_lines() {
-        let group = Some("200200-20260601".to_string());
+        let group: Option<Id> = Some("200200-20260601".into());
         let merged = |credit: &str| {
             ls().format_with(|f| f.block_payouts = true)
                 .charge("E1", "200200", "2026-06-01", "100.00")

@@ -11,6 +11,7 @@ use crate::model::Status;
 use crate::status::is_allowed_edge;
 use crate::store::Store;
 use crate::validate::{liveness, Liveness};
+use ledger::Id;
 use rusqlite::Connection;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -226,7 +227,7 @@ struct LineRow {
     debtor: String,
     format: String,
     date: String,
-    group: Option<String>,
+    group: Option<Id>,
     status: Status,
 }
 
@@ -246,7 +247,7 @@ fn load_lines(conn: &Connection) -> Result<Vec<LineRow>> {
             debtor: row.get(3)?,
             format: row.get(4)?,
             date: row.get(5)?,
-            group: row.get(6)?,
+            group: crate::store::get_optional_id(row, 6)?,
             status: parse_status(&status)?,
         });
     }
@@ -280,9 +281,9 @@ fn one_live_line_per_entry(lines: &[LineRow]) -> Check {
 fn is_live(line: &LineRow) -> bool {
     let mut probe = crate::model::PaymentLine::blank(
         line.id,
-        String::new(),
-        String::new(),
-        String::new(),
+        Id::default(),
+        Id::default(),
+        Id::default(),
         chrono::NaiveDate::MIN,
     );
     probe.status = line.status;

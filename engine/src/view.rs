@@ -4,6 +4,7 @@
 use crate::charge::amount_to_charge;
 use crate::model::{PaymentFormat, PaymentLine, RunData, StatusChange};
 use chrono::NaiveDate;
+use ledger::Id;
 use ledger::{Amount, Entry};
 use serde::{Serialize, Serializer};
 use std::collections::HashMap;
@@ -12,27 +13,27 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineView {
     pub line: i64,
-    pub entry: String,
-    pub debtor: String,
+    pub entry: Id,
+    pub debtor: Id,
     /// The payment format's id.
-    pub format: String,
+    pub format: Id,
     pub payment_date: NaiveDate,
     /// The amount to charge (negative: a payout).
     pub amount: Amount,
     /// The status id (`blank`, `sent`, …).
     pub status: &'static str,
-    pub group: Option<String>,
-    pub reference: Option<String>,
+    pub group: Option<Id>,
+    pub reference: Option<Id>,
     /// Validated and nothing failed.
     pub ok: bool,
     /// Whether the line has been validated at all.
     pub validated: bool,
     pub errors: Vec<ErrorView>,
-    pub invoice: Option<String>,
+    pub invoice: Option<Id>,
     pub due_date: NaiveDate,
     pub partial_payment: Option<Amount>,
     pub date_sent: Option<NaiveDate>,
-    pub delivery_id: Option<String>,
+    pub delivery_id: Option<Id>,
 }
 
 /// One failing rule of a line.
@@ -83,11 +84,11 @@ impl LineView {
     /// Views of many lines, looking formats up by id.
     pub fn many<'a>(
         lines: impl IntoIterator<Item = (&'a PaymentLine, &'a Entry)>,
-        formats: &HashMap<String, PaymentFormat>,
+        formats: &HashMap<Id, PaymentFormat>,
     ) -> Vec<LineView> {
         lines
             .into_iter()
-            .map(|(line, entry)| LineView::new(line, entry, formats.get(&line.format_id)))
+            .map(|(line, entry)| LineView::new(line, entry, formats.get(line.format_id.as_str())))
             .collect()
     }
 }
@@ -130,7 +131,7 @@ impl LineViews {
         Some(LineView::new(
             line,
             entry,
-            self.data.formats.get(&line.format_id),
+            self.data.formats.get(line.format_id.as_str()),
         ))
     }
 
@@ -162,9 +163,9 @@ impl Serialize for LineViews {
 /// One collective payment (or the pseudo-groups `-` and `Deselected`) after `collect`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GroupView {
-    pub id: String,
-    pub format: String,
-    pub debtor: Option<String>,
+    pub id: Id,
+    pub format: Id,
+    pub debtor: Option<Id>,
     pub payment_date: Option<NaiveDate>,
     /// The net amount charged for the group (for `-` and `Deselected`: the sum of the lines).
     pub amount: Amount,

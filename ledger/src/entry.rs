@@ -1,6 +1,6 @@
 //! Open debtor entries: what a debtor owes (or is owed), as the accounting system knows it.
 
-use crate::Amount;
+use crate::{Amount, Id};
 use chrono::NaiveDate;
 
 /// An open debtor entry: an invoice or a credit note on a debtor's account.
@@ -9,22 +9,22 @@ use chrono::NaiveDate;
 /// lowers it, and at zero the entry is closed. A credit note has a negative amount.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub entry_id: String,
+    pub entry_id: Id,
     /// The debtor's account number.
-    pub debtor: String,
+    pub debtor: Id,
     /// The posting date, when known.
     pub date: Option<NaiveDate>,
     pub due_date: NaiveDate,
-    pub invoice: Option<String>,
+    pub invoice: Option<Id>,
     pub amount: Amount,
     pub remaining: Amount,
     /// ISO 4217 code, `DKK` unless the file said otherwise.
-    pub currency: String,
+    pub currency: Id,
     pub text: String,
     /// LS can only charge invoices that have invoice lines.
     pub has_invoice_lines: bool,
     /// FIK71 payment id (15 digits, Luhn check digit last), when the format creates one.
-    pub payment_id: Option<String>,
+    pub payment_id: Option<Id>,
 }
 
 impl Entry {

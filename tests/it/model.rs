@@ -167,7 +167,11 @@ impl Case {
             .map(|l| {
                 (
                     l.line,
-                    (l.status.to_string(), l.format.clone(), l.reference.clone()),
+                    (
+                        l.status.to_string(),
+                        l.format.to_string(),
+                        l.reference.as_ref().map(|r| r.to_string()),
+                    ),
                 )
             })
             .collect()

@@ -117,9 +117,9 @@ pub fn collect(global: &Global, off: bool) -> anyhow::Result<Outcome> {
             &groups,
             |g| {
                 vec![
-                    g.id.clone(),
-                    g.format.clone(),
-                    g.debtor.clone().unwrap_or_default(),
+                    g.id.to_string(),
+                    g.format.to_string(),
+                    g.debtor.as_deref().unwrap_or_default().to_string(),
                     g.payment_date.map(|d| d.to_string()).unwrap_or_default(),
                     g.amount.to_string(),
                     join(g.lines.iter()),
@@ -191,10 +191,13 @@ pub fn show(global: &Global, line: i64) -> anyhow::Result<Outcome> {
     let l = &detail.line;
     let fields = [
         ("line", l.line.to_string()),
-        ("entry", l.entry.clone()),
-        ("invoice", l.invoice.clone().unwrap_or_default()),
-        ("debtor", l.debtor.clone()),
-        ("payment format", l.format.clone()),
+        ("entry", l.entry.to_string()),
+        (
+            "invoice",
+            l.invoice.as_deref().unwrap_or_default().to_string(),
+        ),
+        ("debtor", l.debtor.to_string()),
+        ("payment format", l.format.to_string()),
         ("due date", l.due_date.to_string()),
         ("payment date", l.payment_date.to_string()),
         ("amount", l.amount.to_string()),
@@ -203,13 +206,19 @@ pub fn show(global: &Global, line: i64) -> anyhow::Result<Outcome> {
             l.partial_payment.map(|a| a.to_string()).unwrap_or_default(),
         ),
         ("status", status_label(l.status)),
-        ("group", l.group.clone().unwrap_or_default()),
-        ("reference", l.reference.clone().unwrap_or_default()),
+        ("group", l.group.as_deref().unwrap_or_default().to_string()),
+        (
+            "reference",
+            l.reference.as_deref().unwrap_or_default().to_string(),
+        ),
         (
             "date sent",
             l.date_sent.map(|d| d.to_string()).unwrap_or_default(),
         ),
-        ("delivery", l.delivery_id.clone().unwrap_or_default()),
+        (
+            "delivery",
+            l.delivery_id.as_deref().unwrap_or_default().to_string(),
+        ),
         ("system info", system_info(l)),
         ("comment", detail.comment.clone()),
     ];
@@ -282,11 +291,11 @@ pub fn mandates(global: &Global, command: &MandatesCommand) -> anyhow::Result<Ou
             .iter()
             .map(|m| {
                 vec![
-                    m.mandate_id.clone(),
-                    m.debtor.clone(),
-                    m.payment_format.clone(),
+                    m.mandate_id.to_string(),
+                    m.debtor.to_string(),
+                    m.payment_format.to_string(),
                     m.status.as_str().to_string(),
-                    m.agreement.clone().unwrap_or_default(),
+                    m.agreement.as_deref().unwrap_or_default().to_string(),
                     m.start_date.map(|d| d.to_string()).unwrap_or_default(),
                     m.end_date.map(|d| d.to_string()).unwrap_or_default(),
                 ]
@@ -324,13 +333,13 @@ pub fn reminders(global: &Global, days: u32) -> anyhow::Result<Outcome> {
     for r in &reminders {
         let fields = [
             r.line.to_string(),
-            r.debtor.clone(),
+            r.debtor.to_string(),
             r.name.clone(),
             r.email.clone(),
             r.payment_date.to_string(),
             r.notify_by.to_string(),
             r.amount.to_string(),
-            r.invoice.clone().unwrap_or_default(),
+            r.invoice.as_deref().unwrap_or_default().to_string(),
             r.text.clone(),
         ];
         let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
@@ -371,13 +380,13 @@ fn print_lines_of<I: Iterator<Item = LineView>>(lines: impl Fn() -> I) -> anyhow
         |l| {
             vec![
                 l.line.to_string(),
-                l.entry.clone(),
-                l.debtor.clone(),
-                l.format.clone(),
+                l.entry.to_string(),
+                l.debtor.to_string(),
+                l.format.to_string(),
                 l.payment_date.to_string(),
                 l.amount.to_string(),
                 status_label(l.status),
-                l.group.clone().unwrap_or_default(),
+                l.group.as_deref().unwrap_or_default().to_string(),
                 system_info(l),
             ]
         },

@@ -49,7 +49,7 @@ pub fn format(global: &Global, command: &FormatCommand) -> anyhow::Result<Outcom
                     .iter()
                     .map(|f| {
                         vec![
-                            f.id.clone(),
+                            f.id.to_string(),
                             scheme_words(f),
                             f.creditor_number.clone(),
                             f.supplier_cvr.clone(),

@@ -39,7 +39,7 @@ use crate::model::{
 use crate::status::on_export;
 use crate::validate::{can_still_be_exported, LineValidation};
 use chrono::{NaiveDate, NaiveDateTime};
-use ledger::Amount;
+use ledger::{Amount, Id};
 use std::collections::{BTreeMap, HashMap};
 
 /// Text records a BS payment may carry (052 record numbers 00001–05000).
@@ -71,15 +71,15 @@ pub struct PlannedLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedCharge {
     /// The payment reference, 9 digits.
-    pub reference: String,
-    pub debtor: String,
+    pub reference: Id,
+    pub debtor: Id,
     /// The customer number written in the file.
-    pub customer_no: String,
+    pub customer_no: Id,
     pub payment_date: NaiveDate,
     /// Net, signed: negative = a payout. Zero for an LS cancellation.
     pub amount: Amount,
     /// The collective payment id, when the charge is a group of lines.
-    pub group: Option<String>,
+    pub group: Option<Id>,
     /// An LS stop line's 0-amount cancellation.
     pub cancellation: bool,
     pub lines: Vec<PlannedLine>,
@@ -131,7 +131,7 @@ pub struct ExportPlan {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum ChargeKey {
     /// A collective payment: its group id.
-    Group(String),
+    Group(Id),
     /// A line on its own.
     Single(i64),
 }
@@ -141,9 +141,9 @@ struct Draft<'a> {
     format: &'a PaymentFormat,
     lines: Vec<&'a PaymentLine>,
     amount: Amount,
-    customer_no: String,
-    agreement_no: String,
-    group: Option<String>,
+    customer_no: Id,
+    agreement_no: Id,
+    group: Option<Id>,
     cancellation: bool,
     /// The charge pays out (for a cancellation: the charge it cancels paid out).
     payout: bool,
@@ -178,7 +178,7 @@ pub fn plan_export(
     let mut by_format: BTreeMap<&str, BTreeMap<ChargeKey, Vec<&PaymentLine>>> = BTreeMap::new();
     for line in data.lines.iter().filter(|l| can_still_be_exported(l)) {
         let key = match merged_group(line) {
-            Some(group) => ChargeKey::Group(group.to_string()),
+            Some(group) => ChargeKey::Group(Id::new(group)),
             None => ChargeKey::Single(line.id),
         };
         by_format
@@ -257,7 +257,7 @@ pub fn plan_export(
         for d in &drafts {
             plan.last_charge += 1;
             charges.push(PlannedCharge {
-                reference: format!("{:09}", plan.last_charge),
+                reference: compact_str::format_compact!("{:09}", plan.last_charge),
                 debtor: d.lines[0].debtor.clone(),
                 customer_no: d.customer_no.clone(),
                 payment_date: d.lines[0].payment_date,
@@ -414,10 +414,10 @@ fn draft<'a>(
             m.agreement
                 .clone()
                 .filter(|a| a.len() == 9 && a.bytes().all(|b| b.is_ascii_digit()))
-                .unwrap_or_else(|| "000000000".to_string()),
+                .unwrap_or_else(|| Id::new("000000000")),
         ),
         None if format.bs_type == Some(BsType::Total) && debtor.is_some() => {
-            (first.debtor.to_uppercase(), "000000000".to_string())
+            (Id::from(first.debtor.to_uppercase()), Id::new("000000000"))
         }
         None => {
             return Err(format!(
@@ -593,11 +593,11 @@ fn bs_delivery(
         .zip(charges)
         .map(|(d, charge)| {
             let mut payment = Bs0601Payment {
-                customer_no: d.customer_no.clone(),
-                agreement_no: d.agreement_no.clone(),
+                customer_no: d.customer_no.to_string(),
+                agreement_no: d.agreement_no.to_string(),
                 payment_date: charge.payment_date,
                 amount: charge.amount,
-                reference: charge.reference.clone(),
+                reference: charge.reference.to_string(),
                 name_address: Vec::new(),
                 postcode: None,
                 country: None,
@@ -644,7 +644,7 @@ fn ls_delivery(
         };
         let record = Ls40Record::Payment(Ls40Payment {
             kind,
-            customer_no: d.customer_no.clone(),
+            customer_no: d.customer_no.to_string(),
             amount: charge.amount.checked_abs().unwrap_or(Amount::ZERO),
         });
         match groups.last_mut() {

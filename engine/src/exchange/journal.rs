@@ -59,7 +59,7 @@ use super::BankEvent;
 use crate::delivery::customer_no_key;
 use crate::model::{PaymentFormat, Scheme};
 use crate::status::PaymentOutcome;
-use ledger::{Amount, NewJournalLine, ATTENTION_MARK};
+use ledger::{Amount, Id, NewJournalLine, ATTENTION_MARK};
 
 /// What the journal makes of a batch of bank events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -138,7 +138,7 @@ pub fn journal_line(event: &BankEvent, format: Option<&PaymentFormat>) -> Option
         match (&event.mandate, &event.debtor) {
             (Some(_), Some(debtor)) => (
                 format!("{ATTENTION_MARK} {scheme}: Could not find original invoice"),
-                Some(debtor.clone()),
+                Some(debtor.to_string()),
                 moved,
             ),
             _ => (
@@ -156,7 +156,7 @@ pub fn journal_line(event: &BankEvent, format: Option<&PaymentFormat>) -> Option
             PaymentOutcome::Completed | PaymentOutcome::Difference => {
                 let slip = if event.code == "0297" { " FI" } else { "" };
                 let what = match &event.group {
-                    Some(group) => group.clone(),
+                    Some(group) => group.to_string(),
                     None => invoices.join(" "),
                 };
                 let plain = format!("{scheme}{slip} {what}");
@@ -175,7 +175,7 @@ pub fn journal_line(event: &BankEvent, format: Option<&PaymentFormat>) -> Option
             | PaymentOutcome::Unsubscribed
             | PaymentOutcome::ChargedBack => unsubscribed(),
         };
-        (text, event.debtor.clone(), moved)
+        (text, event.debtor.as_ref().map(Id::to_string), moved)
     };
     Some(NewJournalLine {
         journal: format.map_or_else(

@@ -15,7 +15,7 @@ use crate::exchange::tests::{cal, time, Fixture, DEBTORS, MANDATES, NOW};
 use crate::exchange::ImportReport;
 use crate::model::Status;
 use chrono::NaiveDate;
-use ledger::JournalLine;
+use ledger::{Id, JournalLine};
 
 const LATER: &str = "2026-06-01T19:00";
 
@@ -68,7 +68,7 @@ fn exported(entries: &str) -> Fixture {
 }
 
 /// The payment reference the export gave an entry's line.
-fn reference(f: &mut Fixture, entry: &str) -> String {
+fn reference(f: &mut Fixture, entry: &str) -> Id {
     f.engine
         .list_lines(&crate::LineFilter::default())
         .unwrap()

@@ -57,7 +57,7 @@ use crate::delivery::{DeliveryKey, ParseError, RenderError, ZipError};
 use crate::model::{Scheme, Status};
 use crate::status::PaymentOutcome;
 use chrono::NaiveDate;
-use ledger::Amount;
+use ledger::{Amount, Id};
 use std::path::PathBuf;
 
 /// What went wrong while exchanging files with the bank.
@@ -158,10 +158,10 @@ impl MatchedBy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventLine {
     pub line: i64,
-    pub entry_id: String,
+    pub entry_id: Id,
     /// The entry's invoice number: the journal line's offset.
-    pub invoice: Option<String>,
-    pub debtor: String,
+    pub invoice: Option<Id>,
+    pub debtor: Id,
     /// What the line would have charged on its own (signed).
     pub amount: Amount,
     pub status_before: Status,
@@ -184,14 +184,14 @@ pub struct BankEvent {
     pub code: &'static str,
     pub outcome: PaymentOutcome,
     /// The payment format whose creditor number the record carries.
-    pub format_id: String,
+    pub format_id: Id,
     /// The customer number as the bank returned it (BS: right-aligned with zeros).
     pub customer_no: String,
     /// The mandate with this customer number (compared upper case, leading zeros stripped),
     /// when the company has one in this format: `None` is the journal's `(!) M:<customer>`.
-    pub mandate: Option<String>,
+    pub mandate: Option<Id>,
     /// The debtor: the matched lines' or, without lines, the mandate's.
-    pub debtor: Option<String>,
+    pub debtor: Option<Id>,
     /// The creditor's reference in the record (BS; empty for LS).
     pub reference: String,
     pub payment_date: NaiveDate,
@@ -206,8 +206,8 @@ pub struct BankEvent {
     pub amount_sent: Option<Amount>,
     pub matched_by: MatchedBy,
     /// The matched charge's reference and its collective payment id (`<debtor>-<yyyymmdd>`).
-    pub charge: Option<String>,
-    pub group: Option<String>,
+    pub charge: Option<Id>,
+    pub group: Option<Id>,
     pub lines: Vec<EventLine>,
     /// I5: the same record was applied before from this archived file; nothing changed now
     /// and nothing may be posted again.

@@ -10,7 +10,7 @@ use crate::payment_format::{
     parse_banking_day_action, parse_bs_type, parse_principle, parse_scheme,
 };
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use ledger::{Amount, Entry};
+use ledger::{Amount, Entry, Id};
 use rusqlite::types::Type;
 use rusqlite::Row;
 use std::collections::HashSet;
@@ -78,6 +78,31 @@ pub fn get_status(row: &Row<'_>, index: usize) -> rusqlite::Result<Status> {
     parse_with(row, index, "a payment line status", Status::parse)
 }
 
+/// A short id column, read straight into an [`Id`] (no `String` in between).
+pub fn get_id(row: &Row<'_>, index: usize) -> rusqlite::Result<Id> {
+    get_optional_id(row, index)?.ok_or(rusqlite::Error::InvalidColumnType(
+        index,
+        String::new(),
+        Type::Null,
+    ))
+}
+
+/// [`get_id`] for a column that may be NULL.
+pub fn get_optional_id(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<Id>> {
+    use rusqlite::types::ValueRef;
+    match row.get_ref(index)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+            .map(|text| Some(Id::new(text)))
+            .map_err(rusqlite::Error::Utf8Error),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            index,
+            String::new(),
+            other.data_type(),
+        )),
+    }
+}
+
 fn get_amount(row: &Row<'_>, index: usize) -> rusqlite::Result<Amount> {
     Ok(Amount::from_ore(row.get(index)?))
 }
@@ -90,7 +115,7 @@ pub const FORMAT_COLUMNS: &str = "id, scheme, bs_type, creditor_number, supplier
 
 pub fn format_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentFormat> {
     Ok(PaymentFormat {
-        id: row.get(0)?,
+        id: get_id(row, 0)?,
         scheme: parse_with(row, 1, "a scheme", parse_scheme)?,
         bs_type: optional_with(row, 2, "a BS type", parse_bs_type)?,
         creditor_number: row.get(3)?,
@@ -127,15 +152,15 @@ pub fn debtor_from_row(row: &Row<'_>) -> rusqlite::Result<Debtor> {
         })
         .transpose()?;
     Ok(Debtor {
-        account: row.get(0)?,
+        account: get_id(row, 0)?,
         name: row.get(1)?,
         tax_id,
         address: row.get(3)?,
-        postcode: row.get(4)?,
+        postcode: get_id(row, 4)?,
         city: row.get(5)?,
-        country: row.get(6)?,
+        country: get_id(row, 6)?,
         email: row.get(7)?,
-        payment_format: row.get(8)?,
+        payment_format: get_optional_id(row, 8)?,
     })
 }
 
@@ -145,14 +170,14 @@ pub const MANDATE_COLUMNS: &str =
 
 pub fn mandate_from_row(row: &Row<'_>) -> rusqlite::Result<Mandate> {
     Ok(Mandate {
-        mandate_id: row.get(0)?,
-        debtor: row.get(1)?,
-        payment_format: row.get(2)?,
+        mandate_id: get_id(row, 0)?,
+        debtor: get_id(row, 1)?,
+        payment_format: get_id(row, 2)?,
         status: parse_with(row, 3, "a mandate status", MandateStatus::parse)?,
-        agreement: row.get(4)?,
+        agreement: get_optional_id(row, 4)?,
         start_date: get_optional_date(row, 5)?,
         end_date: get_optional_date(row, 6)?,
-        alt_mandate_id: row.get(7)?,
+        alt_mandate_id: get_optional_id(row, 7)?,
     })
 }
 
@@ -163,17 +188,17 @@ pub const ENTRY_COLUMNS: &str = "e.entry_id, e.debtor, e.date, e.due_date, e.inv
 /// An entry from the columns of [`ENTRY_COLUMNS`] starting at `first`.
 pub fn entry_from_row(row: &Row<'_>, first: usize) -> rusqlite::Result<Entry> {
     Ok(Entry {
-        entry_id: row.get(first)?,
-        debtor: row.get(first + 1)?,
+        entry_id: get_id(row, first)?,
+        debtor: get_id(row, first + 1)?,
         date: get_optional_date(row, first + 2)?,
         due_date: get_date(row, first + 3)?,
-        invoice: row.get(first + 4)?,
+        invoice: get_optional_id(row, first + 4)?,
         amount: get_amount(row, first + 5)?,
         remaining: get_amount(row, first + 6)?,
-        currency: row.get(first + 7)?,
+        currency: get_id(row, first + 7)?,
         text: row.get(first + 8)?,
         has_invoice_lines: row.get(first + 9)?,
-        payment_id: row.get(first + 10)?,
+        payment_id: get_optional_id(row, first + 10)?,
     })
 }
 
@@ -188,9 +213,9 @@ pub fn line_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentLine> {
     let errors: Option<String> = row.get(7)?;
     Ok(PaymentLine {
         id: row.get(0)?,
-        entry_id: row.get(1)?,
-        debtor: row.get(2)?,
-        format_id: row.get(3)?,
+        entry_id: get_id(row, 1)?,
+        debtor: get_id(row, 2)?,
+        format_id: get_id(row, 3)?,
         payment_date: get_date(row, 4)?,
         partial_payment: row.get::<_, Option<i64>>(5)?.map(Amount::from_ore),
         status: get_status(row, 6)?,
@@ -201,11 +226,11 @@ pub fn line_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentLine> {
             })
             .transpose()?,
         comment: row.get(8)?,
-        group: row.get(9)?,
+        group: get_optional_id(row, 9)?,
         allow_overwriting: row.get(10)?,
-        reference: row.get(11)?,
+        reference: get_optional_id(row, 11)?,
         date_sent: get_optional_date(row, 12)?,
-        delivery_id: row.get(13)?,
+        delivery_id: get_optional_id(row, 13)?,
         cancellation_sent: row.get(14)?,
     })
 }

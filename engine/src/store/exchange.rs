@@ -21,9 +21,9 @@
 //! counted as `refused`.
 
 use super::codec::{
-    date_text, entry_from_row, errors_to_json, format_from_row, get_status, line_from_row,
-    mandate_from_row, time_text, ENTRY_COLUMNS, FORMAT_COLUMNS, LINE_COLUMNS, LINE_COLUMN_COUNT,
-    MANDATE_COLUMNS,
+    date_text, entry_from_row, errors_to_json, format_from_row, get_id, get_optional_id,
+    get_status, line_from_row, mandate_from_row, time_text, ENTRY_COLUMNS, FORMAT_COLUMNS,
+    LINE_COLUMNS, LINE_COLUMN_COUNT, MANDATE_COLUMNS,
 };
 use super::lines::{update_in_order, Load, Only};
 use super::{CompanyKey, Store};
@@ -50,6 +50,7 @@ use crate::validate::{validate, LineValidation};
 use bankcal::Calendar;
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Amount;
+use ledger::Id;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -659,12 +660,12 @@ fn insert_charges(
         params.push(file_id.into());
         params.push(file.format_id.clone().into());
         for c in chunk {
-            params.push(c.reference.clone().into());
-            params.push(c.debtor.clone().into());
+            params.push(c.reference.to_string().into());
+            params.push(c.debtor.to_string().into());
             params.push(customer_no_key(&c.customer_no).into());
             params.push(date_text(c.payment_date).into());
             params.push(c.amount.ore().into());
-            params.push(c.group.clone().into());
+            params.push(c.group.as_ref().map(Id::to_string).into());
         }
         tx.prepare_cached(&sql)?
             .execute(rusqlite::params_from_iter(params))?;
@@ -762,7 +763,7 @@ fn export_file(
             params.push(line.line.into());
             params.push(line.old.as_str().to_string().into());
             params.push(line.new.as_str().to_string().into());
-            params.push(c.reference.clone().into());
+            params.push(c.reference.to_string().into());
             params.push(i64::from(c.cancellation).into());
         }
         tx.prepare_cached(&sql)?
@@ -914,18 +915,18 @@ fn archived_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ArchivedFile> 
 
 /// A charge sent, as found for an answer.
 struct ChargeRow {
-    reference: String,
+    reference: Id,
     amount: Amount,
-    group: Option<String>,
+    group: Option<Id>,
 }
 
 /// A payment line an answer names, with what it would charge on its own.
 struct AnsweredLine {
     id: i64,
     status: Status,
-    entry_id: String,
-    invoice: Option<String>,
-    debtor: String,
+    entry_id: Id,
+    invoice: Option<Id>,
+    debtor: Id,
     amount: Amount,
 }
 
@@ -965,9 +966,9 @@ struct Importer<'a> {
     report: ImportReport,
     /// Sum of the paid amounts of the payment records applied, in øre.
     amount: i64,
-    formats_used: BTreeSet<String>,
+    formats_used: BTreeSet<Id>,
     /// (format, customer key) → (mandate id, debtor), loaded on first use.
-    mandates: Option<HashMap<(String, String), (String, String)>>,
+    mandates: Option<HashMap<(String, String), (Id, Id)>>,
     /// Debtor account key (upper case, leading zeros stripped) → account, loaded on first use.
     debtors: Option<HashMap<String, String>>,
     /// Archived files read to confirm an I5 hash hit: content and line start offsets.
@@ -1212,9 +1213,9 @@ impl Importer<'_> {
             )?
             .query_row((self.company.key, reference, format), |row| {
                 Ok(ChargeRow {
-                    reference: row.get(0)?,
+                    reference: get_id(row, 0)?,
                     amount: Amount::from_ore(row.get(1)?),
-                    group: row.get(2)?,
+                    group: get_optional_id(row, 2)?,
                 })
             })
             .optional()?)
@@ -1238,12 +1239,17 @@ impl Importer<'_> {
                  WHERE company = ?1 AND customer_key = ?2 AND payment_date = ?3 AND format_id = ?4",
             )?
             .query_map(
-                (self.company.key, customer_key, date_text(date), &format.id),
+                (
+                    self.company.key,
+                    customer_key,
+                    date_text(date),
+                    format.id.as_str(),
+                ),
                 |row| {
                     Ok(ChargeRow {
-                        reference: row.get(0)?,
+                        reference: get_id(row, 0)?,
                         amount: Amount::from_ore(row.get(1)?),
-                        group: row.get(2)?,
+                        group: get_optional_id(row, 2)?,
                     })
                 },
             )?
@@ -1291,7 +1297,7 @@ impl Importer<'_> {
     }
 
     /// The mandate of a format with a customer number (by key): its id and debtor.
-    fn mandate_of(&mut self, format: &str, customer_key: &str) -> Result<Option<(String, String)>> {
+    fn mandate_of(&mut self, format: &str, customer_key: &str) -> Result<Option<(Id, Id)>> {
         if self.mandates.is_none() {
             let mut index = HashMap::new();
             let mut statement = self.tx.prepare(
@@ -1300,8 +1306,8 @@ impl Importer<'_> {
             )?;
             let mut rows = statement.query([self.company.key])?;
             while let Some(row) = rows.next()? {
-                let id: String = row.get(0)?;
-                let debtor: String = row.get(1)?;
+                let id = get_id(row, 0)?;
+                let debtor = get_id(row, 1)?;
                 let format: String = row.get(2)?;
                 let alt: Option<String> = row.get(3)?;
                 if let Some(alt) = alt {
@@ -1534,7 +1540,11 @@ impl Importer<'_> {
                          AND status = 'sent' AND format_id = ?2 AND payment_date = ?3 ORDER BY id",
                     )?
                     .query_map(
-                        (self.company.key, &format.id, date_text(r.payment_date)),
+                        (
+                            self.company.key,
+                            format.id.as_str(),
+                            date_text(r.payment_date),
+                        ),
                         |row| Ok((row.get(0)?, get_status(row, 1)?)),
                     )?
                     .collect::<rusqlite::Result<_>>()?;
@@ -1691,7 +1701,7 @@ impl Importer<'_> {
             .prepare_cached(&format!(
                 "SELECT {MANDATE_COLUMNS} FROM mandates WHERE company = ?1 AND mandate_id = ?2"
             ))?
-            .query_row((self.company.key, &mandate_id), mandate_from_row)?;
+            .query_row((self.company.key, mandate_id.as_str()), mandate_from_row)?;
         let mut updated = current.clone();
         match change {
             MandateChange::Enroll {
@@ -1703,7 +1713,7 @@ impl Importer<'_> {
                 updated.start_date = start.or(current.start_date);
                 updated.end_date = end;
                 if let Some(agreement) = agreement.filter(|a| a.bytes().any(|b| b != b'0')) {
-                    updated.agreement = Some(agreement);
+                    updated.agreement = Some(Id::from(agreement));
                 }
             }
             MandateChange::Unsubscribe { end } => {
@@ -1721,11 +1731,11 @@ impl Importer<'_> {
             )?
             .execute(rusqlite::params![
                 self.company.key,
-                mandate_id,
+                mandate_id.as_str(),
                 updated.status.as_str(),
                 updated.start_date.map(date_text),
                 updated.end_date.map(date_text),
-                updated.agreement,
+                updated.agreement.as_deref(),
             ])?;
         self.log_mandate(&mandate_id, Some(current.status), updated.status, &cause)?;
         if updated.status == MandateStatus::Enrolled && current.status != MandateStatus::Enrolled {
@@ -1783,7 +1793,7 @@ impl Importer<'_> {
                 self.company.key,
                 mandate_id,
                 account,
-                format.id,
+                format.id.as_str(),
                 agreement.filter(|a| a.bytes().any(|b| b != b'0')),
                 start.map(date_text),
                 end.map(date_text),
@@ -1791,8 +1801,8 @@ impl Importer<'_> {
         self.log_mandate(&mandate_id, None, MandateStatus::Enrolled, cause)?;
         if let Some(index) = self.mandates.as_mut() {
             index.insert(
-                (format.id.clone(), key.to_string()),
-                (mandate_id.clone(), account.clone()),
+                (format.id.to_string(), key.to_string()),
+                (Id::from(mandate_id.as_str()), Id::from(account.as_str())),
             );
         }
         self.set_debtor_format(&account, &format.id)
@@ -1869,7 +1879,13 @@ impl Importer<'_> {
         self.tx.execute(
             "UPDATE delivery_files SET status = ?3, amount = ?4, payment_format = ?5 \
              WHERE company = ?1 AND id = ?2",
-            rusqlite::params![self.company.key, self.file_id, status, self.amount, format],
+            rusqlite::params![
+                self.company.key,
+                self.file_id,
+                status,
+                self.amount,
+                format.as_deref()
+            ],
         )?;
         log_file(
             self.tx,

@@ -51,22 +51,22 @@ impl Store {
                 };
                 let d = &row.value;
                 if let Some(format) = &d.payment_format {
-                    if !formats.contains(format) {
+                    if !formats.contains(format.as_str()) {
                         problems.push(unknown_format(row.line, company, format));
                         continue;
                     }
                 }
                 upsert.execute(rusqlite::params![
                     company.key,
-                    d.account,
+                    d.account.as_str(),
                     d.name,
                     d.tax_id.as_ref().map(|t| t.digits()),
                     d.address,
-                    d.postcode,
+                    d.postcode.as_str(),
                     d.city,
-                    d.country,
+                    d.country.as_str(),
                     d.email,
-                    d.payment_format,
+                    d.payment_format.as_deref(),
                 ])?;
                 good += 1;
             }
@@ -104,7 +104,7 @@ impl Store {
                     }
                 };
                 let m = &row.value;
-                if !formats.contains(&m.payment_format) {
+                if !formats.contains(m.payment_format.as_str()) {
                     if !debtor_exists(&tx, company, &m.debtor)? {
                         problems.push(unknown_debtor(row.line, company, &m.debtor));
                     }
@@ -114,14 +114,14 @@ impl Store {
                 // With the format known, the only foreign key left to break is the debtor's.
                 let upserted = upsert.execute(rusqlite::params![
                     company.key,
-                    m.mandate_id,
-                    m.debtor,
-                    m.payment_format,
+                    m.mandate_id.as_str(),
+                    m.debtor.as_str(),
+                    m.payment_format.as_str(),
                     m.status.as_str(),
-                    m.agreement,
+                    m.agreement.as_deref(),
                     m.start_date.map(date_text),
                     m.end_date.map(date_text),
-                    m.alt_mandate_id,
+                    m.alt_mandate_id.as_deref(),
                 ]);
                 match upserted {
                     Ok(_) => good += 1,
@@ -178,17 +178,17 @@ impl Store {
                 // debtor, found by the insert itself rather than by a lookup before it.
                 let upserted = upsert.execute(rusqlite::params![
                     company.key,
-                    e.entry_id,
-                    e.debtor,
+                    e.entry_id.as_str(),
+                    e.debtor.as_str(),
                     e.date.map(date_text),
                     date_text(e.due_date),
-                    e.invoice,
+                    e.invoice.as_deref(),
                     e.amount.ore(),
                     e.remaining.ore(),
-                    e.currency,
+                    e.currency.as_str(),
                     e.text,
                     e.has_invoice_lines,
-                    e.payment_id,
+                    e.payment_id.as_deref(),
                 ]);
                 match upserted {
                     Ok(0) => problems.push(RowProblem::new(

@@ -48,15 +48,15 @@ fn refused_lines(
         tx.prepare("SELECT debtor FROM entries WHERE company = ?1 AND entry_id = ?2")?;
     for line in lines {
         let debtor: Option<String> = statement
-            .query_row((company.key, &line.entry_id), |row| row.get(0))
+            .query_row((company.key, line.entry_id.as_str()), |row| row.get(0))
             .optional()?;
         match debtor {
-            None => return Ok(Some(Error::UnknownEntry(line.entry_id.clone()))),
+            None => return Ok(Some(Error::UnknownEntry(line.entry_id.to_string()))),
             Some(expected) if expected != line.debtor => {
                 return Ok(Some(Error::WrongDebtor {
-                    entry: line.entry_id.clone(),
+                    entry: line.entry_id.to_string(),
                     expected,
-                    given: line.debtor.clone(),
+                    given: line.debtor.to_string(),
                 }))
             }
             Some(_) => {}
@@ -318,8 +318,11 @@ impl Store {
             .prepare("SELECT id FROM payment_formats WHERE company = ?1")?
             .query_map([company.key], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        if let Some(line) = lines.iter().find(|l| !formats.contains(&l.format_id)) {
-            return Err(Error::UnknownFormat(line.format_id.clone()));
+        if let Some(line) = lines
+            .iter()
+            .find(|l| !formats.contains(l.format_id.as_str()))
+        {
+            return Err(Error::UnknownFormat(line.format_id.to_string()));
         }
         let mut order: Vec<usize> = (0..lines.len()).collect();
         order.sort_by(|&a, &b| lines[a].entry_id.cmp(&lines[b].entry_id));
@@ -334,9 +337,9 @@ impl Store {
                 let mut values = Vec::with_capacity(chunk.len() * 4 + 1);
                 values.push(Value::Integer(company.key));
                 for line in chunk {
-                    values.push(Value::Text(line.entry_id.clone()));
-                    values.push(Value::Text(line.debtor.clone()));
-                    values.push(Value::Text(line.format_id.clone()));
+                    values.push(Value::Text(line.entry_id.to_string()));
+                    values.push(Value::Text(line.debtor.to_string()));
+                    values.push(Value::Text(line.format_id.to_string()));
                     values.push(Value::Text(date_text(line.payment_date)));
                 }
                 let params = rusqlite::params_from_iter(values);
@@ -1067,7 +1070,7 @@ mod tests {
             .into_iter()
             .map(|(line, entry)| {
                 assert_eq!(line.entry_id, entry.entry_id);
-                line.entry_id
+                line.entry_id.to_string()
             })
             .collect();
         assert_eq!(got, expected, "{filter:?}");

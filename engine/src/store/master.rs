@@ -20,13 +20,13 @@ impl Store {
         let exists = tx
             .query_row(
                 "SELECT 1 FROM payment_formats WHERE company = ?1 AND id = ?2",
-                (company.key, &format.id),
+                (company.key, format.id.as_str()),
                 |_| Ok(()),
             )
             .optional()?
             .is_some();
         if exists {
-            return Err(Error::FormatExists(format.id.clone()));
+            return Err(Error::FormatExists(format.id.to_string()));
         }
         tx.execute(
             &format!(
@@ -35,7 +35,7 @@ impl Store {
             ),
             rusqlite::params![
                 company.key,
-                format.id,
+                format.id.as_str(),
                 scheme_id(format.scheme),
                 format.bs_type.map(bs_type_id),
                 format.creditor_number,

@@ -11,6 +11,7 @@
 //! works in and every query is scoped by it (I11). Values are always bound parameters.
 
 mod codec;
+pub(crate) use codec::get_optional_id;
 mod exchange;
 mod import;
 mod lines;

@@ -5,6 +5,7 @@ use crate::delivery::{parse_delivery, Delivery};
 use crate::exchange::files::read_single_entry;
 use crate::model::Status;
 use crate::validate::deadline;
+use ledger::Id;
 use std::collections::{HashMap, HashSet};
 
 fn records(text: &str) -> Vec<&str> {
@@ -72,10 +73,10 @@ fn one_file_per_format_with_its_charges_and_names() {
         .iter()
         .map(|(l, _)| {
             (
-                l.entry_id.clone(),
+                l.entry_id.to_string(),
                 l.status,
-                l.delivery_id.clone(),
-                l.reference.clone(),
+                l.delivery_id.as_ref().map(Id::to_string),
+                l.reference.as_ref().map(Id::to_string),
             )
         })
         .collect();
@@ -304,7 +305,7 @@ fn every_exported_date_is_a_banking_day_before_its_deadline() {
     f.prepare(NOW);
     f.export(NOW);
     let engine = Engine::open(f.db_path(), None).unwrap();
-    let formats: HashMap<String, crate::model::PaymentFormat> = engine
+    let formats: HashMap<Id, crate::model::PaymentFormat> = engine
         .formats()
         .unwrap()
         .into_iter()
@@ -315,7 +316,7 @@ fn every_exported_date_is_a_banking_day_before_its_deadline() {
     for (line, entry) in lines {
         assert_eq!(line.status, Status::Sent);
         assert!(cal().is_banking_day(line.payment_date).unwrap(), "{line:?}");
-        let format = &formats[&line.format_id];
+        let format = &formats[line.format_id.as_str()];
         let due = deadline(cal(), format, line.payment_date, entry.amount.is_negative()).unwrap();
         assert!(time(NOW) <= due, "{line:?} deadline {due}");
     }

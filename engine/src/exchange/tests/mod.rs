@@ -117,7 +117,7 @@ impl Fixture {
             .unwrap()
             .lines
             .into_iter()
-            .map(|l| (l.entry_id, l.status))
+            .map(|l| (l.entry_id.to_string(), l.status))
             .collect()
     }
 
