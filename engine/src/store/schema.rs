@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     V1_MASTER_DATA_AND_LINES,
     V2_FILE_ARCHIVE,
     ledger::JOURNAL_MIGRATION,
+    V4_NO_STATUS_INDEX,
 ];
 
 const V1_MASTER_DATA_AND_LINES: &str = "
@@ -261,4 +262,13 @@ CREATE TABLE mandate_log (
 ) STRICT;
 
 CREATE INDEX mandate_log_by_mandate ON mandate_log (company, mandate_id);
+";
+
+/// The index of payment lines by status goes: every status change (a million at export, as
+/// many at import delivery) paid to move the line in it, and every new line to enter it,
+/// while only `list --status` used it. The run steps read all of a company's lines anyway;
+/// `list --status` now scans them, as `list --debtor` does. Measured at 1,000,000 entries:
+/// see the commit that added this migration.
+const V4_NO_STATUS_INDEX: &str = "
+DROP INDEX payment_lines_by_status;
 ";
