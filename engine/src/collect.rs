@@ -30,12 +30,13 @@
 //! merged lines.
 
 use crate::charge::{amount_to_charge, has_invoice_number};
+use crate::model::FastMap;
 use crate::model::{PaymentLine, RunData, Scheme, Status, GROUP_DESELECTED, GROUP_SINGLE};
 use crate::validate::{can_still_be_exported, code, liveness, LineValidation, Liveness};
 use chrono::NaiveDate;
 use ledger::Amount;
 use ledger::Id;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// A group of two or more lines that nets to zero: nothing to charge.
 pub const COLLECTIVE_NET_ZERO: &str = "collective-net-zero";
@@ -107,10 +108,10 @@ type Key<'a> = (&'a str, &'a str, NaiveDate);
 /// Plans the collective payments of the lines not yet sent. `validations` is the result of
 /// [`crate::validate::validate`] on the same data.
 pub fn collect(data: &RunData, validations: &[LineValidation]) -> CollectPlan {
-    let by_line: HashMap<i64, &LineValidation> = validations.iter().map(|v| (v.line, v)).collect();
+    let by_line: FastMap<i64, &LineValidation> = validations.iter().map(|v| (v.line, v)).collect();
     // Sent charges already on a (format, debtor, date): a new line may only join them by
     // overwriting.
-    let mut sent: HashMap<Key<'_>, usize> = HashMap::new();
+    let mut sent: FastMap<Key<'_>, usize> = FastMap::default();
     for line in &data.lines {
         if liveness(line) == Liveness::Sent {
             *sent
@@ -120,7 +121,7 @@ pub fn collect(data: &RunData, validations: &[LineValidation]) -> CollectPlan {
     }
 
     let mut plan = CollectPlan::default();
-    let mut candidates: HashMap<Key<'_>, Vec<(&PaymentLine, Amount)>> = HashMap::new();
+    let mut candidates: FastMap<Key<'_>, Vec<(&PaymentLine, Amount)>> = FastMap::default();
     let mut stops: Vec<&PaymentLine> = Vec::new();
     for line in data.lines.iter().filter(|l| can_still_be_exported(l)) {
         let entry = data.entries.get(&line.entry_id);
@@ -230,7 +231,7 @@ pub fn collect(data: &RunData, validations: &[LineValidation]) -> CollectPlan {
     // date would break the one-charge rule. (Validation does not see this clash when the
     // charge's lines were deselected by an earlier collect, so it is checked here.) Several
     // stop lines on one date need one cancellation: they form one group of amount 0.
-    let mut stops_by_key: HashMap<Key<'_>, Vec<&PaymentLine>> = HashMap::new();
+    let mut stops_by_key: FastMap<Key<'_>, Vec<&PaymentLine>> = FastMap::default();
     for line in stops {
         let key = (
             line.format_id.as_str(),

@@ -6,8 +6,9 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use ledger::{Amount, Id};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// The two Mastercard direct-debit schemes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -376,6 +377,72 @@ pub struct StatusChange {
     pub cause: String,
 }
 
+/// The hash of the engine's in-memory maps, keyed by ids the company itself gave (FxHash with
+/// a final mix). The standard library's SipHash resists crafted keys, which ids from the
+/// company's own files are not, and cost a tenth of validation's time on a million lines.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FastHasher {
+    hash: u64,
+}
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.add(n as u64);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    /// The multiply leaves the low bits depending on the low input bits only, and a hash
+    /// table picks its bucket by the low bits: ids that differ in their last characters
+    /// would share buckets. The finalizer of SplitMix64 spreads every bit over all of them.
+    fn finish(&self) -> u64 {
+        let mut z = self.hash;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// A `HashMap` with [`FastHasher`]: make one with `FastMap::default()`.
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+/// A `HashSet` with [`FastHasher`].
+pub type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
+
 /// Everything the pure core needs to know about one company's payment run, in memory.
 ///
 /// The store builds it in one read transaction; suggestion, validation and grouping are
@@ -384,9 +451,9 @@ pub struct StatusChange {
 /// debtor account (all of the debtor's mandates), entries by entry id.
 #[derive(Debug, Clone, Default)]
 pub struct RunData {
-    pub formats: HashMap<Id, PaymentFormat>,
-    pub debtors: HashMap<Id, Debtor>,
-    pub mandates: HashMap<Id, Vec<Mandate>>,
+    pub formats: FastMap<Id, PaymentFormat>,
+    pub debtors: FastMap<Id, Debtor>,
+    pub mandates: FastMap<Id, Vec<Mandate>>,
     pub entries: Entries,
     pub lines: Vec<PaymentLine>,
 }
@@ -400,7 +467,7 @@ pub struct RunData {
 #[derive(Debug, Clone, Default)]
 pub struct Entries {
     sorted: Vec<ledger::Entry>,
-    by_hash: HashMap<u64, u32>,
+    by_hash: FastMap<u64, u32>,
     /// Two ids had the same hash: lookups that miss halve the vector.
     collided: bool,
 }
@@ -415,7 +482,7 @@ impl Eq for Entries {}
 
 fn id_hash(id: &str) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut hasher = std::hash::DefaultHasher::new();
+    let mut hasher = FastHasher::default();
     id.hash(&mut hasher);
     hasher.finish()
 }

@@ -37,13 +37,13 @@
 
 use crate::charge::{amount_to_charge, has_invoice_number, partial_payment_problem};
 use crate::collect::group_id;
+use crate::model::FastMap;
 use crate::model::{
     BsType, PaymentFormat, PaymentLine, RunData, Scheme, Status, ValidationError, GROUP_DESELECTED,
 };
 use bankcal::Calendar;
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use ledger::Amount;
-use std::collections::HashMap;
 
 /// The stable codes of the validation rules.
 pub mod code {
@@ -184,19 +184,19 @@ struct EntryLines {
 
 /// Everything validation needs about the other lines, gathered in one pass.
 struct Index<'a> {
-    buckets: HashMap<BucketKey<'a>, Bucket<'a>>,
+    buckets: FastMap<BucketKey<'a>, Bucket<'a>>,
     /// Unsent live lines per (format, merge id), with their net amount (`None` on overflow or
     /// when a member's amount cannot be computed).
-    groups: HashMap<(&'a str, &'a str), (usize, Option<Amount>)>,
-    entries: HashMap<&'a str, EntryLines>,
+    groups: FastMap<(&'a str, &'a str), (usize, Option<Amount>)>,
+    entries: FastMap<&'a str, EntryLines>,
 }
 
 impl<'a> Index<'a> {
     fn build(data: &'a RunData) -> Index<'a> {
         let mut index = Index {
-            buckets: HashMap::new(),
-            groups: HashMap::new(),
-            entries: HashMap::new(),
+            buckets: FastMap::default(),
+            groups: FastMap::default(),
+            entries: FastMap::default(),
         };
         for line in &data.lines {
             let live = liveness(line);

@@ -33,6 +33,7 @@ use crate::delivery::{
     Bs0601SectionCode, Delivery, Ls40Delivery, Ls40Group, Ls40Payment, Ls40PaymentKind, Ls40Record,
     RenderError,
 };
+use crate::model::FastMap;
 use crate::model::{
     BsType, Debtor, Mandate, MandateStatus, PaymentFormat, PaymentLine, RunData, Scheme, Status,
 };
@@ -40,7 +41,7 @@ use crate::status::on_export;
 use crate::validate::{can_still_be_exported, LineValidation};
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::{Amount, Id};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Text records a BS payment may carry (052 record numbers 00001–05000).
 const MAX_TEXT_LINES: usize = 5000;
@@ -173,7 +174,7 @@ pub fn plan_export(
     validations: &[LineValidation],
     settings: &ExportSettings<'_>,
 ) -> crate::Result<ExportPlan> {
-    let ok: HashMap<i64, bool> = validations.iter().map(|v| (v.line, v.is_ok())).collect();
+    let ok: FastMap<i64, bool> = validations.iter().map(|v| (v.line, v.is_ok())).collect();
     // Per format (in id order), the lines that can still be exported, by charge key.
     let mut by_format: BTreeMap<&str, BTreeMap<ChargeKey, Vec<&PaymentLine>>> = BTreeMap::new();
     for line in data.lines.iter().filter(|l| can_still_be_exported(l)) {
