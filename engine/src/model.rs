@@ -566,6 +566,12 @@ impl Entries {
         self.sorted.is_empty()
     }
 
+    /// Makes room for `additional` more entries at once.
+    pub fn reserve(&mut self, additional: usize) {
+        self.sorted.reserve_exact(additional);
+        self.by_hash.reserve(additional);
+    }
+
     /// Gives back the room a growing vector keeps in reserve.
     pub fn shrink_to_fit(&mut self) {
         self.sorted.shrink_to_fit();
