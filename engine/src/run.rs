@@ -145,7 +145,7 @@ impl Engine {
                     line.group = None;
                 }
             }
-            let validations = validate::validate(&data, calendar, now);
+            let validations = validate::validate_codes(&data, calendar, now);
             let mut plan = collect::collect(&data, &validations);
             drop(validations);
             // Every line whose old group was dissolved gets its new group, or none. Both

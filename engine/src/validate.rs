@@ -251,19 +251,60 @@ fn line_amount(data: &RunData, line: &PaymentLine) -> Option<Amount> {
 ///
 /// `now` is Danish local time (the caller converts); today is `now.date()`.
 pub fn validate(data: &RunData, cal: &Calendar, now: NaiveDateTime) -> Vec<LineValidation> {
+    validate_with(data, cal, now, Messages::Written)
+}
+
+/// [`validate`] with every message left empty: the codes alone, for a caller that only
+/// decides by them (collect's grouping). A million clashing lines cost no million messages.
+pub fn validate_codes(data: &RunData, cal: &Calendar, now: NaiveDateTime) -> Vec<LineValidation> {
+    validate_with(data, cal, now, Messages::Skipped)
+}
+
+fn validate_with(
+    data: &RunData,
+    cal: &Calendar,
+    now: NaiveDateTime,
+    messages: Messages,
+) -> Vec<LineValidation> {
     let index = Index::build(data);
     data.lines
         .iter()
         .filter(|line| can_still_be_exported(line))
         .map(|line| LineValidation {
             line: line.id,
-            errors: validate_line(data, &index, cal, now, line),
+            errors: validate_line(data, &index, cal, now, line, messages),
         })
         .collect()
 }
 
-fn fail(errors: &mut Vec<ValidationError>, code: &'static str, message: String) {
-    errors.push(ValidationError { code, message });
+/// Whether a validation writes its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Messages {
+    Written,
+    Skipped,
+}
+
+/// The failures of one line, as the rules find them.
+struct Failures {
+    errors: Vec<ValidationError>,
+    messages: Messages,
+}
+
+impl Failures {
+    /// Records a failure; `message` is called only when messages are written.
+    fn fail(&mut self, code: &'static str, message: impl FnOnce() -> String) {
+        let message = match self.messages {
+            Messages::Written => message(),
+            Messages::Skipped => String::new(),
+        };
+        self.errors.push(ValidationError { code, message });
+    }
+
+    /// The failures, without the spare room of a growing vector (a million lines keep them).
+    fn into_errors(mut self) -> Vec<ValidationError> {
+        self.errors.shrink_to_fit();
+        self.errors
+    }
 }
 
 fn validate_line(
@@ -272,37 +313,35 @@ fn validate_line(
     cal: &Calendar,
     now: NaiveDateTime,
     line: &PaymentLine,
+    messages: Messages,
 ) -> Vec<ValidationError> {
-    let mut errors = Vec::new();
+    let mut errors = Failures {
+        errors: Vec::new(),
+        messages,
+    };
     let format = data.formats.get(&line.format_id);
     let entry = data.entries.get(&line.entry_id);
     let debtor = data.debtors.get(&line.debtor);
     if format.is_none() {
-        fail(
-            &mut errors,
-            code::FORMAT_UNKNOWN,
-            format!("payment format '{}' does not exist", line.format_id),
-        );
+        errors.fail(code::FORMAT_UNKNOWN, || {
+            format!("payment format '{}' does not exist", line.format_id)
+        });
     }
     if entry.is_none() {
-        fail(
-            &mut errors,
-            code::ENTRY_UNKNOWN,
+        errors.fail(code::ENTRY_UNKNOWN, || {
             format!(
                 "entry '{}' does not exist or is no longer open",
                 line.entry_id
-            ),
-        );
+            )
+        });
     }
     if debtor.is_none() {
-        fail(
-            &mut errors,
-            code::DEBTOR_UNKNOWN,
-            format!("debtor '{}' does not exist", line.debtor),
-        );
+        errors.fail(code::DEBTOR_UNKNOWN, || {
+            format!("debtor '{}' does not exist", line.debtor)
+        });
     }
     let (Some(format), Some(entry), Some(debtor)) = (format, entry, debtor) else {
-        return errors;
+        return errors.into_errors();
     };
 
     let today = now.date();
@@ -326,24 +365,15 @@ fn validate_line(
     match line.status {
         Status::Blank | Status::Transmitting => {}
         Status::Stop if scheme == Scheme::Ls => {}
-        Status::Stop => fail(
-            &mut errors,
-            code::STATUS_NOT_EXPORTABLE,
-            format!(
+        Status::Stop => errors.fail(code::STATUS_NOT_EXPORTABLE, || format!(
                 "status is stop, but payment format {} is Betalingsservice: only Leverandørservice lines can be stopped",
                 format.id
             ),
         ),
-        Status::Waiting => fail(
-            &mut errors,
-            code::STATUS_NOT_EXPORTABLE,
-            "status is waiting: waiting lines are never exported; set the line to blank to release it"
+        Status::Waiting => errors.fail(code::STATUS_NOT_EXPORTABLE, || "status is waiting: waiting lines are never exported; set the line to blank to release it"
                 .to_string(),
         ),
-        other => fail(
-            &mut errors,
-            code::STATUS_NOT_EXPORTABLE,
-            format!(
+        other => errors.fail(code::STATUS_NOT_EXPORTABLE, || format!(
                 "status is {}: only blank, transmitting or (Leverandørservice) stop lines can be exported",
                 other.as_str()
             ),
@@ -352,28 +382,24 @@ fn validate_line(
 
     // currency-not-dkk
     if entry.currency != "DKK" {
-        fail(
-            &mut errors,
-            code::CURRENCY_NOT_DKK,
+        errors.fail(code::CURRENCY_NOT_DKK, || {
             format!(
                 "entry {} is in {}: Betalingsservice and Leverandørservice charge only DKK",
                 entry.entry_id, entry.currency
-            ),
-        );
+            )
+        });
     }
 
     // amount-zero (an LS stop line sends a 0-amount cancellation on purpose)
     if charge.is_zero() && !(is_stop && scheme == Scheme::Ls) {
-        fail(
-            &mut errors,
-            code::AMOUNT_ZERO,
-            format!("the amount to charge for entry {} is 0.00", entry.entry_id),
-        );
+        errors.fail(code::AMOUNT_ZERO, || {
+            format!("the amount to charge for entry {} is 0.00", entry.entry_id)
+        });
     }
 
     // partial-payment-invalid
     if let Some(problem) = partial_payment_problem(line, entry) {
-        fail(&mut errors, code::PARTIAL_PAYMENT_INVALID, problem);
+        errors.fail(code::PARTIAL_PAYMENT_INVALID, || problem);
     }
 
     // payout-blocked (a stop line pays nothing out)
@@ -386,21 +412,16 @@ fn validate_line(
         } else {
             format!("the amount to charge {charged} is a payout")
         };
-        fail(
-            &mut errors,
-            code::PAYOUT_BLOCKED,
-            format!("{what}, and payment format {} blocks payouts", format.id),
-        );
+        errors.fail(code::PAYOUT_BLOCKED, || {
+            format!("{what}, and payment format {} blocks payouts", format.id)
+        });
     }
 
     // invoice-missing / invoice-lines-missing / cvr-missing
     match scheme {
         Scheme::Bs => {
             if !has_invoice_number(entry) && !format.allow_without_invoice {
-                fail(
-                    &mut errors,
-                    code::INVOICE_MISSING,
-                    format!(
+                errors.fail(code::INVOICE_MISSING, || format!(
                         "entry {} has no invoice number, and payment format {} does not allow charging without one",
                         entry.entry_id, format.id
                     ),
@@ -409,10 +430,7 @@ fn validate_line(
         }
         Scheme::Ls => {
             if !entry.has_invoice_lines {
-                fail(
-                    &mut errors,
-                    code::INVOICE_LINES_MISSING,
-                    format!(
+                errors.fail(code::INVOICE_LINES_MISSING, || format!(
                         "entry {} has no invoice lines: Leverandørservice charges only invoices with invoice lines",
                         entry.entry_id
                     ),
@@ -425,14 +443,12 @@ fn validate_line(
                 } else {
                     "has no CVR number"
                 };
-                fail(
-                    &mut errors,
-                    code::CVR_MISSING,
+                errors.fail(code::CVR_MISSING, || {
                     format!(
                         "debtor {} {has}: Leverandørservice charges only companies",
                         debtor.account
-                    ),
-                );
+                    )
+                });
             }
         }
     }
@@ -449,51 +465,40 @@ fn validate_line(
                 .any(|m| m.payment_format == format.id && m.is_active_on(date))
         });
         if !active {
-            fail(
-                &mut errors,
-                code::MANDATE_NOT_ACTIVE,
+            errors.fail(code::MANDATE_NOT_ACTIVE, || {
                 format!(
                     "debtor {} has no mandate for payment format {} active on {date}",
                     line.debtor, format.id
-                ),
-            );
+                )
+            });
         }
     }
 
     // not-banking-day
     match cal.is_banking_day(date) {
         Ok(true) => {}
-        Ok(false) => fail(
-            &mut errors,
-            code::NOT_BANKING_DAY,
+        Ok(false) => errors.fail(code::NOT_BANKING_DAY, || {
             format!(
                 "payment date {date} ({}) is not a banking day",
                 date.format("%A")
-            ),
-        ),
-        Err(e) => fail(
-            &mut errors,
-            code::NOT_BANKING_DAY,
-            format!("cannot tell whether payment date {date} is a banking day: {e}"),
-        ),
+            )
+        }),
+        Err(e) => errors.fail(code::NOT_BANKING_DAY, || {
+            format!("cannot tell whether payment date {date} is a banking day: {e}")
+        }),
     }
 
     // payment-date-past
     if date < today {
-        fail(
-            &mut errors,
-            code::PAYMENT_DATE_PAST,
-            format!("payment date {date} is before today, {today}"),
-        );
+        errors.fail(code::PAYMENT_DATE_PAST, || {
+            format!("payment date {date} is before today, {today}")
+        });
     }
 
     // beyond-horizon
     if let Some(horizon) = today.checked_add_days(Days::new(HORIZON_DAYS)) {
         if date > horizon {
-            fail(
-                &mut errors,
-                code::BEYOND_HORIZON,
-                format!(
+            errors.fail(code::BEYOND_HORIZON, || format!(
                     "payment date {date} is more than {HORIZON_DAYS} calendar days after today ({today}); the latest allowed is {horizon}"
                 ),
             );
@@ -502,25 +507,21 @@ fn validate_line(
 
     // deadline-passed
     match deadline(cal, format, date, charged.is_negative()) {
-        Ok(deadline) if now > deadline => fail(
-            &mut errors,
-            code::DEADLINE_PASSED,
+        Ok(deadline) if now > deadline => errors.fail(code::DEADLINE_PASSED, || {
             format!(
                 "the deadline for payment date {date} was {}",
                 deadline.format("%Y-%m-%d %H:%M")
-            ),
-        ),
+            )
+        }),
         Ok(_) => {}
-        Err(e) => fail(
-            &mut errors,
-            code::DEADLINE_PASSED,
-            format!("cannot compute the deadline for payment date {date}: {e}"),
-        ),
+        Err(e) => errors.fail(code::DEADLINE_PASSED, || {
+            format!("cannot compute the deadline for payment date {date}: {e}")
+        }),
     }
 
     // duplicate-debtor-date
     if let Some(message) = duplicate_message(index, line, &format.id) {
-        fail(&mut errors, code::DUPLICATE_DEBTOR_DATE, message);
+        errors.fail(code::DUPLICATE_DEBTOR_DATE, message);
     }
 
     // entry-on-other-line
@@ -534,10 +535,7 @@ fn validate_line(
                 .filter(|(id, _)| *id != line.id)
                 .map(|(id, status)| format!("line {id} ({})", status.as_str()))
                 .collect();
-            fail(
-                &mut errors,
-                code::ENTRY_ON_OTHER_LINE,
-                format!(
+            errors.fail(code::ENTRY_ON_OTHER_LINE, || format!(
                     "entry {} is also on {}{}: charging it on two lines may charge the debtor twice",
                     line.entry_id,
                     named.join(", "),
@@ -549,15 +547,13 @@ fn validate_line(
 
     // deselected
     if line.group.as_deref() == Some(GROUP_DESELECTED) {
-        fail(
-            &mut errors,
-            code::DESELECTED,
+        errors.fail(code::DESELECTED, || {
             "collect set this line aside (group Deselected): run collect again once it is fixed"
-                .to_string(),
-        );
+                .to_string()
+        });
     }
 
-    errors
+    errors.into_errors()
 }
 
 /// The delivery deadline of §1 for a payment date in this format.
@@ -582,8 +578,13 @@ fn more(count: usize, named: usize) -> String {
     }
 }
 
-/// The duplicate-debtor-date message for a line, or `None` when it does not clash.
-fn duplicate_message(index: &Index<'_>, line: &PaymentLine, format_id: &str) -> Option<String> {
+/// The duplicate-debtor-date message for a line (written when called), or `None` when it does
+/// not clash.
+fn duplicate_message<'a>(
+    index: &'a Index<'_>,
+    line: &'a PaymentLine,
+    format_id: &'a str,
+) -> Option<impl FnOnce() -> String + 'a> {
     let bucket = index
         .buckets
         .get(&(format_id, line.debtor.as_str(), line.payment_date))?;
@@ -608,33 +609,35 @@ fn duplicate_message(index: &Index<'_>, line: &PaymentLine, format_id: &str) -> 
     if !flagged {
         return None;
     }
-    let mut named: Vec<String> = bucket
-        .unsent_examples
-        .iter()
-        .filter(|(id, g)| *id != line.id && (g.is_none() || *g != group))
-        .take(3)
-        .map(|(id, _)| format!("line {id}"))
-        .collect();
-    named.extend(
-        bucket
-            .sent_examples
+    Some(move || {
+        let mut named: Vec<String> = bucket
+            .unsent_examples
             .iter()
+            .filter(|(id, g)| *id != line.id && (g.is_none() || *g != group))
             .take(3)
-            .map(|id| format!("line {id} (sent)")),
-    );
-    let count = unsent_clash + sent_clash;
-    let hint = if unsent_clash > 0 {
-        "collect them into one collective payment or move one to another date"
-    } else {
-        "allow overwriting to replace the sent charge, or move this line to another date"
-    };
-    Some(format!(
+            .map(|(id, _)| format!("line {id}"))
+            .collect();
+        named.extend(
+            bucket
+                .sent_examples
+                .iter()
+                .take(3)
+                .map(|id| format!("line {id} (sent)")),
+        );
+        let count = unsent_clash + sent_clash;
+        let hint = if unsent_clash > 0 {
+            "collect them into one collective payment or move one to another date"
+        } else {
+            "allow overwriting to replace the sent charge, or move this line to another date"
+        };
+        format!(
         "debtor {} already has {}{} on {} in payment format {format_id}: only one charge per debtor per payment date; {hint}",
         line.debtor,
         named.join(", "),
         more(count, named.len()),
         line.payment_date,
-    ))
+    )
+    })
 }
 
 #[cfg(test)]

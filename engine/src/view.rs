@@ -144,6 +144,17 @@ impl LineViews {
     pub fn to_vec(&self) -> Vec<LineView> {
         self.iter().collect()
     }
+
+    /// How many of the lines fail each rule, by code, without building their views.
+    pub fn failure_counts(&self) -> std::collections::BTreeMap<&'static str, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for &p in &self.positions {
+            for error in self.data.lines[p].errors.iter().flatten() {
+                *counts.entry(error.code).or_default() += 1;
+            }
+        }
+        counts
+    }
 }
 
 impl PartialEq for LineViews {

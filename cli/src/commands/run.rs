@@ -43,10 +43,23 @@ pub fn validate(global: &Global) -> anyhow::Result<Outcome> {
         output::print_json(&report)?;
     } else {
         let large = report.lines.len() > output::FULL_TABLE_LIMIT;
-        // The views are built as they are printed, never all at once.
-        let lines = || report.lines.iter().filter(|l| !large || !l.ok);
+        // The views are built as they are printed, never all at once. A large run lists its
+        // first failed lines and counts the failures per rule: a table of 700,000 clashes on
+        // a date helps nobody, the count and the rule's code say what to do.
+        let limit = if large {
+            output::FULL_TABLE_LIMIT
+        } else {
+            usize::MAX
+        };
+        let lines = || report.lines.iter().filter(|l| !large || !l.ok).take(limit);
         print_lines_of(lines)?;
         print_failures(lines())?;
+        if large && report.failed_count > 0 {
+            println!("\nFailed lines per rule:");
+            for (code, count) in report.lines.failure_counts() {
+                println!("  {code}: {}", output::count(count, "line"));
+            }
+        }
         println!(
             "{} line{} ok, {} failed.",
             report.ok_count,
@@ -55,9 +68,10 @@ pub fn validate(global: &Global) -> anyhow::Result<Outcome> {
         );
         if large {
             println!(
-                "(Only the failed lines are listed, the run having more than {} lines: \
+                "(The run has more than {} lines: only the first {} failed lines are listed; \
                  `payrun list` or `--json` shows every line.)",
-                output::FULL_TABLE_LIMIT
+                output::FULL_TABLE_LIMIT,
+                report.failed_count.min(output::FULL_TABLE_LIMIT)
             );
         }
     }
