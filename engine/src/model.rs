@@ -470,6 +470,31 @@ pub struct Entries {
     by_hash: FastMap<u64, u32>,
     /// Two ids had the same hash: lookups that miss halve the vector.
     collided: bool,
+    /// Where the last lookup found its entry. Payment lines are numbered in entry id order,
+    /// so a step walking its lines asks for the same entry or the next one: comparing two ids
+    /// there costs less than a hash and a cache miss in the index.
+    last: LastPosition,
+}
+
+/// A position remembered across lookups through `&Entries` (relaxed atomics: a stale value
+/// only costs the hash lookup it would have saved).
+#[derive(Debug, Default)]
+struct LastPosition(std::sync::atomic::AtomicUsize);
+
+impl LastPosition {
+    fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn set(&self, position: usize) {
+        self.0.store(position, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Clone for LastPosition {
+    fn clone(&self) -> LastPosition {
+        LastPosition(std::sync::atomic::AtomicUsize::new(self.get()))
+    }
 }
 
 impl PartialEq for Entries {
@@ -489,9 +514,17 @@ fn id_hash(id: &str) -> u64 {
 
 impl Entries {
     fn position(&self, id: &str) -> Result<usize, usize> {
+        let last = self.last.get();
+        for i in [last, last + 1] {
+            if self.sorted.get(i).is_some_and(|e| e.entry_id == id) {
+                self.last.set(i);
+                return Ok(i);
+            }
+        }
         if let Some(&i) = self.by_hash.get(&id_hash(id)) {
             let i = i as usize;
             if self.sorted[i].entry_id == id {
+                self.last.set(i);
                 return Ok(i);
             }
         } else if !self.collided {
