@@ -47,8 +47,31 @@ fn parse_with<T>(
     what: &str,
     parse: impl Fn(&str) -> Option<T>,
 ) -> rusqlite::Result<T> {
-    let text: String = row.get(index)?;
-    parse(&text).ok_or_else(|| invalid(index, what, &text))
+    match get_optional_text(row, index)? {
+        Some(text) => parse(text).ok_or_else(|| invalid(index, what, text)),
+        None => Err(rusqlite::Error::InvalidColumnType(
+            index,
+            String::new(),
+            Type::Null,
+        )),
+    }
+}
+
+/// A text column borrowed from the row (no `String` per value: a million rows are read by
+/// every run step).
+fn get_optional_text<'r>(row: &'r Row<'_>, index: usize) -> rusqlite::Result<Option<&'r str>> {
+    use rusqlite::types::ValueRef;
+    match row.get_ref(index)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+            .map(Some)
+            .map_err(rusqlite::Error::Utf8Error),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            index,
+            String::new(),
+            other.data_type(),
+        )),
+    }
 }
 
 fn optional_with<T>(
@@ -57,8 +80,8 @@ fn optional_with<T>(
     what: &str,
     parse: impl Fn(&str) -> Option<T>,
 ) -> rusqlite::Result<Option<T>> {
-    let text: Option<String> = row.get(index)?;
-    text.map(|text| parse(&text).ok_or_else(|| invalid(index, what, &text)))
+    get_optional_text(row, index)?
+        .map(|text| parse(text).ok_or_else(|| invalid(index, what, text)))
         .transpose()
 }
 
@@ -89,18 +112,7 @@ pub fn get_id(row: &Row<'_>, index: usize) -> rusqlite::Result<Id> {
 
 /// [`get_id`] for a column that may be NULL.
 pub fn get_optional_id(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<Id>> {
-    use rusqlite::types::ValueRef;
-    match row.get_ref(index)? {
-        ValueRef::Null => Ok(None),
-        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
-            .map(|text| Some(Id::new(text)))
-            .map_err(rusqlite::Error::Utf8Error),
-        other => Err(rusqlite::Error::InvalidColumnType(
-            index,
-            String::new(),
-            other.data_type(),
-        )),
-    }
+    Ok(get_optional_text(row, index)?.map(Id::new))
 }
 
 fn get_amount(row: &Row<'_>, index: usize) -> rusqlite::Result<Amount> {
