@@ -168,15 +168,24 @@ impl Engine {
             if let Some((line, _)) = assigned.next() {
                 return Err(Error::UnknownLine(line));
             }
-            store.save_groups_in_order(
+            // Every line whose group changed is one validation looks at (both are the lines
+            // that can still be exported), so one write per line stores both.
+            let validated = validate_onto_lines(&mut data, calendar, now);
+            debug_assert!(changed
+                .iter()
+                .all(|p| validated.positions.binary_search(p).is_ok()));
+            drop(changed);
+            store.save_groups_and_validations_in_order(
                 company,
-                changed.iter().map(|&p| {
+                validated.positions.iter().map(|&p| {
                     let line = &data.lines[p];
-                    (line.id, line.group.as_deref())
+                    (
+                        line.id,
+                        line.group.as_deref(),
+                        line.errors.as_deref().unwrap_or_default(),
+                    )
                 }),
             )?;
-            drop(changed);
-            validate_and_save(store, company, &mut data, calendar, now)?;
             drop(data);
             let charges = plan.charges();
             let groups: Vec<GroupView> = plan
@@ -389,7 +398,7 @@ struct Validated {
 }
 
 /// Validates `data`, stores each result on its line (in `data` too) and says which lines
-/// were validated. Each result is moved onto its line, not copied.
+/// were validated.
 fn validate_and_save(
     store: &mut Store,
     company: &crate::store::CompanyKey,
@@ -397,6 +406,20 @@ fn validate_and_save(
     calendar: &Calendar,
     now: NaiveDateTime,
 ) -> Result<Validated> {
+    let validated = validate_onto_lines(data, calendar, now);
+    store.save_validations_in_order(
+        company,
+        validated.positions.iter().map(|&p| {
+            let line = &data.lines[p];
+            (line.id, line.errors.as_deref().unwrap_or_default())
+        }),
+    )?;
+    Ok(validated)
+}
+
+/// Validates `data` and moves each result onto its line (not copied); says which lines were
+/// validated.
+fn validate_onto_lines(data: &mut RunData, calendar: &Calendar, now: NaiveDateTime) -> Validated {
     let validations = validate::validate(data, calendar, now);
     // Both are in line id order (`validate` keeps the order of `data.lines`), so one walk
     // pairs them. The store writes only results that differ from the stored ones.
@@ -419,14 +442,7 @@ fn validate_and_save(
         found.next().is_none(),
         "validations follow the lines' order"
     );
-    store.save_validations_in_order(
-        company,
-        validated.positions.iter().map(|&p| {
-            let line = &data.lines[p];
-            (line.id, line.errors.as_deref().unwrap_or_default())
-        }),
-    )?;
-    Ok(validated)
+    validated
 }
 
 fn formats_by_id(

@@ -79,17 +79,38 @@ fn refused_lines(
 /// Lines per batched `UPDATE` (2 bound values each).
 const UPDATE_BATCH: usize = 200;
 
-/// `UPDATE payment_lines SET <column> = <value>` for `rows` (id, value) pairs bound from ?2 on.
-fn update_each_sql(column: &str, rows: usize) -> String {
+/// `UPDATE payment_lines SET <column> = <value>, …` for `rows` lines, each bound as its id
+/// and one value per column from ?2 on.
+fn update_each_sql(columns: &[&str], rows: usize, only: Only) -> String {
+    let width = columns.len() + 1;
     let values: Vec<String> = (0..rows)
-        .map(|i| format!("(?{}, ?{})", 2 + i * 2, 3 + i * 2))
+        .map(|i| {
+            let first = 2 + i * width;
+            let row: Vec<String> = (first..first + width).map(|p| format!("?{p}")).collect();
+            format!("({})", row.join(", "))
+        })
         .collect();
-    format!(
-        "UPDATE payment_lines SET {column} = v.value \
-         FROM (SELECT column1 AS id, column2 AS value FROM (VALUES {})) AS v \
-         WHERE payment_lines.company = ?1 AND payment_lines.id = v.id",
+    // VALUES names its columns column1, column2…: column1 is the id.
+    let set: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!("{column} = v.column{}", i + 2))
+        .collect();
+    let mut sql = format!(
+        "UPDATE payment_lines SET {} FROM (VALUES {}) AS v \
+         WHERE payment_lines.company = ?1 AND payment_lines.id = v.column1",
+        set.join(", "),
         values.join(", ")
-    )
+    );
+    if only == Only::Changed {
+        let differs: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, column)| format!("payment_lines.{column} IS NOT v.column{}", i + 2))
+            .collect();
+        sql.push_str(&format!(" AND ({})", differs.join(" OR ")));
+    }
+    sql
 }
 
 /// Which lines [`update_in_order`] writes.
@@ -112,31 +133,42 @@ pub(super) fn update_in_order(
     only: Only,
     values: impl Iterator<Item = (i64, Value)>,
 ) -> Result<()> {
-    let sql = |rows: usize| {
-        let mut sql = update_each_sql(column, rows);
-        if only == Only::Changed {
-            sql.push_str(&format!(" AND payment_lines.{column} IS NOT v.value"));
-        }
-        sql
-    };
-    let mut full = tx.prepare(&sql(UPDATE_BATCH))?;
-    let mut chunk: Vec<(i64, Value)> = Vec::with_capacity(UPDATE_BATCH);
-    let mut write = |chunk: &mut Vec<(i64, Value)>| -> Result<()> {
+    update_columns_in_order(
+        tx,
+        company,
+        &[column],
+        only,
+        values.map(|(id, v)| (id, [v])),
+    )
+}
+
+/// [`update_in_order`] for several columns at once: each line's row is written once.
+fn update_columns_in_order<const N: usize>(
+    tx: &rusqlite::Connection,
+    company: &CompanyKey,
+    columns: &[&str; N],
+    only: Only,
+    values: impl Iterator<Item = (i64, [Value; N])>,
+) -> Result<()> {
+    let mut full = tx.prepare(&update_each_sql(columns, UPDATE_BATCH, only))?;
+    let mut chunk: Vec<(i64, [Value; N])> = Vec::with_capacity(UPDATE_BATCH);
+    let mut write = |chunk: &mut Vec<(i64, [Value; N])>| -> Result<()> {
         if chunk.is_empty() {
             return Ok(());
         }
         let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-        let mut params = Vec::with_capacity(chunk.len() * 2 + 1);
+        let mut params = Vec::with_capacity(chunk.len() * (N + 1) + 1);
         params.push(Value::Integer(company.key));
-        for (id, value) in chunk.drain(..) {
+        for (id, row) in chunk.drain(..) {
             params.push(Value::Integer(id));
-            params.push(value);
+            params.extend(row);
         }
         let params = rusqlite::params_from_iter(params);
         let updated = if ids.len() == UPDATE_BATCH {
             full.execute(params)?
         } else {
-            tx.prepare(&sql(ids.len()))?.execute(params)?
+            tx.prepare(&update_each_sql(columns, ids.len(), only))?
+                .execute(params)?
         };
         if only == Only::All && updated != ids.len() {
             let mut exists =
@@ -149,11 +181,11 @@ pub(super) fn update_in_order(
         }
         Ok(())
     };
-    for (id, value) in values {
+    for (id, row) in values {
         if chunk.len() == UPDATE_BATCH || chunk.last().is_some_and(|(last, _)| *last >= id) {
             write(&mut chunk)?;
         }
-        chunk.push((id, value));
+        chunk.push((id, row));
     }
     write(&mut chunk)
 }
@@ -530,20 +562,24 @@ impl Store {
         Ok(())
     }
 
-    /// Stores collective payment ids like [`Store::save_groups`], given in ascending line id
-    /// order, 200 lines to a statement as they come; an unknown line refuses all.
-    pub fn save_groups_in_order<'a>(
+    /// Stores each line's collective payment id and validation result together, in
+    /// ascending line id order, writing only the lines where either differs from the stored
+    /// one: collect changes both on most lines, and one write per row costs half of two.
+    pub fn save_groups_and_validations_in_order<'a>(
         &mut self,
         company: &CompanyKey,
-        groups: impl Iterator<Item = (i64, Option<&'a str>)>,
+        lines: impl Iterator<Item = (i64, Option<&'a str>, &'a [ValidationError])>,
     ) -> Result<()> {
         let tx = self.write()?;
-        update_in_order(
+        update_columns_in_order(
             &tx,
             company,
-            "group_id",
-            Only::All,
-            groups.map(|(id, group)| (id, group.map_or(Value::Null, |g| Value::Text(g.into())))),
+            &["group_id", "errors"],
+            Only::Changed,
+            lines.map(|(id, group, errors)| {
+                let group = group.map_or(Value::Null, |g| Value::Text(g.into()));
+                (id, [group, Value::Text(errors_to_json(errors))])
+            }),
         )?;
         tx.commit()?;
         Ok(())
