@@ -10,7 +10,7 @@ use crate::settlement::{allocate, AllocationError, Item};
 use crate::sql::{
     format_date, format_time, insert_rows, offsets_from_json, offsets_to_json, truncate_to_second,
 };
-use crate::Amount;
+use crate::{Amount, Id};
 use chrono::NaiveDateTime;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, ToSql};
@@ -157,8 +157,10 @@ fn count_lines(conn: &Connection, company: i64, journal: Option<&str>) -> Result
             .query_row((company, journal), counts)?,
         None => conn
             .prepare_cached(
+                // A scan of the table: through the company's index, each line would cost a
+                // lookup of its row.
                 "SELECT coalesce(sum(attention = 0), 0), coalesce(sum(attention), 0) \
-                 FROM journal_lines WHERE company = ?1",
+                 FROM journal_lines NOT INDEXED WHERE company = ?1",
             )?
             .query_row([company], counts)?,
     };
@@ -204,7 +206,8 @@ fn postable_lines(
 /// An entry some line to post names, as it stands during the posting. Kept small: a
 /// posting of a million lines holds a million of these.
 struct NamedEntry {
-    entry_id: Box<str>,
+    /// Inline (an [`Id`]), so a million of them cost no allocation to read or to free.
+    entry_id: Id,
     /// Its invoice number, as an index into its debtor's `invoices`.
     invoice: usize,
     /// The due date as the number YYYYMMDD, for the settlement order.
@@ -230,7 +233,7 @@ impl NamedEntry {
 #[derive(Default)]
 struct NamedDebtor {
     /// Sorted, without repeats.
-    invoices: Vec<Box<str>>,
+    invoices: Vec<Id>,
     /// By invoice (in the order of `invoices`), then in settlement order.
     entries: Vec<NamedEntry>,
     /// Where each invoice's entries start in `entries`, and where the last one's end.
@@ -240,7 +243,7 @@ struct NamedDebtor {
 impl NamedDebtor {
     fn invoice(&self, invoice: &str) -> Option<usize> {
         self.invoices
-            .binary_search_by(|known| (**known).cmp(invoice))
+            .binary_search_by(|known| known.as_str().cmp(invoice))
             .ok()
     }
 
@@ -267,7 +270,7 @@ impl NamedDebtor {
 
 /// The entries the lines to post name, by debtor account.
 struct NamedEntries {
-    by_debtor: HashMap<Box<str>, NamedDebtor>,
+    by_debtor: HashMap<Id, NamedDebtor>,
 }
 
 impl NamedEntries {
@@ -275,7 +278,7 @@ impl NamedEntries {
     /// once and keeps those of the pairs: one scan, whatever the number of lines, and no
     /// index on the entries to keep up on every import.
     fn load(conn: &Connection, company: i64, journal: Option<&str>) -> Result<NamedEntries> {
-        let mut by_debtor: HashMap<Box<str>, NamedDebtor> = HashMap::new();
+        let mut by_debtor: HashMap<Id, NamedDebtor> = HashMap::new();
         let mut add_pairs = |mut rows: rusqlite::Rows<'_>| -> Result<()> {
             while let Some(row) = rows.next()? {
                 let account = text(row.get_ref(0)?, "journal_lines.account")?;
@@ -284,9 +287,7 @@ impl NamedEntries {
                     Some(debtor) => debtor,
                     None => by_debtor.entry(account.into()).or_default(),
                 };
-                debtor
-                    .invoices
-                    .extend(offsets.into_iter().map(String::into_boxed_str));
+                debtor.invoices.extend(offsets.into_iter().map(Id::from));
             }
             Ok(())
         };
@@ -301,7 +302,8 @@ impl NamedEntries {
             )?,
             None => add_pairs(
                 conn.prepare_cached(&format!(
-                    "SELECT account, offsets FROM journal_lines WHERE company = ?1 AND {named}"
+                    "SELECT account, offsets FROM journal_lines NOT INDEXED \
+                     WHERE company = ?1 AND {named}"
                 ))?
                 .query([company])?,
             )?,
@@ -556,6 +558,8 @@ struct LedgerWriter<'c> {
     conn: &'c Connection,
     company: i64,
     posted_at: NaiveDateTime,
+    /// `posted_at` as stored: the same in every row, so formatted once.
+    posted_at_text: String,
     last_id: i64,
     last_chain: String,
     settlements: Vec<SettlementRow>,
@@ -574,7 +578,6 @@ struct TransactionRow {
     id: i64,
     journal: String,
     date: String,
-    posted_at: String,
     journal_line: i64,
     text: String,
     offsets: String,
@@ -603,6 +606,7 @@ impl<'c> LedgerWriter<'c> {
             conn,
             company,
             posted_at,
+            posted_at_text: format_time(posted_at),
             last_id,
             last_chain,
             settlements: Vec::new(),
@@ -678,7 +682,6 @@ impl<'c> LedgerWriter<'c> {
             id,
             journal: transaction.journal,
             date: format_date(transaction.date),
-            posted_at: format_time(transaction.posted_at),
             journal_line: line_id,
             text: transaction.text,
             offsets: offsets_to_json(&transaction.offsets),
@@ -699,6 +702,7 @@ impl<'c> LedgerWriter<'c> {
     /// rows, after which nothing can be added to them (I2).
     fn flush(&mut self) -> Result<()> {
         let company: &dyn ToSql = &self.company;
+        let posted_at: &dyn ToSql = &self.posted_at_text;
         insert_rows(
             self.conn,
             "INSERT INTO ledger_settlements (company, txn, entry_id, invoice, remaining_before, \
@@ -726,7 +730,7 @@ impl<'c> LedgerWriter<'c> {
                     &t.id,
                     &t.journal,
                     &t.date,
-                    &t.posted_at,
+                    posted_at,
                     &t.journal_line,
                     &t.text,
                     &t.offsets,
