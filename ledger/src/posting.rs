@@ -208,6 +208,9 @@ fn postable_lines(
 struct NamedEntry {
     /// Inline (an [`Id`]), so a million of them cost no allocation to read or to free.
     entry_id: Id,
+    /// Where `entry_id` comes in the order of entry ids (the entries are read in that
+    /// order): sorting by this number sorts by entry id without comparing strings.
+    key_order: u32,
     /// Its invoice number, as an index into its debtor's `invoices`.
     invoice: usize,
     /// The due date as the number YYYYMMDD, for the settlement order.
@@ -255,7 +258,7 @@ impl NamedDebtor {
     /// Orders the entries read and finds where each invoice's start.
     fn group(&mut self) {
         self.entries.sort_unstable_by(|a, b| {
-            (a.invoice, a.due, &a.entry_id).cmp(&(b.invoice, b.due, &b.entry_id))
+            (a.invoice, a.due, a.key_order).cmp(&(b.invoice, b.due, b.key_order))
         });
         self.starts = Vec::with_capacity(self.invoices.len() + 1);
         let mut position = 0;
@@ -315,12 +318,19 @@ impl NamedEntries {
             debtor.invoices.sort_unstable();
             debtor.invoices.dedup();
         }
+        // In entry id order, which is the key's order (no sort), for `key_order`.
         let mut statement = conn.prepare_cached(
             "SELECT entry_id, debtor, invoice, due_date, amount, remaining FROM entries \
-             WHERE company = ?1 AND invoice IS NOT NULL",
+             WHERE company = ?1 AND invoice IS NOT NULL ORDER BY entry_id",
         )?;
         let mut rows = statement.query([company])?;
+        let mut key_order: u32 = 0;
         while let Some(row) = rows.next()? {
+            key_order = key_order.checked_add(1).ok_or_else(|| {
+                JournalError::Corrupt(
+                    "the company has more entries than a posting can settle".into(),
+                )
+            })?;
             let Some(debtor) = by_debtor.get_mut(text(row.get_ref(1)?, "entries.debtor")?) else {
                 continue;
             };
@@ -332,6 +342,7 @@ impl NamedEntries {
             let remaining = Amount::from_ore(row.get(5)?);
             debtor.entries.push(NamedEntry {
                 entry_id: entry_id.into(),
+                key_order,
                 invoice,
                 due,
                 amount: Amount::from_ore(row.get(4)?),
@@ -383,7 +394,7 @@ impl NamedEntries {
         }
         let entries = &mut debtor.entries;
         named.sort_unstable_by(|&a, &b| {
-            (entries[a].due, &entries[a].entry_id).cmp(&(entries[b].due, &entries[b].entry_id))
+            (entries[a].due, entries[a].key_order).cmp(&(entries[b].due, entries[b].key_order))
         });
         let items: Vec<Item> = named.iter().map(|&i| entries[i].item()).collect();
         let after = allocate(line.amount, &items).map_err(|e| refusal(line, e))?;
@@ -460,7 +471,7 @@ impl NamedEntries {
             .flat_map(|d| &d.entries)
             .filter(|e| e.remaining != e.stored)
             .collect();
-        changed.sort_unstable_by(|a, b| a.entry_id.cmp(&b.entry_id));
+        changed.sort_unstable_by_key(|e| e.key_order);
         let mut update = conn.prepare_cached(
             "UPDATE entries SET remaining = ?1 WHERE company = ?2 AND entry_id = ?3 AND remaining = ?4",
         )?;
