@@ -26,32 +26,35 @@ use std::ops::RangeInclusive;
 pub(crate) const CHAIN_START: &str = "0000000000000000";
 
 /// The chain value of `transaction` after `previous`.
+///
+/// Numbers are hashed as their decimal text (`number` writes the bytes `to_string` would,
+/// without allocating: posting hashes a few dozen numbers per transaction).
 pub(crate) fn chain(previous: &str, transaction: &LedgerTransaction) -> String {
     let mut hash = Fnv::new();
     hash.field(previous);
-    hash.field(&transaction.id.to_string());
+    hash.number(transaction.id);
     hash.field(&transaction.journal);
     hash.field(&format_date(transaction.date));
     hash.field(&format_time(transaction.posted_at));
-    hash.field(&transaction.journal_line.to_string());
+    hash.number(transaction.journal_line);
     hash.field(&transaction.text);
-    hash.field(&transaction.offsets.len().to_string());
+    hash.count(transaction.offsets.len());
     for offset in &transaction.offsets {
         hash.field(offset);
     }
     hash.field(&transaction.source);
-    hash.field(&transaction.postings.len().to_string());
+    hash.count(transaction.postings.len());
     for posting in &transaction.postings {
         hash.field(posting.account_kind.as_str());
         hash.field(&posting.account);
-        hash.field(&posting.amount.ore().to_string());
+        hash.number(posting.amount.ore());
     }
-    hash.field(&transaction.settlements.len().to_string());
+    hash.count(transaction.settlements.len());
     for settlement in &transaction.settlements {
         hash.field(&settlement.entry_id);
         hash.field(&settlement.invoice);
-        hash.field(&settlement.remaining_before.ore().to_string());
-        hash.field(&settlement.remaining_after.ore().to_string());
+        hash.number(settlement.remaining_before.ore());
+        hash.number(settlement.remaining_after.ore());
     }
     format!("{:016x}", hash.0)
 }
@@ -73,9 +76,50 @@ impl Fnv {
 
     /// A field, length first, so that `ab`,`c` and `a`,`bc` differ.
     fn field(&mut self, text: &str) {
-        self.bytes(text.len().to_string().as_bytes());
+        self.field_bytes(text.as_bytes());
+    }
+
+    fn field_bytes(&mut self, bytes: &[u8]) {
+        let mut digits = Digits::default();
+        self.bytes(digits.of(bytes.len() as u64, false));
         self.bytes(b":");
-        self.bytes(text.as_bytes());
+        self.bytes(bytes);
+    }
+
+    /// A number, as the field of its decimal text (`-12` is the field `-12`).
+    fn number(&mut self, n: i64) {
+        let mut digits = Digits::default();
+        self.field_bytes(digits.of(n.unsigned_abs(), n < 0));
+    }
+
+    /// A count of items, as [`Fnv::number`] hashes it.
+    fn count(&mut self, n: usize) {
+        let mut digits = Digits::default();
+        self.field_bytes(digits.of(n as u64, false));
+    }
+}
+
+/// Room for the decimal text of any `i64` or `u64` (at most 20 bytes with the sign).
+#[derive(Default)]
+struct Digits([u8; 21]);
+
+impl Digits {
+    /// The decimal text of `n` (with `-` before it when `negative`), as `to_string` writes it.
+    fn of(&mut self, mut n: u64, negative: bool) -> &[u8] {
+        let mut start = self.0.len();
+        loop {
+            start -= 1;
+            self.0[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        if negative {
+            start -= 1;
+            self.0[start] = b'-';
+        }
+        &self.0[start..]
     }
 }
 
@@ -322,5 +366,73 @@ fn push_orphan(orphans: &mut Vec<InvariantProblem>, transaction: i64) {
     let problem = InvariantProblem::OrphanSettlements { transaction };
     if orphans.last() != Some(&problem) {
         orphans.push(problem);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The chain of every posted ledger depends on these exact bytes: a value pinned here
+    /// fails if the checksum's input ever changes, which would break `verify` on every
+    /// database posted before.
+    #[test]
+    fn chain_values_are_pinned() {
+        let settlement = |entry_id: &str, before: i64, after: i64| Settlement {
+            transaction: 7,
+            entry_id: entry_id.to_string(),
+            invoice: format!("INV-{entry_id}"),
+            remaining_before: Amount::from_ore(before),
+            remaining_after: Amount::from_ore(after),
+        };
+        let transaction = LedgerTransaction {
+            id: 7,
+            journal: "Day".to_string(),
+            date: "2026-07-01".parse().unwrap(),
+            posted_at: "2026-07-02T09:30:05".parse().unwrap(),
+            journal_line: 123_456_789,
+            text: "BS 5001 æøå".to_string(),
+            offsets: vec!["5001".to_string(), "5002".to_string()],
+            source: "file 12, line 5".to_string(),
+            postings: vec![
+                Posting {
+                    account_kind: AccountKind::Debtor,
+                    account: "100100".to_string(),
+                    amount: Amount::from_ore(-i64::MAX),
+                },
+                Posting {
+                    account_kind: AccountKind::General,
+                    account: "5850".to_string(),
+                    amount: Amount::from_ore(i64::MAX),
+                },
+            ],
+            settlements: vec![
+                settlement("E1", 0, -5),
+                settlement("E2", i64::MIN, 1_000_000_000),
+            ],
+        };
+        assert_eq!(chain(CHAIN_START, &transaction), "82e26fa6ed3e838b");
+        let first = chain(CHAIN_START, &transaction);
+        assert_eq!(chain(&first, &transaction), "afcfe1e4f834fb67");
+    }
+
+    #[test]
+    fn numbers_are_hashed_as_their_decimal_text() {
+        let mut cases = vec![0, 1, -1, 9, 10, -10, 99, 100];
+        cases.extend([i64::MAX, i64::MIN, i64::MIN + 1]);
+        cases.extend((0..64).map(|shift| 1i64 << shift));
+        cases.extend((0..64).map(|shift| (1i64 << shift).wrapping_neg()));
+        for n in cases {
+            let (mut ours, mut text) = (Fnv::new(), Fnv::new());
+            ours.number(n);
+            text.field(&n.to_string());
+            assert_eq!(ours.0, text.0, "{n}");
+        }
+        for n in [0usize, 7, 10, 12345, usize::MAX] {
+            let (mut ours, mut text) = (Fnv::new(), Fnv::new());
+            ours.count(n);
+            text.field(&n.to_string());
+            assert_eq!(ours.0, text.0, "{n}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use crate::settlement::{allocate, AllocationError, Item};
 use crate::sql::{
     format_date, format_time, insert_rows, offsets_from_json, offsets_to_json, truncate_to_second,
 };
-use crate::Amount;
+use crate::{Amount, Id};
 use chrono::NaiveDateTime;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, ToSql};
@@ -157,8 +157,10 @@ fn count_lines(conn: &Connection, company: i64, journal: Option<&str>) -> Result
             .query_row((company, journal), counts)?,
         None => conn
             .prepare_cached(
+                // A scan of the table: through the company's index, each line would cost a
+                // lookup of its row.
                 "SELECT coalesce(sum(attention = 0), 0), coalesce(sum(attention), 0) \
-                 FROM journal_lines WHERE company = ?1",
+                 FROM journal_lines NOT INDEXED WHERE company = ?1",
             )?
             .query_row([company], counts)?,
     };
@@ -204,7 +206,11 @@ fn postable_lines(
 /// An entry some line to post names, as it stands during the posting. Kept small: a
 /// posting of a million lines holds a million of these.
 struct NamedEntry {
-    entry_id: Box<str>,
+    /// Inline (an [`Id`]), so a million of them cost no allocation to read or to free.
+    entry_id: Id,
+    /// Where `entry_id` comes in the order of entry ids (the entries are read in that
+    /// order): sorting by this number sorts by entry id without comparing strings.
+    key_order: u32,
     /// Its invoice number, as an index into its debtor's `invoices`.
     invoice: usize,
     /// The due date as the number YYYYMMDD, for the settlement order.
@@ -230,7 +236,7 @@ impl NamedEntry {
 #[derive(Default)]
 struct NamedDebtor {
     /// Sorted, without repeats.
-    invoices: Vec<Box<str>>,
+    invoices: Vec<Id>,
     /// By invoice (in the order of `invoices`), then in settlement order.
     entries: Vec<NamedEntry>,
     /// Where each invoice's entries start in `entries`, and where the last one's end.
@@ -240,7 +246,7 @@ struct NamedDebtor {
 impl NamedDebtor {
     fn invoice(&self, invoice: &str) -> Option<usize> {
         self.invoices
-            .binary_search_by(|known| (**known).cmp(invoice))
+            .binary_search_by(|known| known.as_str().cmp(invoice))
             .ok()
     }
 
@@ -252,7 +258,7 @@ impl NamedDebtor {
     /// Orders the entries read and finds where each invoice's start.
     fn group(&mut self) {
         self.entries.sort_unstable_by(|a, b| {
-            (a.invoice, a.due, &a.entry_id).cmp(&(b.invoice, b.due, &b.entry_id))
+            (a.invoice, a.due, a.key_order).cmp(&(b.invoice, b.due, b.key_order))
         });
         self.starts = Vec::with_capacity(self.invoices.len() + 1);
         let mut position = 0;
@@ -267,7 +273,7 @@ impl NamedDebtor {
 
 /// The entries the lines to post name, by debtor account.
 struct NamedEntries {
-    by_debtor: HashMap<Box<str>, NamedDebtor>,
+    by_debtor: HashMap<Id, NamedDebtor>,
 }
 
 impl NamedEntries {
@@ -275,7 +281,7 @@ impl NamedEntries {
     /// once and keeps those of the pairs: one scan, whatever the number of lines, and no
     /// index on the entries to keep up on every import.
     fn load(conn: &Connection, company: i64, journal: Option<&str>) -> Result<NamedEntries> {
-        let mut by_debtor: HashMap<Box<str>, NamedDebtor> = HashMap::new();
+        let mut by_debtor: HashMap<Id, NamedDebtor> = HashMap::new();
         let mut add_pairs = |mut rows: rusqlite::Rows<'_>| -> Result<()> {
             while let Some(row) = rows.next()? {
                 let account = text(row.get_ref(0)?, "journal_lines.account")?;
@@ -284,9 +290,7 @@ impl NamedEntries {
                     Some(debtor) => debtor,
                     None => by_debtor.entry(account.into()).or_default(),
                 };
-                debtor
-                    .invoices
-                    .extend(offsets.into_iter().map(String::into_boxed_str));
+                debtor.invoices.extend(offsets.into_iter().map(Id::from));
             }
             Ok(())
         };
@@ -301,7 +305,8 @@ impl NamedEntries {
             )?,
             None => add_pairs(
                 conn.prepare_cached(&format!(
-                    "SELECT account, offsets FROM journal_lines WHERE company = ?1 AND {named}"
+                    "SELECT account, offsets FROM journal_lines NOT INDEXED \
+                     WHERE company = ?1 AND {named}"
                 ))?
                 .query([company])?,
             )?,
@@ -313,12 +318,19 @@ impl NamedEntries {
             debtor.invoices.sort_unstable();
             debtor.invoices.dedup();
         }
+        // In entry id order, which is the key's order (no sort), for `key_order`.
         let mut statement = conn.prepare_cached(
             "SELECT entry_id, debtor, invoice, due_date, amount, remaining FROM entries \
-             WHERE company = ?1 AND invoice IS NOT NULL",
+             WHERE company = ?1 AND invoice IS NOT NULL ORDER BY entry_id",
         )?;
         let mut rows = statement.query([company])?;
+        let mut key_order: u32 = 0;
         while let Some(row) = rows.next()? {
+            key_order = key_order.checked_add(1).ok_or_else(|| {
+                JournalError::Corrupt(
+                    "the company has more entries than a posting can settle".into(),
+                )
+            })?;
             let Some(debtor) = by_debtor.get_mut(text(row.get_ref(1)?, "entries.debtor")?) else {
                 continue;
             };
@@ -330,6 +342,7 @@ impl NamedEntries {
             let remaining = Amount::from_ore(row.get(5)?);
             debtor.entries.push(NamedEntry {
                 entry_id: entry_id.into(),
+                key_order,
                 invoice,
                 due,
                 amount: Amount::from_ore(row.get(4)?),
@@ -381,7 +394,7 @@ impl NamedEntries {
         }
         let entries = &mut debtor.entries;
         named.sort_unstable_by(|&a, &b| {
-            (entries[a].due, &entries[a].entry_id).cmp(&(entries[b].due, &entries[b].entry_id))
+            (entries[a].due, entries[a].key_order).cmp(&(entries[b].due, entries[b].key_order))
         });
         let items: Vec<Item> = named.iter().map(|&i| entries[i].item()).collect();
         let after = allocate(line.amount, &items).map_err(|e| refusal(line, e))?;
@@ -458,7 +471,7 @@ impl NamedEntries {
             .flat_map(|d| &d.entries)
             .filter(|e| e.remaining != e.stored)
             .collect();
-        changed.sort_unstable_by(|a, b| a.entry_id.cmp(&b.entry_id));
+        changed.sort_unstable_by_key(|e| e.key_order);
         let mut update = conn.prepare_cached(
             "UPDATE entries SET remaining = ?1 WHERE company = ?2 AND entry_id = ?3 AND remaining = ?4",
         )?;
@@ -556,6 +569,8 @@ struct LedgerWriter<'c> {
     conn: &'c Connection,
     company: i64,
     posted_at: NaiveDateTime,
+    /// `posted_at` as stored: the same in every row, so formatted once.
+    posted_at_text: String,
     last_id: i64,
     last_chain: String,
     settlements: Vec<SettlementRow>,
@@ -574,7 +589,6 @@ struct TransactionRow {
     id: i64,
     journal: String,
     date: String,
-    posted_at: String,
     journal_line: i64,
     text: String,
     offsets: String,
@@ -603,6 +617,7 @@ impl<'c> LedgerWriter<'c> {
             conn,
             company,
             posted_at,
+            posted_at_text: format_time(posted_at),
             last_id,
             last_chain,
             settlements: Vec::new(),
@@ -678,7 +693,6 @@ impl<'c> LedgerWriter<'c> {
             id,
             journal: transaction.journal,
             date: format_date(transaction.date),
-            posted_at: format_time(transaction.posted_at),
             journal_line: line_id,
             text: transaction.text,
             offsets: offsets_to_json(&transaction.offsets),
@@ -699,6 +713,7 @@ impl<'c> LedgerWriter<'c> {
     /// rows, after which nothing can be added to them (I2).
     fn flush(&mut self) -> Result<()> {
         let company: &dyn ToSql = &self.company;
+        let posted_at: &dyn ToSql = &self.posted_at_text;
         insert_rows(
             self.conn,
             "INSERT INTO ledger_settlements (company, txn, entry_id, invoice, remaining_before, \
@@ -726,7 +741,7 @@ impl<'c> LedgerWriter<'c> {
                     &t.id,
                     &t.journal,
                     &t.date,
-                    &t.posted_at,
+                    posted_at,
                     &t.journal_line,
                     &t.text,
                     &t.offsets,
