@@ -294,7 +294,13 @@ impl Failures {
     /// Records a failure; `message` is called only when messages are written.
     fn fail(&mut self, code: &'static str, message: impl FnOnce() -> String) {
         let message = match self.messages {
-            Messages::Written => message(),
+            Messages::Written => {
+                // A formatted string keeps room to grow (often half again its length); the
+                // line keeps its message until the step ends, so give the room back.
+                let mut message = message();
+                message.shrink_to_fit();
+                message
+            }
             Messages::Skipped => String::new(),
         };
         self.errors.push(ValidationError { code, message });

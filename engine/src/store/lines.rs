@@ -201,6 +201,9 @@ pub(crate) enum Load {
     /// `errors` is `None`; the step's own results replace them, and
     /// [`Store::save_validations_in_order`] compares with the stored ones in SQL).
     ForStep,
+    /// [`Load::ForStep`] without the debtors' names, addresses, cities and e-mails (read as
+    /// ''): what suggest, validate and collect need.
+    ForCore,
 }
 
 /// A payment line to create: the core's suggestion, stored as is.
@@ -246,10 +249,12 @@ impl Store {
     }
 
     /// [`Store::load_run_data`] for a step that validates again (suggest, validate, collect):
-    /// see `Load::ForStep`.
+    /// debtors come without name, address, city and e-mail (''), entries with an invoice
+    /// number without their text, and lines without stored validation results (`None`).
+    /// See `Load::ForCore`.
     pub fn load_run_data_for_step(&self, company: &CompanyKey) -> Result<RunData> {
         let tx = self.read()?;
-        let data = Store::run_data_in(&tx, company, Load::ForStep)?;
+        let data = Store::run_data_in(&tx, company, Load::ForCore)?;
         tx.commit()?;
         Ok(data)
     }
@@ -275,9 +280,19 @@ impl Store {
             }
         }
         {
-            let mut statement = tx.prepare(&format!(
-                "SELECT {DEBTOR_COLUMNS} FROM debtors WHERE company = ?1"
-            ))?;
+            // The core needs no debtor's name, address or e-mail (export's payment slips and
+            // reminders do): 200,000 debtors' contact details are tens of megabytes.
+            let columns = if load != Load::ForCore {
+                DEBTOR_COLUMNS.to_string()
+            } else {
+                DEBTOR_COLUMNS
+                    .replace("name", "''")
+                    .replace("address", "''")
+                    .replace("city", "''")
+                    .replace("email", "''")
+            };
+            let mut statement =
+                tx.prepare(&format!("SELECT {columns} FROM debtors WHERE company = ?1"))?;
             let mut rows = statement.query([key])?;
             while let Some(row) = rows.next()? {
                 let debtor = debtor_from_row(row)?;
