@@ -548,6 +548,12 @@ impl Entries {
         }
     }
 
+    /// The entry's position in id order (`0..len()`), for a caller that keeps a value per
+    /// entry in a vector.
+    pub fn position_of(&self, id: &str) -> Option<usize> {
+        self.position(id).ok()
+    }
+
     pub fn get(&self, id: &str) -> Option<&ledger::Entry> {
         self.position(id).ok().map(|i| &self.sorted[i])
     }

@@ -175,11 +175,13 @@ struct Bucket<'a> {
     sent_examples: Vec<i64>,
 }
 
-/// Live lines per entry, for `entry-on-other-line`.
-#[derive(Default)]
+/// Live lines per entry, for `entry-on-other-line`: a count per entry (by its position in
+/// `data.entries`), and the first three lines only of the entries that have more than one.
+/// A map from every entry to its lines held a million slots and a million small vectors
+/// (130 MB) to find the few entries on two lines.
 struct EntryLines {
-    live: usize,
-    examples: Vec<(i64, Status)>,
+    live: Vec<u32>,
+    examples: FastMap<usize, Vec<(i64, Status)>>,
 }
 
 /// Everything validation needs about the other lines, gathered in one pass.
@@ -188,7 +190,7 @@ struct Index<'a> {
     /// Unsent live lines per (format, merge id), with their net amount (`None` on overflow or
     /// when a member's amount cannot be computed).
     groups: FastMap<(&'a str, &'a str), (usize, Option<Amount>)>,
-    entries: FastMap<&'a str, EntryLines>,
+    entries: EntryLines,
 }
 
 impl<'a> Index<'a> {
@@ -196,17 +198,18 @@ impl<'a> Index<'a> {
         let mut index = Index {
             buckets: FastMap::default(),
             groups: FastMap::default(),
-            entries: FastMap::default(),
+            entries: EntryLines {
+                live: vec![0; data.entries.len()],
+                examples: FastMap::default(),
+            },
         };
         for line in &data.lines {
             let live = liveness(line);
             if live == Liveness::NotLive {
                 continue;
             }
-            let on_entry = index.entries.entry(&line.entry_id).or_default();
-            on_entry.live += 1;
-            if on_entry.examples.len() < 3 {
-                on_entry.examples.push((line.id, line.status));
+            if let Some(position) = data.entries.position_of(&line.entry_id) {
+                index.entries.live[position] += 1;
             }
             let bucket = index
                 .buckets
@@ -234,6 +237,21 @@ impl<'a> Index<'a> {
                     .or_insert((0, Some(Amount::ZERO)));
                 member.0 += 1;
                 member.1 = member.1.zip(amount).and_then(|(sum, a)| sum.checked_add(a));
+            }
+        }
+        // The examples of the entries on more than one line, in line order.
+        for line in &data.lines {
+            if liveness(line) == Liveness::NotLive {
+                continue;
+            }
+            let Some(position) = data.entries.position_of(&line.entry_id) else {
+                continue;
+            };
+            if index.entries.live[position] > 1 {
+                let examples = index.entries.examples.entry(position).or_default();
+                if examples.len() < 3 {
+                    examples.push((line.id, line.status));
+                }
             }
         }
         index
@@ -531,13 +549,16 @@ fn validate_line(
     }
 
     // entry-on-other-line
-    if let Some(on_entry) = index.entries.get(line.entry_id.as_str()) {
-        let own = usize::from(liveness(line) != Liveness::NotLive);
-        let others = on_entry.live - own;
+    if let Some(position) = data.entries.position_of(&line.entry_id) {
+        let own = u32::from(liveness(line) != Liveness::NotLive);
+        let others = index.entries.live[position].saturating_sub(own) as usize;
         if others > 0 {
-            let named: Vec<String> = on_entry
+            let named: Vec<String> = index
+                .entries
                 .examples
-                .iter()
+                .get(&position)
+                .into_iter()
+                .flatten()
                 .filter(|(id, _)| *id != line.id)
                 .map(|(id, status)| format!("line {id} ({})", status.as_str()))
                 .collect();
