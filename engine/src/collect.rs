@@ -47,7 +47,37 @@ pub const NOT_VALIDATED: &str = "not-validated";
 
 /// The collective payment id of a debtor's merged lines on a payment date: `100100-20180713`.
 pub fn group_id(debtor: &str, payment_date: NaiveDate) -> Id {
-    compact_str::format_compact!("{debtor}-{}", payment_date.format("%Y%m%d"))
+    use chrono::Datelike;
+    compact_str::format_compact!(
+        "{debtor}-{:04}{:02}{:02}",
+        payment_date.year(),
+        payment_date.month(),
+        payment_date.day()
+    )
+}
+
+/// Whether `group` is [`group_id`] of this debtor and date, without writing the id (every
+/// validation asks this of every grouped line).
+pub fn is_group_id(group: &str, debtor: &str, payment_date: NaiveDate) -> bool {
+    use chrono::Datelike;
+    let Some(digits) = group
+        .strip_prefix(debtor)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .map(str::as_bytes)
+    else {
+        return false;
+    };
+    if digits.len() != 8 || !digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| {
+        digits[range]
+            .iter()
+            .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+    };
+    i32::try_from(number(0..4)).ok() == Some(payment_date.year())
+        && number(4..6) == payment_date.month()
+        && number(6..8) == payment_date.day()
 }
 
 /// One charge (a merged group or a single line in `-`), or one deselected line.
@@ -647,6 +677,24 @@ Deselected 200200 2026-06-01 0.00 [1] duplicate-debtor-date",
     fn group_ids_are_debtor_and_date() {
         let date = chrono::NaiveDate::from_ymd_opt(2018, 7, 13).unwrap();
         assert_eq!(group_id("100100", date), "100100-20180713");
+        assert!(is_group_id("100100-20180713", "100100", date));
+        for other in [
+            "100100-20180714",
+            "100100-20180813",
+            "100100-20190713",
+            "10010-20180713",
+            "100100-2018071",
+            "100100-201807130",
+            "100100+20180713",
+            "100100-2018O713",
+            "-",
+            "Deselected",
+        ] {
+            assert!(!is_group_id(other, "100100", date), "{other}");
+        }
+        let early = chrono::NaiveDate::from_ymd_opt(999, 1, 2).unwrap();
+        assert_eq!(group_id("A", early), "A-09990102");
+        assert!(is_group_id(&group_id("A", early), "A", early));
     }
 
     mod money_conservation {

@@ -36,7 +36,7 @@
 //! checks are hash-map lookups.
 
 use crate::charge::{amount_to_charge, has_invoice_number, partial_payment_problem};
-use crate::collect::group_id;
+use crate::collect::is_group_id;
 use crate::model::FastMap;
 use crate::model::{
     BsType, PaymentFormat, PaymentLine, RunData, Scheme, Status, ValidationError, GROUP_DESELECTED,
@@ -159,7 +159,7 @@ pub(crate) fn liveness(line: &PaymentLine) -> Liveness {
 /// (not `-`, `Deselected`, or an id left over from before the date was changed).
 pub(crate) fn merged_group(line: &PaymentLine) -> Option<&str> {
     let group = line.group.as_deref()?;
-    (group == group_id(&line.debtor, line.payment_date)).then_some(group)
+    is_group_id(group, &line.debtor, line.payment_date).then_some(group)
 }
 
 type BucketKey<'a> = (&'a str, &'a str, NaiveDate);
