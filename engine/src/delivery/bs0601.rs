@@ -136,21 +136,6 @@ pub fn bs0601_net_amount(payments: &[Bs0601Payment]) -> u128 {
 }
 
 impl Bs0601Section {
-    fn counts(&self) -> Counts {
-        let mut counts = Counts {
-            n042: self.payments.len() as u64,
-            amount: bs0601_net_amount(&self.payments),
-            ..Counts::default()
-        };
-        for payment in &self.payments {
-            counts.n022 += payment.name_address.len() as u64
-                + u64::from(payment.postcode.is_some() || payment.country.is_some())
-                + u64::from(payment.cpr_cvr.is_some());
-            counts.n052 += payment.texts.len() as u64;
-        }
-        counts
-    }
-
     fn id(&self) -> SectionId {
         SectionId {
             line: 0,
@@ -428,28 +413,140 @@ pub(crate) fn parse(lines: &mut Lines<'_>, start: BsStart) -> Result<Bs0601Deliv
 /// Writes a 0601 delivery: records of 128 characters, trailing blanks stripped, CR LF after
 /// each; the BS092 and BS992 counts and amounts are computed here.
 pub fn render_bs0601(delivery: &Bs0601Delivery) -> Result<String, RenderError> {
-    let mut w = Writer::new(BS_WIDTH);
-    let start = BsStart {
-        line: 1,
-        data_supplier_cvr: delivery.data_supplier_cvr.clone(),
-        system_code: delivery.system_code.clone(),
-        delivery_type: "0601".to_string(),
-        delivery_id: delivery.delivery_id,
-        created: delivery.created,
-    };
-    bs::write_start(&mut w, &start)?;
-    let mut totals = Counts::default();
+    let mut w = Bs0601Writer::start(delivery)?;
     for section in &delivery.sections {
-        write_section(&mut w, section)?;
-        let counts = section.counts();
-        bs::write_section_end(&mut w, &section.id(), GROUP, counts)?;
-        totals.add(counts);
+        w.section(section)?;
+        for payment in &section.payments {
+            w.payment(payment)?;
+        }
     }
-    bs::write_end(&mut w, &start, delivery.sections.len() as u64, totals)?;
-    Ok(w.finish())
+    w.finish()
 }
 
-fn write_section(w: &mut Writer, section: &Bs0601Section) -> Result<(), RenderError> {
+/// Writes a 0601 delivery record by record, for a delivery too large to hold whole (an
+/// export of a million charges): the caller gives the sections and payments one at a time
+/// and takes the text written so far whenever it likes ([`Bs0601Writer::take_text`]). The
+/// counts and amounts of the BS092 and BS992 records are summed on the way.
+/// [`render_bs0601`] writes through it, so both give the same bytes.
+pub struct Bs0601Writer {
+    w: Writer,
+    start: BsStart,
+    /// The open section (its `payments` stay empty) and what it holds so far.
+    section: Option<(Bs0601Section, SectionTally)>,
+    sections: u64,
+    totals: Counts,
+}
+
+/// The counts of the open section; collections and deposits apart, because the BS092 amount
+/// is their difference ([`bs0601_net_amount`]).
+#[derive(Default)]
+struct SectionTally {
+    counts: Counts,
+    collections: u128,
+    deposits: u128,
+}
+
+impl Bs0601Writer {
+    /// Writes the BS002 start record of `delivery` (its sections are not looked at).
+    pub fn start(delivery: &Bs0601Delivery) -> Result<Bs0601Writer, RenderError> {
+        let mut w = Writer::new(BS_WIDTH);
+        let start = BsStart {
+            line: 1,
+            data_supplier_cvr: delivery.data_supplier_cvr.clone(),
+            system_code: delivery.system_code.clone(),
+            delivery_type: "0601".to_string(),
+            delivery_id: delivery.delivery_id,
+            created: delivery.created,
+        };
+        bs::write_start(&mut w, &start)?;
+        Ok(Bs0601Writer {
+            w,
+            start,
+            section: None,
+            sections: 0,
+            totals: Counts::default(),
+        })
+    }
+
+    /// Ends the open section, if any, and writes the BS012 record of `section` (its payments
+    /// are not written: give them to [`Bs0601Writer::payment`]).
+    pub fn section(&mut self, section: &Bs0601Section) -> Result<(), RenderError> {
+        self.end_section()?;
+        write_section_start(&mut self.w, section)?;
+        let open = Bs0601Section {
+            section: section.section,
+            creditor_pbs: section.creditor_pbs.clone(),
+            debtor_group: section.debtor_group.clone(),
+            data_supplier_ident: section.data_supplier_ident.clone(),
+            date: section.date,
+            reg_no: section.reg_no.clone(),
+            account_no: section.account_no.clone(),
+            main_text: section.main_text.clone(),
+            payments: Vec::new(),
+        };
+        self.section = Some((open, SectionTally::default()));
+        Ok(())
+    }
+
+    /// Writes one payment of the open section: its 022, 042 and 052 records.
+    pub fn payment(&mut self, payment: &Bs0601Payment) -> Result<(), RenderError> {
+        let Some((section, tally)) = self.section.as_mut() else {
+            let line = self.w.line("BS042");
+            return Err(line.error(
+                "record order",
+                "a payment before its section",
+                "a BS012 section start first",
+            ));
+        };
+        write_payment(&mut self.w, section, payment)?;
+        tally.counts.n042 += 1;
+        tally.counts.n022 += payment.name_address.len() as u64
+            + u64::from(payment.postcode.is_some() || payment.country.is_some())
+            + u64::from(payment.cpr_cvr.is_some());
+        tally.counts.n052 += payment.texts.len() as u64;
+        let ore = u128::from(payment.amount.ore().unsigned_abs());
+        if payment.amount.is_negative() {
+            tally.deposits += ore;
+        } else {
+            tally.collections += ore;
+        }
+        Ok(())
+    }
+
+    /// The text written since the last call (whole records).
+    pub fn take_text(&mut self) -> String {
+        self.w.take_text()
+    }
+
+    /// The length in bytes of the text not taken yet.
+    pub fn pending(&self) -> usize {
+        self.w.pending()
+    }
+
+    /// Ends the open section and writes the BS992 end record; returns the text not taken yet.
+    pub fn finish(mut self) -> Result<String, RenderError> {
+        self.end_section()?;
+        bs::write_end(&mut self.w, &self.start, self.sections, self.totals)?;
+        Ok(self.w.finish())
+    }
+
+    fn end_section(&mut self) -> Result<(), RenderError> {
+        let Some((section, tally)) = self.section.take() else {
+            return Ok(());
+        };
+        let counts = Counts {
+            amount: tally.collections.abs_diff(tally.deposits),
+            ..tally.counts
+        };
+        bs::write_section_end(&mut self.w, &section.id(), GROUP, counts)?;
+        self.totals.add(counts);
+        self.sections += 1;
+        Ok(())
+    }
+}
+
+/// The BS012 record of a section.
+fn write_section_start(w: &mut Writer, section: &Bs0601Section) -> Result<(), RenderError> {
     let mut line = w.line("BS012");
     line.fixed(1, "BS012");
     line.digits(6, 13, "PBS no.", &section.creditor_pbs)?;
@@ -466,10 +563,6 @@ fn write_section(w: &mut Writer, section: &Bs0601Section) -> Result<(), RenderEr
     line.digits_or_blank(59, 68, "account no.", &section.account_no)?;
     line.text(69, 128, "main text line", &section.main_text)?;
     w.push(line);
-
-    for payment in &section.payments {
-        write_payment(w, section, payment)?;
-    }
     Ok(())
 }
 

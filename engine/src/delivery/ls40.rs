@@ -260,75 +260,125 @@ pub(crate) fn parse(
     }
 }
 
-/// Writes an LS material type 40 delivery.
+/// Writes a type 40 delivery: records of 80 characters, trailing blanks stripped, CR LF after
+/// each; the `999` totals are computed here.
 pub fn render_ls40(delivery: &Ls40Delivery) -> Result<String, RenderError> {
-    let mut w = Writer::new(LS_MATERIAL_WIDTH);
-    ls::write_material_start(
-        &mut w,
-        &MaterialStart {
-            line: 1,
-            material_type: "40".to_string(),
-            created: delivery.created,
-            test: delivery.test,
-            data_supplier_cvr: delivery.data_supplier_cvr.clone(),
-            cvr_check: String::new(),
-        },
-    )?;
-    let creditor = &delivery.creditor_no;
-    let mut totals = Totals::default();
+    let mut w = Ls40Writer::start(delivery)?;
     for group in &delivery.groups {
-        let mut line = w.line("001");
-        line.fixed(1, "001");
-        line.digits(4, 8, "creditor no.", creditor)?;
-        line.number(9, 23, "filler", 0)?;
-        line.date(24, DateLayout::Yymmdd, "payment date", group.payment_date)?;
-        line.number(30, 43, "filler", 0)?;
-        w.push(line);
+        w.group(group.payment_date)?;
         for record in &group.records {
-            let line = match record {
-                Ls40Record::Payment(p) => {
-                    let mut line = w.line(if p.kind == Ls40PaymentKind::Collection {
-                        "580"
-                    } else {
-                        "585"
-                    });
-                    line.fixed(1, p.kind.code());
-                    line.digits(4, 8, "creditor no.", creditor)?;
-                    line.text_zero_padded(9, 23, "customer no.", &p.customer_no)?;
-                    line.number(24, 45, "filler", 0)?;
-                    line.unsigned_amount(46, 56, "amount", p.amount)?;
-                    line
-                }
-                Ls40Record::NewMandate(m) => {
-                    let mut line = w.line("510");
-                    line.fixed(1, "510");
-                    line.digits(4, 8, "creditor no.", creditor)?;
-                    line.text_zero_padded(9, 23, "customer no.", &m.customer_no)?;
-                    line.digits(24, 27, "debtor reg. no.", &m.debtor_reg_no)?;
-                    line.digits(28, 37, "debtor account no.", &m.debtor_account_no)?;
-                    line.digits(38, 45, "debtor CVR", &m.debtor_cvr)?;
-                    line.number(46, 56, "filler", 0)?;
-                    line
-                }
-                Ls40Record::CancelMandate { customer_no } => {
-                    let mut line = w.line("540");
-                    line.fixed(1, "540");
-                    line.digits(4, 8, "creditor no.", creditor)?;
-                    line.text_zero_padded(9, 23, "customer no.", customer_no)?;
-                    line.number(24, 56, "filler", 0)?;
-                    line
-                }
-            };
-            totals.add(record);
-            w.push(line);
+            w.record(record)?;
         }
     }
-    let mut line = w.line("999");
-    line.fixed(1, "999");
-    line.digits(4, 8, "creditor no.", creditor)?;
-    line.number(24, 30, "number of debtors", totals.records)?;
-    line.number(31, 43, "collection total", totals.collections)?;
-    line.number(44, 56, "disbursement total", totals.payouts)?;
-    w.push(line);
-    Ok(w.finish())
+    w.finish()
+}
+
+/// Writes a type 40 delivery record by record, for a delivery too large to hold whole: the
+/// caller gives the groups and records one at a time and takes the text written so far
+/// whenever it likes ([`Ls40Writer::take_text`]); the `999` totals are summed on the way.
+/// [`render_ls40`] writes through it, so both give the same bytes.
+pub struct Ls40Writer {
+    w: Writer,
+    creditor: String,
+    totals: Totals,
+}
+
+impl Ls40Writer {
+    /// Writes the `000` start record of `delivery` (its groups are not looked at).
+    pub fn start(delivery: &Ls40Delivery) -> Result<Ls40Writer, RenderError> {
+        let mut w = Writer::new(LS_MATERIAL_WIDTH);
+        ls::write_material_start(
+            &mut w,
+            &MaterialStart {
+                line: 1,
+                material_type: "40".to_string(),
+                created: delivery.created,
+                test: delivery.test,
+                data_supplier_cvr: delivery.data_supplier_cvr.clone(),
+                cvr_check: String::new(),
+            },
+        )?;
+        Ok(Ls40Writer {
+            w,
+            creditor: delivery.creditor_no.clone(),
+            totals: Totals::default(),
+        })
+    }
+
+    /// Writes the `001` record that opens the group of a payment date.
+    pub fn group(&mut self, payment_date: Option<NaiveDate>) -> Result<(), RenderError> {
+        let mut line = self.w.line("001");
+        line.fixed(1, "001");
+        line.digits(4, 8, "creditor no.", &self.creditor)?;
+        line.number(9, 23, "filler", 0)?;
+        line.date(24, DateLayout::Yymmdd, "payment date", payment_date)?;
+        line.number(30, 43, "filler", 0)?;
+        self.w.push(line);
+        Ok(())
+    }
+
+    /// Writes one record of the open group.
+    pub fn record(&mut self, record: &Ls40Record) -> Result<(), RenderError> {
+        let creditor = self.creditor.as_str();
+        let w = &mut self.w;
+        let line = match record {
+            Ls40Record::Payment(p) => {
+                let mut line = w.line(if p.kind == Ls40PaymentKind::Collection {
+                    "580"
+                } else {
+                    "585"
+                });
+                line.fixed(1, p.kind.code());
+                line.digits(4, 8, "creditor no.", creditor)?;
+                line.text_zero_padded(9, 23, "customer no.", &p.customer_no)?;
+                line.number(24, 45, "filler", 0)?;
+                line.unsigned_amount(46, 56, "amount", p.amount)?;
+                line
+            }
+            Ls40Record::NewMandate(m) => {
+                let mut line = w.line("510");
+                line.fixed(1, "510");
+                line.digits(4, 8, "creditor no.", creditor)?;
+                line.text_zero_padded(9, 23, "customer no.", &m.customer_no)?;
+                line.digits(24, 27, "debtor reg. no.", &m.debtor_reg_no)?;
+                line.digits(28, 37, "debtor account no.", &m.debtor_account_no)?;
+                line.digits(38, 45, "debtor CVR", &m.debtor_cvr)?;
+                line.number(46, 56, "filler", 0)?;
+                line
+            }
+            Ls40Record::CancelMandate { customer_no } => {
+                let mut line = w.line("540");
+                line.fixed(1, "540");
+                line.digits(4, 8, "creditor no.", creditor)?;
+                line.text_zero_padded(9, 23, "customer no.", customer_no)?;
+                line.number(24, 56, "filler", 0)?;
+                line
+            }
+        };
+        self.totals.add(record);
+        w.push(line);
+        Ok(())
+    }
+
+    /// The text written since the last call (whole records).
+    pub fn take_text(&mut self) -> String {
+        self.w.take_text()
+    }
+
+    /// The length in bytes of the text not taken yet.
+    pub fn pending(&self) -> usize {
+        self.w.pending()
+    }
+
+    /// Writes the `999` end record; returns the text not taken yet.
+    pub fn finish(mut self) -> Result<String, RenderError> {
+        let mut line = self.w.line("999");
+        line.fixed(1, "999");
+        line.digits(4, 8, "creditor no.", &self.creditor)?;
+        line.number(24, 30, "number of debtors", self.totals.records)?;
+        line.number(31, 43, "collection total", self.totals.collections)?;
+        line.number(44, 56, "disbursement total", self.totals.payouts)?;
+        self.w.push(line);
+        Ok(self.w.finish())
+    }
 }

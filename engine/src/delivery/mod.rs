@@ -114,7 +114,7 @@ use chrono::NaiveDate;
 
 pub use bs0601::{
     bs0601_net_amount, render_bs0601, Bs0601Delivery, Bs0601Payment, Bs0601Section,
-    Bs0601SectionCode,
+    Bs0601SectionCode, Bs0601Writer,
 };
 pub use bs0602::{
     render_bs0602, Bs0602Delivery, Bs0602Payment, Bs0602PaymentCode, Bs0602Record, Bs0602Section,
@@ -135,13 +135,14 @@ pub use ls0690::{
 pub use ls30::{render_ls30, Ls30Delivery, Ls30Mandate, Ls30MandateKind};
 pub use ls40::{
     render_ls40, Ls40Delivery, Ls40Group, Ls40NewMandate, Ls40Payment, Ls40PaymentKind, Ls40Record,
+    Ls40Writer,
 };
 pub use mask::mask_cpr;
 pub use simulate::{
     customer_no_key, parse_rate, returned_customer_no, simulate_bs0602, simulate_ls, RateError,
     SimulationOptions, SplitMix64,
 };
-pub use zip::{crc32, zip_single_file, ZipError};
+pub use zip::{crc32, zip_parts, zip_single_file, Crc32, ZipError};
 
 use reader::{Lines, Record};
 

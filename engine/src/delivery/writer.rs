@@ -48,6 +48,17 @@ impl Writer {
         self.lines += 1;
     }
 
+    /// Takes the records written so far, so that a large delivery can be written out a piece
+    /// at a time instead of whole (the line count, used in errors, goes on).
+    pub(crate) fn take_text(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
+
+    /// The length in bytes of the text not taken yet.
+    pub(crate) fn pending(&self) -> usize {
+        self.out.len()
+    }
+
     pub(crate) fn finish(self) -> String {
         self.out
     }

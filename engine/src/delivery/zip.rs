@@ -10,12 +10,38 @@ use chrono::{Datelike, NaiveDateTime, Timelike};
 /// CRC-32 as used by ZIP (ISO-HDLC: polynomial 0xEDB88320 reflected, initial and final XOR
 /// 0xFFFFFFFF), table-driven. `crc32(b"123456789") == 0xCBF43926`.
 pub fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &byte in data {
-        let index = usize::from((crc as u8) ^ byte);
-        crc = CRC_TABLE[index] ^ (crc >> 8);
+    let mut crc = Crc32::new();
+    crc.update(data);
+    crc.value()
+}
+
+/// CRC-32 of data given a piece at a time: the same value as [`crc32`] of the pieces joined.
+#[derive(Debug, Clone, Copy)]
+pub struct Crc32(u32);
+
+impl Crc32 {
+    pub fn new() -> Crc32 {
+        Crc32(0xFFFF_FFFF)
     }
-    crc ^ 0xFFFF_FFFF
+
+    pub fn update(&mut self, data: &[u8]) {
+        let mut crc = self.0;
+        for &byte in data {
+            let index = usize::from((crc as u8) ^ byte);
+            crc = CRC_TABLE[index] ^ (crc >> 8);
+        }
+        self.0 = crc;
+    }
+
+    pub fn value(&self) -> u32 {
+        self.0 ^ 0xFFFF_FFFF
+    }
+}
+
+impl Default for Crc32 {
+    fn default() -> Crc32 {
+        Crc32::new()
+    }
 }
 
 const fn crc_table() -> [u32; 256] {
@@ -72,6 +98,24 @@ pub fn zip_single_file(
     content: &[u8],
     modified: NaiveDateTime,
 ) -> Result<Vec<u8>, ZipError> {
+    let (header, trailer) = zip_parts(name, content.len(), crc32(content), modified)?;
+    let mut out = Vec::with_capacity(header.len() + content.len() + trailer.len());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(content);
+    out.extend_from_slice(&trailer);
+    Ok(out)
+}
+
+/// The bytes of [`zip_single_file`] before and after the content, for content of
+/// `content_length` bytes with CRC-32 `crc`: an archive too large to hold in memory is written as the header,
+/// the content as it comes, and the trailer (the header is written again once the CRC is
+/// known).
+pub fn zip_parts(
+    name: &str,
+    content_length: usize,
+    crc: u32,
+    modified: NaiveDateTime,
+) -> Result<(Vec<u8>, Vec<u8>), ZipError> {
     let name_bytes = name.as_bytes();
     let name_length =
         u16::try_from(name_bytes.len()).map_err(|_| ZipError::BadName(name.to_string()))?;
@@ -80,24 +124,23 @@ pub fn zip_single_file(
     }
     let too_large = || ZipError::TooLarge {
         name: name.to_string(),
-        size: content.len(),
+        size: content_length,
     };
-    let size = u32::try_from(content.len()).map_err(|_| too_large())?;
+    let size = u32::try_from(content_length).map_err(|_| too_large())?;
     let (time, date) = dos_date_time(modified);
-    let crc = crc32(content);
     let flags: u16 = if name.is_ascii() { 0 } else { 1 << 11 };
     // 1.0: the version needed to extract a stored file.
     let version_needed: u16 = 10;
 
     let local_header_length = 30 + usize::from(name_length);
     let central_offset =
-        u32::try_from(local_header_length + content.len()).map_err(|_| too_large())?;
+        u32::try_from(local_header_length + content_length).map_err(|_| too_large())?;
     let central_length = 46 + u32::from(name_length);
     central_offset
         .checked_add(central_length)
         .ok_or_else(too_large)?;
 
-    let mut out = Vec::with_capacity(local_header_length + content.len() + 46 + 22 + name.len());
+    let mut out = Vec::with_capacity(local_header_length);
     // Local file header.
     out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
     out.extend_from_slice(&version_needed.to_le_bytes());
@@ -111,8 +154,10 @@ pub fn zip_single_file(
     out.extend_from_slice(&name_length.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes()); // extra field length
     out.extend_from_slice(name_bytes);
-    out.extend_from_slice(content);
+    let header = out;
 
+    // The content comes here, between the two parts.
+    let mut out = Vec::with_capacity(46 + 22 + name.len());
     // Central directory header.
     out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
     out.extend_from_slice(&20u16.to_le_bytes()); // made by: MS-DOS host, version 2.0
@@ -142,5 +187,5 @@ pub fn zip_single_file(
     out.extend_from_slice(&central_length.to_le_bytes());
     out.extend_from_slice(&central_offset.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes()); // comment length
-    Ok(out)
+    Ok((header, out))
 }

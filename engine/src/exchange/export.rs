@@ -27,11 +27,10 @@
 
 use super::{ExchangeError, HeldCharge};
 use crate::charge::amount_to_charge;
-use crate::collect::group_id;
+use crate::collect::is_group_id;
 use crate::delivery::{
-    render_bs0601, render_ls40, substitute, Bs0601Delivery, Bs0601Payment, Bs0601Section,
-    Bs0601SectionCode, Delivery, Ls40Delivery, Ls40Group, Ls40Payment, Ls40PaymentKind, Ls40Record,
-    RenderError,
+    substitute, Bs0601Delivery, Bs0601Payment, Bs0601Section, Bs0601SectionCode, Bs0601Writer,
+    DeliveryKey, Ls40Delivery, Ls40Payment, Ls40PaymentKind, Ls40Record, Ls40Writer, RenderError,
 };
 use crate::model::FastMap;
 use crate::model::{
@@ -45,6 +44,9 @@ use std::collections::BTreeMap;
 
 /// Text records a BS payment may carry (052 record numbers 00001–05000).
 const MAX_TEXT_LINES: usize = 5000;
+
+/// The delivery text is handed on in pieces of about this many bytes (whole records).
+const TEXT_PIECE: usize = 1 << 20;
 
 /// What the plan needs besides the run data.
 #[derive(Debug, Clone)]
@@ -68,14 +70,17 @@ pub struct PlannedLine {
     pub new: Status,
 }
 
-/// One charge: one 042/0280 or 580/585 record.
+/// One charge: one 042/0280 or 580/585 record. It borrows its lines from the run data, so a
+/// plan of a million charges copies no line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlannedCharge {
+pub struct PlannedCharge<'a> {
     /// The payment reference, 9 digits.
     pub reference: Id,
     pub debtor: Id,
     /// The customer number written in the file.
     pub customer_no: Id,
+    /// The agreement number written in a BS file: 9 digits, zeros when there is none.
+    pub agreement_no: Id,
     pub payment_date: NaiveDate,
     /// Net, signed: negative = a payout. Zero for an LS cancellation.
     pub amount: Amount,
@@ -83,30 +88,48 @@ pub struct PlannedCharge {
     pub group: Option<Id>,
     /// An LS stop line's 0-amount cancellation.
     pub cancellation: bool,
-    pub lines: Vec<PlannedLine>,
+    /// The charge pays out (for a cancellation: the charge it cancels paid out).
+    pub payout: bool,
+    /// The lines, in id order.
+    pub lines: Vec<&'a PaymentLine>,
 }
 
-/// One delivery file.
+impl PlannedCharge<'_> {
+    /// Each line of the charge with the status export gives it.
+    pub fn line_changes(&self) -> impl Iterator<Item = PlannedLine> + '_ {
+        self.lines.iter().map(|l| PlannedLine {
+            line: l.id,
+            old: l.status,
+            // Validation only passes lines export can move (§6), so the fallback is never
+            // taken; it keeps the line where it is rather than guess.
+            new: on_export(l.status).unwrap_or(l.status),
+        })
+    }
+}
+
+/// One delivery file. Its text is not part of the plan: [`write_delivery`] writes it a piece
+/// at a time (a delivery of a million charges is over 100 MB).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlannedFile {
+pub struct PlannedFile<'a> {
+    pub format: &'a PaymentFormat,
     pub format_id: String,
     pub scheme: Scheme,
     pub creditor: String,
     pub delivery_id: u64,
+    /// The creation date written in the file (today).
+    pub created: NaiveDate,
     /// The name in the out directory (`….zip` when zipped).
     pub file_name: String,
     /// The name of the delivery text: the ZIP entry, or `file_name` when not zipped.
     pub text_name: String,
     pub zipped: bool,
-    pub delivery: Delivery,
-    /// The rendered delivery (ISO 8859-1 characters, CR LF).
-    pub text: String,
-    pub charges: Vec<PlannedCharge>,
+    /// In the order of the file.
+    pub charges: Vec<PlannedCharge<'a>>,
     /// Net amount of the charges.
     pub amount: Amount,
 }
 
-impl PlannedFile {
+impl PlannedFile<'_> {
     /// The number of payment lines the file sends.
     pub fn line_count(&self) -> usize {
         self.charges.iter().map(|c| c.lines.len()).sum()
@@ -116,13 +139,32 @@ impl PlannedFile {
     pub fn delivery_id_text(&self) -> String {
         format!("{:010}", self.delivery_id)
     }
+
+    /// The key the file archive knows the delivery by. A BS file's is the key of its start
+    /// record ([`crate::delivery::Delivery::key`]). An LS file carries no id, so a parsed
+    /// one's key is a hash of its content: sending the same LS charge again on the same day
+    /// would repeat that key and clash in the archive, so a sent LS file is known by the
+    /// delivery id the engine gave it.
+    pub fn delivery_key(&self) -> DeliveryKey {
+        let (system_code, delivery_type) = match self.scheme {
+            Scheme::Bs => (self.format.system_code.clone(), "0601"),
+            Scheme::Ls => ("LS".to_string(), "40"),
+        };
+        DeliveryKey {
+            data_supplier: self.format.supplier_cvr.clone(),
+            system_code,
+            delivery_type: delivery_type.to_string(),
+            delivery_id: self.delivery_id_text(),
+            created: Some(self.created),
+        }
+    }
 }
 
 /// The plan: files in payment format order (none for a format with nothing to send), the
 /// charges held back, and the counters after it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExportPlan {
-    pub files: Vec<PlannedFile>,
+pub struct ExportPlan<'a> {
+    pub files: Vec<PlannedFile<'a>>,
     pub held: Vec<HeldCharge>,
     pub last_delivery_id: u64,
     pub last_charge: u64,
@@ -139,7 +181,6 @@ enum ChargeKey {
 
 /// A charge before it has a reference.
 struct Draft<'a> {
-    format: &'a PaymentFormat,
     lines: Vec<&'a PaymentLine>,
     amount: Amount,
     customer_no: Id,
@@ -163,17 +204,17 @@ fn sendable(line: &PaymentLine, format: &PaymentFormat) -> bool {
 /// its own debtor and date (the id `collect` gives; anything else is a line on its own).
 fn merged_group(line: &PaymentLine) -> Option<&str> {
     let group = line.group.as_deref()?;
-    (group == group_id(&line.debtor, line.payment_date)).then_some(group)
+    is_group_id(group, &line.debtor, line.payment_date).then_some(group)
 }
 
 /// Plans an export. `validations` must be the result of [`crate::validate::validate`] on the
-/// same data at the same `now`. Fails only when a delivery cannot be rendered (a value that
-/// does not fit its field after the checks made here).
-pub fn plan_export(
-    data: &RunData,
+/// same data at the same `now`. Fails only when a delivery's net amount is beyond the largest
+/// amount; a value that does not fit its field is found by [`write_delivery`].
+pub fn plan_export<'a>(
+    data: &'a RunData,
     validations: &[LineValidation],
     settings: &ExportSettings<'_>,
-) -> crate::Result<ExportPlan> {
+) -> crate::Result<ExportPlan<'a>> {
     let ok: FastMap<i64, bool> = validations.iter().map(|v| (v.line, v.is_ok())).collect();
     // Per format (in id order), the lines that can still be exported, by charge key.
     let mut by_format: BTreeMap<&str, BTreeMap<ChargeKey, Vec<&PaymentLine>>> = BTreeMap::new();
@@ -255,27 +296,19 @@ pub fn plan_export(
         plan.last_delivery_id += 1;
         let delivery_id = plan.last_delivery_id;
         let mut charges = Vec::with_capacity(drafts.len());
-        for d in &drafts {
+        for d in drafts {
             plan.last_charge += 1;
             charges.push(PlannedCharge {
                 reference: compact_str::format_compact!("{:09}", plan.last_charge),
                 debtor: d.lines[0].debtor.clone(),
-                customer_no: d.customer_no.clone(),
+                customer_no: d.customer_no,
+                agreement_no: d.agreement_no,
                 payment_date: d.lines[0].payment_date,
                 amount: d.amount,
-                group: d.group.clone(),
+                group: d.group,
                 cancellation: d.cancellation,
-                lines: d
-                    .lines
-                    .iter()
-                    .map(|l| PlannedLine {
-                        line: l.id,
-                        old: l.status,
-                        // Validation only passes lines export can move (§6), so the fallback
-                        // is never taken; it keeps the line where it is rather than guess.
-                        new: on_export(l.status).unwrap_or(l.status),
-                    })
-                    .collect(),
+                payout: d.payout,
+                lines: d.lines,
             });
         }
         let amount = Amount::checked_sum(charges.iter().map(|c| c.amount)).map_err(|_| {
@@ -290,54 +323,22 @@ pub fn plan_export(
                 },
             }
         })?;
-        let delivery = match format.scheme {
-            Scheme::Bs => Delivery::Bs0601(bs_delivery(
-                data,
-                format,
-                settings,
-                delivery_id,
-                &drafts,
-                &charges,
-            )),
-            Scheme::Ls => Delivery::Ls40(ls_delivery(format, today, &drafts, &charges)),
-        };
-        let text = match &delivery {
-            Delivery::Bs0601(d) => render_bs0601(d),
-            Delivery::Ls40(d) => render_ls40(d),
-            _ => unreachable_render(),
-        }
-        .map_err(|error| ExchangeError::Render {
-            format: format_id.to_string(),
-            error,
-        })?;
         let (file_name, text_name, zipped) = file_names(format, today, delivery_id, settings.zip);
         plan.files.push(PlannedFile {
+            format,
             format_id: format_id.to_string(),
             scheme: format.scheme,
             creditor: format.creditor_number.clone(),
             delivery_id,
+            created: today,
             file_name,
             text_name,
             zipped,
-            delivery,
-            text,
             charges,
             amount,
         });
     }
     Ok(plan)
-}
-
-/// Export builds only 0601 and type 40 deliveries; this stands for the other arms of the
-/// match so that no `unreachable!` is needed.
-fn unreachable_render() -> Result<String, RenderError> {
-    Err(RenderError {
-        line: 0,
-        record: "delivery".to_string(),
-        field: "delivery type".to_string(),
-        found: "a delivery that is not sent".to_string(),
-        expected: "BS 0601 or LS type 40".to_string(),
-    })
 }
 
 /// The file name in the out directory, the name of the delivery text, and whether it is
@@ -429,7 +430,6 @@ fn draft<'a>(
     };
     check_customer_no(&customer_no)?;
     Ok(Draft {
-        format,
         lines,
         amount,
         customer_no,
@@ -579,90 +579,121 @@ fn name_and_address(payment: &mut Bs0601Payment, debtor: &Debtor) {
         .map(|tax_id| format!("{:0>10}", tax_id.digits()));
 }
 
-fn bs_delivery(
+/// Writes the delivery text of a planned file (ISO 8859-1 characters, CR LF), handing it to
+/// `out` in pieces of whole records of about [`TEXT_PIECE`] bytes, so that the text of a
+/// million charges is never held whole. Fails when a value does not fit its field (nothing
+/// is sent then: the caller discards what it was given) or when `out` fails.
+pub fn write_delivery(
     data: &RunData,
-    format: &PaymentFormat,
     settings: &ExportSettings<'_>,
-    delivery_id: u64,
-    drafts: &[Draft<'_>],
-    charges: &[PlannedCharge],
-) -> Bs0601Delivery {
-    let today = settings.now.date();
-    let total = format.bs_type == Some(BsType::Total);
-    let payments = drafts
-        .iter()
-        .zip(charges)
-        .map(|(d, charge)| {
-            let mut payment = Bs0601Payment {
-                customer_no: d.customer_no.to_string(),
-                agreement_no: d.agreement_no.to_string(),
-                payment_date: charge.payment_date,
-                amount: charge.amount,
-                reference: charge.reference.to_string(),
-                name_address: Vec::new(),
-                postcode: None,
-                country: None,
-                cpr_cvr: None,
-                texts: notification_texts(data, d.format, &d.lines),
-            };
-            if let (true, Some(debtor)) = (total, data.debtors.get(&charge.debtor)) {
-                name_and_address(&mut payment, debtor);
-            }
-            payment
-        })
-        .collect();
-    Bs0601Delivery {
-        data_supplier_cvr: format.supplier_cvr.clone(),
-        system_code: format.system_code.clone(),
-        delivery_id,
-        created: Some(today),
-        sections: vec![Bs0601Section {
-            section: Bs0601SectionCode::Payments,
-            creditor_pbs: format.creditor_number.clone(),
-            debtor_group: format.debtor_group.clone(),
-            data_supplier_ident: String::new(),
-            date: Some(today),
-            reg_no: String::new(),
-            account_no: String::new(),
-            main_text: fit(settings.company_name, 60),
-            payments,
-        }],
+    file: &PlannedFile<'_>,
+    out: &mut dyn FnMut(&str) -> crate::Result<()>,
+) -> crate::Result<()> {
+    match file.scheme {
+        Scheme::Bs => write_bs(data, settings, file, out),
+        Scheme::Ls => write_ls(file, out),
     }
 }
 
-fn ls_delivery(
-    format: &PaymentFormat,
-    today: NaiveDate,
-    drafts: &[Draft<'_>],
-    charges: &[PlannedCharge],
-) -> Ls40Delivery {
-    let mut groups: Vec<Ls40Group> = Vec::new();
-    for (d, charge) in drafts.iter().zip(charges) {
-        let kind = if d.payout {
+/// A value of the file that does not fit its field.
+fn render_error(file: &PlannedFile<'_>, error: RenderError) -> crate::Error {
+    ExchangeError::Render {
+        format: file.format_id.clone(),
+        error,
+    }
+    .into()
+}
+
+/// The BS 0601 text of a planned file: one section 0112; per charge its 022 name and address
+/// records (BS Total), its 042 payment record and its 052 texts.
+fn write_bs(
+    data: &RunData,
+    settings: &ExportSettings<'_>,
+    file: &PlannedFile<'_>,
+    out: &mut dyn FnMut(&str) -> crate::Result<()>,
+) -> crate::Result<()> {
+    let format = file.format;
+    let today = file.created;
+    let total = format.bs_type == Some(BsType::Total);
+    let start = Bs0601Delivery {
+        data_supplier_cvr: format.supplier_cvr.clone(),
+        system_code: format.system_code.clone(),
+        delivery_id: file.delivery_id,
+        created: Some(today),
+        sections: Vec::new(),
+    };
+    let section = Bs0601Section {
+        section: Bs0601SectionCode::Payments,
+        creditor_pbs: format.creditor_number.clone(),
+        debtor_group: format.debtor_group.clone(),
+        data_supplier_ident: String::new(),
+        date: Some(today),
+        reg_no: String::new(),
+        account_no: String::new(),
+        main_text: fit(settings.company_name, 60),
+        payments: Vec::new(),
+    };
+    let mut w = Bs0601Writer::start(&start).map_err(|e| render_error(file, e))?;
+    w.section(&section).map_err(|e| render_error(file, e))?;
+    for charge in &file.charges {
+        let mut payment = Bs0601Payment {
+            customer_no: charge.customer_no.to_string(),
+            agreement_no: charge.agreement_no.to_string(),
+            payment_date: charge.payment_date,
+            amount: charge.amount,
+            reference: charge.reference.to_string(),
+            name_address: Vec::new(),
+            postcode: None,
+            country: None,
+            cpr_cvr: None,
+            texts: notification_texts(data, format, &charge.lines),
+        };
+        if let (true, Some(debtor)) = (total, data.debtors.get(&charge.debtor)) {
+            name_and_address(&mut payment, debtor);
+        }
+        w.payment(&payment).map_err(|e| render_error(file, e))?;
+        if w.pending() >= TEXT_PIECE {
+            out(&w.take_text())?;
+        }
+    }
+    out(&w.finish().map_err(|e| render_error(file, e))?)
+}
+
+/// The LS type 40 text of a planned file: one `001` per payment date with its `580`
+/// collections and `585` payouts (a cancellation is one of amount 0).
+fn write_ls(
+    file: &PlannedFile<'_>,
+    out: &mut dyn FnMut(&str) -> crate::Result<()>,
+) -> crate::Result<()> {
+    let format = file.format;
+    let start = Ls40Delivery {
+        data_supplier_cvr: format.supplier_cvr.clone(),
+        created: file.created,
+        test: false,
+        creditor_no: format.creditor_number.clone(),
+        groups: Vec::new(),
+    };
+    let mut w = Ls40Writer::start(&start).map_err(|e| render_error(file, e))?;
+    let mut date = None;
+    for charge in &file.charges {
+        if date != Some(charge.payment_date) {
+            date = Some(charge.payment_date);
+            w.group(date).map_err(|e| render_error(file, e))?;
+        }
+        let kind = if charge.payout {
             Ls40PaymentKind::Payout
         } else {
             Ls40PaymentKind::Collection
         };
         let record = Ls40Record::Payment(Ls40Payment {
             kind,
-            customer_no: d.customer_no.to_string(),
+            customer_no: charge.customer_no.to_string(),
             amount: charge.amount.checked_abs().unwrap_or(Amount::ZERO),
         });
-        match groups.last_mut() {
-            Some(group) if group.payment_date == Some(charge.payment_date) => {
-                group.records.push(record)
-            }
-            _ => groups.push(Ls40Group {
-                payment_date: Some(charge.payment_date),
-                records: vec![record],
-            }),
+        w.record(&record).map_err(|e| render_error(file, e))?;
+        if w.pending() >= TEXT_PIECE {
+            out(&w.take_text())?;
         }
     }
-    Ls40Delivery {
-        data_supplier_cvr: format.supplier_cvr.clone(),
-        created: today,
-        test: false,
-        creditor_no: format.creditor_number.clone(),
-        groups,
-    }
+    out(&w.finish().map_err(|e| render_error(file, e))?)
 }

@@ -45,20 +45,36 @@ fn staged_name(name: &str, owner: &str) -> String {
 /// companies' staged files apart. Owner-only permissions, like the database: a BS Total
 /// delivery holds whole CPR numbers (I12).
 pub fn stage(dir: &Path, name: &str, owner: &str, bytes: &[u8]) -> Result<Staged> {
+    stage_with(dir, name, owner, |file, path| {
+        file.write_all(bytes)
+            .map_err(|source| io_error(path, source))
+    })
+}
+
+/// Like [`stage`], but `write` writes the content into the open staging file (whose path it
+/// is given for its errors), so a file too large to hold in memory is written as it is made.
+/// When `write` fails the staged file is removed.
+pub fn stage_with(
+    dir: &Path,
+    name: &str,
+    owner: &str,
+    write: impl FnOnce(&mut File, &Path) -> Result<()>,
+) -> Result<Staged> {
     let staged = dir.join(staged_name(name, owner));
-    let written = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&staged)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
-    if let Err(source) = written {
+    let written = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&staged)
+        .map_err(|source| io_error(&staged, source))
+        .and_then(|mut file| {
+            write(&mut file, &staged)?;
+            file.sync_all().map_err(|source| io_error(&staged, source))
+        });
+    if let Err(error) = written {
         let _ = std::fs::remove_file(&staged);
-        return Err(io_error(&staged, source));
+        return Err(error);
     }
     Ok(Staged {
         staged,
@@ -70,6 +86,11 @@ impl Staged {
     /// Where the file will be once published.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Where the file is now, under its staging name.
+    pub fn staged_path(&self) -> &Path {
+        &self.staged
     }
 
     /// Puts the file under its own name (replacing a leftover of the same name) and flushes

@@ -310,7 +310,12 @@ pub fn scheme_id(scheme: Scheme) -> &'static str {
 /// FNV-1a, 64 bits: the content hash of archived files and the I5 record key. Not
 /// cryptographic; every hit is confirmed against the text it stands for.
 pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a64_more(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// FNV-1a-64 continued over more bytes: `fnv1a64_more(fnv1a64(a), b) == fnv1a64(a ++ b)`, so
+/// a text can be hashed a piece at a time.
+pub(crate) fn fnv1a64_more(mut hash: u64, bytes: &[u8]) -> u64 {
     for &byte in bytes {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);

@@ -29,20 +29,18 @@ use super::lines::{update_in_order, Load, Only};
 use super::{CompanyKey, Store};
 use crate::charge::amount_to_charge;
 use crate::delivery::{
-    customer_no_key, normalized_content, to_latin1, zip_single_file, Bs0603Code, Delivery,
+    customer_no_key, normalized_content, to_latin1, zip_parts, Bs0603Code, Crc32, Delivery,
     DeliveryKey, Ls0690Record, Ls30MandateKind,
 };
 use crate::error::{Error, Result};
 use crate::exchange::archive::{ArchiveFilter, ArchivedFile, ArchivedFileContent, FileLogEntry};
-use crate::exchange::export::{
-    plan_export, ExportSettings, PlannedCharge, PlannedFile, PlannedLine,
-};
-use crate::exchange::files::{recover_staged, stage, Staged};
+use crate::exchange::export::{plan_export, write_delivery, ExportSettings, PlannedFile};
+use crate::exchange::files::{recover_staged, stage_with, Staged};
 use crate::exchange::import::{allocate_paid, payment_answers, record_lines, PaymentAnswer};
 use crate::exchange::journal::journal_lines_for;
 use crate::exchange::{
-    fnv1a64, scheme_id, BankEvent, EventLine, ExchangeError, ExportReport, ExportedFile,
-    ImportOutcome, ImportReport, MatchedBy,
+    fnv1a64, fnv1a64_more, scheme_id, BankEvent, EventLine, ExchangeError, ExportReport,
+    ExportedFile, ImportOutcome, ImportReport, MatchedBy,
 };
 use crate::model::{MandateStatus, PaymentFormat, Scheme, Status};
 use crate::status::{on_bank_comment, on_bank_error, on_payment_info, on_receipt, PaymentOutcome};
@@ -51,8 +49,10 @@ use bankcal::Calendar;
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Amount;
 use ledger::Id;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, DatabaseName, OptionalExtension};
 use std::collections::{BTreeSet, HashMap};
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 /// Bank events are handed to the journal seam in batches of this many, so an import of a
@@ -284,7 +284,7 @@ impl Store {
             last_charge: u64::try_from(last_charge).unwrap_or(0),
         };
         let plan = plan_export(&data, &validations, &settings)?;
-        drop(data);
+        drop(validations);
         let mut report = ExportReport {
             files: Vec::new(),
             held: plan.held.clone(),
@@ -309,18 +309,26 @@ impl Store {
             total: plan.files.iter().map(|f| f.charges.len() as u64).sum(),
             progress,
         };
-        for file in plan.files {
-            let (exported, file) = match export_file(&tx, company, out_dir, now, file, &mut charges)
-            {
-                Ok(done) => done,
+        for file in &plan.files {
+            let text = match stage_delivery(out_dir, company, &data, &settings, file) {
+                Ok(text) => text,
                 Err(error) => {
                     staged.into_iter().for_each(Staged::discard);
                     return Err(error);
                 }
             };
-            staged.push(file);
-            report.files.push(exported);
+            match export_file(&tx, company, now, file, &text, &mut charges) {
+                Ok(exported) => report.files.push(exported),
+                Err(error) => {
+                    staged.into_iter().for_each(Staged::discard);
+                    text.staged.discard();
+                    return Err(error);
+                }
+            }
+            staged.push(text.staged);
         }
+        drop(plan);
+        drop(data);
         if let Err(error) = tx.commit() {
             staged.into_iter().for_each(Staged::discard);
             return Err(error.into());
@@ -628,77 +636,217 @@ const CHARGE_BATCH: usize = 100;
 /// Line changes per multi-row `INSERT` into the temporary table (5 bound values each).
 const EXPORT_LINE_BATCH: usize = 150;
 
+/// A multi-row `INSERT` run per `batch` items, the values bound in place (no vector of owned
+/// values per batch): `INSERT INTO {into} VALUES (…), (…)`, each row the `constants` (bound
+/// once per statement as `?1`…) followed by `columns` values of its own.
+struct BatchInsert<'a> {
+    /// The table and its column list, a constant.
+    into: &'static str,
+    constants: &'a [&'a dyn rusqlite::ToSql],
+    columns: usize,
+    batch: usize,
+}
+
+impl BatchInsert<'_> {
+    fn sql(&self, rows: usize) -> String {
+        let shared: Vec<String> = (1..=self.constants.len())
+            .map(|p| format!("?{p}"))
+            .collect();
+        let values: Vec<String> = (0..rows)
+            .map(|row| {
+                let first = self.constants.len() + 1 + row * self.columns;
+                let own = (first..first + self.columns).map(|p| format!("?{p}"));
+                let all: Vec<String> = shared.iter().cloned().chain(own).collect();
+                format!("({})", all.join(", "))
+            })
+            .collect();
+        format!("INSERT INTO {} VALUES {}", self.into, values.join(", "))
+    }
+
+    /// Inserts `items`; `bind` binds one item's values from the placeholder number it is
+    /// given; `done` is told how many were written after each statement.
+    fn run<T>(
+        &self,
+        tx: &Connection,
+        items: impl Iterator<Item = T>,
+        mut bind: impl FnMut(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+        mut done: impl FnMut(usize),
+    ) -> Result<()> {
+        let mut full = tx.prepare(&self.sql(self.batch))?;
+        let mut chunk: Vec<T> = Vec::with_capacity(self.batch);
+        let mut items = items.peekable();
+        while items.peek().is_some() {
+            chunk.clear();
+            chunk.extend(items.by_ref().take(self.batch));
+            let mut short;
+            let statement = if chunk.len() == self.batch {
+                &mut full
+            } else {
+                short = tx.prepare(&self.sql(chunk.len()))?;
+                &mut short
+            };
+            for (i, value) in self.constants.iter().enumerate() {
+                statement.raw_bind_parameter(i + 1, value)?;
+            }
+            for (i, item) in chunk.iter().enumerate() {
+                bind(statement, self.constants.len() + 1 + i * self.columns, item)?;
+            }
+            statement.raw_execute()?;
+            done(chunk.len());
+        }
+        Ok(())
+    }
+}
+
 /// Inserts a planned file's charges, [`CHARGE_BATCH`] to a statement, reporting progress.
 fn insert_charges(
     tx: &Connection,
     company: &CompanyKey,
     file_id: i64,
-    file: &PlannedFile,
+    file: &PlannedFile<'_>,
     charges: &mut Charges<'_>,
 ) -> Result<()> {
-    for chunk in file.charges.chunks(CHARGE_BATCH) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p = 4 + i * 6;
-                format!(
-                    "(?1, ?{p}, ?2, ?3, ?{}, ?{}, ?{}, ?{}, ?{})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5
-                )
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO charges (company, reference, file, format_id, debtor, customer_key, \
-             payment_date, amount, group_id) VALUES {}",
-            values.join(", ")
-        );
-        let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(3 + chunk.len() * 6);
-        params.push(company.key.into());
-        params.push(file_id.into());
-        params.push(file.format_id.clone().into());
-        for c in chunk {
-            params.push(c.reference.to_string().into());
-            params.push(c.debtor.to_string().into());
-            params.push(customer_no_key(&c.customer_no).into());
-            params.push(date_text(c.payment_date).into());
-            params.push(c.amount.ore().into());
-            params.push(c.group.as_ref().map(Id::to_string).into());
+    let insert = BatchInsert {
+        into: "charges (company, file, format_id, reference, debtor, customer_key, \
+               payment_date, amount, group_id)",
+        constants: &[&company.key, &file_id, &file.format_id],
+        columns: 6,
+        batch: CHARGE_BATCH,
+    };
+    insert.run(
+        tx,
+        file.charges.iter(),
+        |statement, p, c| {
+            statement.raw_bind_parameter(p, c.reference.as_str())?;
+            statement.raw_bind_parameter(p + 1, c.debtor.as_str())?;
+            statement.raw_bind_parameter(p + 2, customer_no_key(&c.customer_no))?;
+            statement.raw_bind_parameter(p + 3, date_text(c.payment_date))?;
+            statement.raw_bind_parameter(p + 4, c.amount.ore())?;
+            statement.raw_bind_parameter(p + 5, c.group.as_deref())
+        },
+        |written| {
+            let before = charges.done;
+            charges.done += written as u64;
+            if before / 1024 != charges.done / 1024 || charges.done == charges.total {
+                (charges.progress)(charges.done, charges.total);
+            }
+        },
+    )
+}
+
+/// A delivery written under its staging name, and what the archive needs of its text.
+struct StagedDelivery {
+    staged: Staged,
+    /// Where the delivery text starts in the staged file (after a ZIP header) and its length.
+    text_offset: u64,
+    text_length: u64,
+    /// Hex FNV-1a-64 of the normalised text (see [`content_hash`]).
+    content_hash: String,
+}
+
+/// Writes a planned file's delivery under its staging name (zipped when asked), a piece at a
+/// time: the text of a million charges is never held whole. A ZIP archive's header carries
+/// the CRC and size of the text, so a placeholder of the same length is written first and
+/// the header written again once they are known.
+fn stage_delivery(
+    out_dir: &Path,
+    company: &CompanyKey,
+    data: &crate::model::RunData,
+    settings: &ExportSettings<'_>,
+    file: &PlannedFile<'_>,
+) -> Result<StagedDelivery> {
+    let mut text_offset = 0;
+    let mut text_length = 0;
+    let mut hash = fnv1a64(b"");
+    let staged = stage_with(out_dir, &file.file_name, company.id(), |out, path| {
+        let io = |source: std::io::Error| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let zip = |length: u64, crc: u32| {
+            let length = usize::try_from(length).unwrap_or(usize::MAX);
+            zip_parts(&file.text_name, length, crc, settings.now)
+                .map_err(|error| Error::from(ExchangeError::from(error)))
+        };
+        if file.zipped {
+            let (placeholder, _) = zip(0, 0)?;
+            out.write_all(&placeholder).map_err(io)?;
+            text_offset = placeholder.len() as u64;
         }
-        tx.prepare_cached(&sql)?
-            .execute(rusqlite::params_from_iter(params))?;
-        let before = charges.done;
-        charges.done += chunk.len() as u64;
-        if before / 1024 != charges.done / 1024 || charges.done == charges.total {
-            (charges.progress)(charges.done, charges.total);
+        let mut crc = Crc32::new();
+        let mut writer = BufWriter::with_capacity(1 << 16, &mut *out);
+        write_delivery(data, settings, file, &mut |text| {
+            // Pieces end with a whole record, so normalising piece by piece normalises the
+            // whole text.
+            hash = fnv1a64_more(hash, normalized_content(text).as_bytes());
+            let bytes = to_latin1(text);
+            crc.update(&bytes);
+            text_length += bytes.len() as u64;
+            writer.write_all(&bytes).map_err(io)
+        })?;
+        writer.flush().map_err(io)?;
+        drop(writer);
+        if file.zipped {
+            let (header, trailer) = zip(text_length, crc.value())?;
+            out.write_all(&trailer).map_err(io)?;
+            out.seek(SeekFrom::Start(0)).map_err(io)?;
+            out.write_all(&header).map_err(io)?;
         }
+        Ok(())
+    })?;
+    Ok(StagedDelivery {
+        staged,
+        text_offset,
+        text_length,
+        content_hash: format!("{hash:016x}"),
+    })
+}
+
+/// Copies the delivery text from its staged file into the archive row's `content`, which was
+/// made a zero blob of its length: a megabyte at a time, never the whole text in memory.
+fn copy_text_into_archive(tx: &Connection, file_id: i64, text: &StagedDelivery) -> Result<()> {
+    let path = text.staged.staged_path();
+    let io = |source: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut source = File::open(path).map_err(io)?;
+    source.seek(SeekFrom::Start(text.text_offset)).map_err(io)?;
+    let mut source = source.take(text.text_length);
+    let mut blob = tx.blob_open(
+        DatabaseName::Main,
+        "delivery_files",
+        "content",
+        file_id,
+        false,
+    )?;
+    let mut buffer = vec![0; 1 << 20];
+    loop {
+        let read = source.read(&mut buffer).map_err(io)?;
+        if read == 0 {
+            break;
+        }
+        blob.write_all(&buffer[..read])
+            .map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
     }
     Ok(())
 }
 
-/// Writes one planned file's rows (archive, charges, lines, status log) and the file itself.
+/// Writes one planned file's rows (archive, charges, lines, status log); its text is in the
+/// staged file.
 fn export_file(
     tx: &Connection,
     company: &CompanyKey,
-    out_dir: &Path,
     now: NaiveDateTime,
-    file: PlannedFile,
+    file: &PlannedFile<'_>,
+    text: &StagedDelivery,
     charges: &mut Charges<'_>,
-) -> Result<(ExportedFile, Staged)> {
-    let text = to_latin1(&file.text);
+) -> Result<ExportedFile> {
     let delivery_id = file.delivery_id_text();
-    // A sent file is identified by the delivery id the engine gave it. An LS file carries no
-    // id, so its parsed key is a hash of its content: sending the same LS charge again on the
-    // same day would repeat that key and clash in the archive.
-    let key = DeliveryKey {
-        delivery_id: delivery_id.clone(),
-        ..file.delivery.key()
-    };
-    let normalized = normalized_content(&file.text);
-    let hash = content_hash(&normalized);
-    drop(normalized);
+    let key = file.delivery_key();
     let file_id = insert_file(
         tx,
         company,
@@ -713,8 +861,8 @@ fn export_file(
             status: "pending",
             records: file.charges.len(),
             amount: file.amount,
-            content: &text,
-            content_hash: &hash,
+            content: &[],
+            content_hash: &text.content_hash,
         },
     )
     .map_err(|error| match &error {
@@ -728,6 +876,11 @@ fn export_file(
         }
         _ => error,
     })?;
+    tx.execute(
+        "UPDATE delivery_files SET content = zeroblob(?2) WHERE id = ?1",
+        (file_id, i64::try_from(text.text_length).unwrap_or(i64::MAX)),
+    )?;
+    copy_text_into_archive(tx, file_id, text)?;
     let cause = format!("export of delivery {}", file.delivery_id);
     let sent = date_text(now.date());
     // Set-based (performance.md): the charges go CHARGE_BATCH rows to an INSERT; the lines'
@@ -735,42 +888,34 @@ fn export_file(
     // INSERT … SELECT into the status log (I6) apply them all, in line id order. The unary
     // `+` keeps the planner from walking payment_lines by its status index: the plan is a
     // scan of the temporary table and a rowid lookup per line (EXPLAIN QUERY PLAN).
-    insert_charges(tx, company, file_id, &file, charges)?;
+    insert_charges(tx, company, file_id, file, charges)?;
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS export_lines (\
              id INTEGER PRIMARY KEY, old TEXT NOT NULL, new TEXT NOT NULL, \
              reference TEXT NOT NULL, cancellation INTEGER NOT NULL); \
          DELETE FROM temp.export_lines;",
     )?;
-    let rows: Vec<(&PlannedLine, &PlannedCharge)> = file
-        .charges
-        .iter()
-        .flat_map(|c| c.lines.iter().map(move |line| (line, c)))
-        .collect();
-    for chunk in rows.chunks(EXPORT_LINE_BATCH) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p = 1 + i * 5;
-                format!("(?{p}, ?{}, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3, p + 4)
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO temp.export_lines (id, old, new, reference, cancellation) VALUES {}",
-            values.join(", ")
-        );
-        let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 5);
-        for (line, c) in chunk {
-            params.push(line.line.into());
-            params.push(line.old.as_str().to_string().into());
-            params.push(line.new.as_str().to_string().into());
-            params.push(c.reference.to_string().into());
-            params.push(i64::from(c.cancellation).into());
-        }
-        tx.prepare_cached(&sql)?
-            .execute(rusqlite::params_from_iter(params))?;
-    }
-    let expected = rows.len();
-    drop(rows);
+    let insert = BatchInsert {
+        into: "temp.export_lines (id, old, new, reference, cancellation)",
+        constants: &[],
+        columns: 5,
+        batch: EXPORT_LINE_BATCH,
+    };
+    insert.run(
+        tx,
+        file.charges
+            .iter()
+            .flat_map(|c| c.line_changes().map(move |line| (line, c))),
+        |statement, p, (line, c)| {
+            statement.raw_bind_parameter(p, line.line)?;
+            statement.raw_bind_parameter(p + 1, line.old.as_str())?;
+            statement.raw_bind_parameter(p + 2, line.new.as_str())?;
+            statement.raw_bind_parameter(p + 3, c.reference.as_str())?;
+            statement.raw_bind_parameter(p + 4, i64::from(c.cancellation))
+        },
+        |_| {},
+    )?;
+    let expected = file.line_count();
     let sent_lines = tx.execute(
         "UPDATE payment_lines SET status = t.new, reference = t.reference, date_sent = ?2, \
          delivery_id = ?3 FROM temp.export_lines t \
@@ -818,14 +963,8 @@ fn export_file(
             file.amount
         ),
     )?;
-    let content = if file.zipped {
-        zip_single_file(&file.text_name, &text, now).map_err(ExchangeError::from)?
-    } else {
-        text
-    };
-    let staged = stage(out_dir, &file.file_name, company.id(), &content)?;
-    let exported = ExportedFile {
-        path: staged.path().to_path_buf(),
+    Ok(ExportedFile {
+        path: text.staged.path().to_path_buf(),
         file_id,
         format: file.format_id.clone(),
         scheme: scheme_id(file.scheme),
@@ -833,8 +972,7 @@ fn export_file(
         charges: file.charges.len(),
         lines: file.line_count(),
         amount: file.amount,
-    };
-    Ok((exported, staged))
+    })
 }
 
 /// The detail records of a delivery (everything between its start and end records, without
