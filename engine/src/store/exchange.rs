@@ -469,7 +469,9 @@ impl Store {
                 status: "ok",
                 records: detail_records(delivery),
                 amount: Amount::ZERO,
-                content: bytes,
+                // Written by `Importer::finish` with the file's status: updating a row reads
+                // and rewrites all of it, and this one holds the whole file.
+                content: &[],
                 content_hash: &hash,
             },
         )?;
@@ -481,6 +483,7 @@ impl Store {
             log: StatusLog::new(company, now),
             now,
             formats,
+            content: bytes,
             records: record_lines(bytes),
             report: ImportReport {
                 path: file_name.to_string(),
@@ -954,10 +957,33 @@ struct LineState {
 /// A status change made in pass 3 of [`Importer::payments`], written in pass 4.
 struct LineChange {
     line: i64,
+    partial: Option<Amount>,
     old: Status,
     new: Status,
-    partial: Option<Amount>,
-    cause: std::rc::Rc<str>,
+    /// Index into [`Changes::causes`].
+    cause: u32,
+}
+
+/// The status changes of pass 3 of [`Importer::payments`] and their causes.
+#[derive(Default)]
+struct Changes {
+    list: Vec<LineChange>,
+    causes: Vec<std::rc::Rc<str>>,
+}
+
+impl Changes {
+    /// The index of a cause in `causes`, added when new (a file has a million changes but
+    /// only a few causes: they differ by transaction code at most).
+    fn cause(&mut self, text: &str) -> Result<u32> {
+        let at = match self.causes.iter().position(|c| &**c == text) {
+            Some(at) => at,
+            None => {
+                self.causes.push(text.into());
+                self.causes.len() - 1
+            }
+        };
+        u32::try_from(at).map_err(|_| Error::Corrupt("too many status change causes".into()))
+    }
 }
 
 /// An LS 0690 remark or comment.
@@ -991,6 +1017,8 @@ struct Importer<'a> {
     now: NaiveDateTime,
     /// The company's payment formats of the file's scheme.
     formats: Vec<PaymentFormat>,
+    /// The file's bytes, archived by [`Importer::finish`].
+    content: &'a [u8],
     /// Every record's line number and text (index = record index).
     records: Vec<(usize, &'a [u8])>,
     report: ImportReport,
@@ -1429,23 +1457,28 @@ impl Importer<'_> {
             matched.push(found);
         }
         self.load_lines(&line_ids)?;
-        let mut changes: Vec<LineChange> = Vec::new();
+        let mut changes = Changes::default();
         for (answer, matched) in payment_answers(delivery).zip(&matched) {
             if let Some(matched) = matched {
                 self.payment(&answer, matched, &line_ids, &mut changes)?;
             }
         }
+        // The last events need the lines' entries; then the lines go, before pass 4 adds the
+        // database's own memory to the peak.
+        self.flush_events()?;
+        self.lines = Vec::new();
         drop(matched);
         drop(line_ids);
-        changes.sort_by_key(|change| change.line);
-        for change in &changes {
-            self.write_status(
-                change.line,
-                change.old,
-                change.new,
-                change.partial,
-                &change.cause,
-            )?;
+        let Changes { mut list, causes } = changes;
+        list.sort_by_key(|change| change.line);
+        for change in &list {
+            let Some(cause) = usize::try_from(change.cause)
+                .ok()
+                .and_then(|at| causes.get(at))
+            else {
+                return Err(Error::Corrupt("status change cause out of range".into()));
+            };
+            self.write_status(change.line, change.old, change.new, change.partial, cause)?;
         }
         Ok(())
     }
@@ -1548,7 +1581,7 @@ impl Importer<'_> {
         answer: &PaymentAnswer,
         matched: &Matched,
         line_ids: &[i64],
-        changes: &mut Vec<LineChange>,
+        changes: &mut Changes,
     ) -> Result<()> {
         let Some(format) = self.formats.get(matched.format) else {
             return Err(Error::Corrupt("payment format index out of range".into()));
@@ -1597,18 +1630,17 @@ impl Importer<'_> {
             // reversed, two allowed edges each logged.
             if after.is_none() && duplicate_of.is_none() && outcome == PaymentOutcome::ChargedBack {
                 if let Some(received) = on_payment_info(status, PaymentOutcome::Completed) {
-                    let cause: std::rc::Rc<str> = format!(
+                    let cause = changes.cause(&format!(
                         "{} ({} implies the payment was completed)",
                         self.cause, answer.code
-                    )
-                    .into();
+                    ))?;
                     self.change_status(at, received, None, cause, changes);
                     after = on_payment_info(received, outcome);
                 }
             }
             match after {
                 Some(new) => {
-                    let cause = self.cause.clone();
+                    let cause = changes.cause(&self.cause)?;
                     self.change_status(at, new, partials.get(i).copied(), cause, changes);
                 }
                 None if duplicate_of.is_none() => self.report.refused += 1,
@@ -1674,11 +1706,11 @@ impl Importer<'_> {
         at: usize,
         new: Status,
         partial: Option<Amount>,
-        cause: std::rc::Rc<str>,
-        changes: &mut Vec<LineChange>,
+        cause: u32,
+        changes: &mut Changes,
     ) {
         let line = &mut self.lines[at];
-        changes.push(LineChange {
+        changes.list.push(LineChange {
             line: line.id,
             old: line.status,
             new,
@@ -2078,7 +2110,7 @@ impl Importer<'_> {
         Ok(())
     }
 
-    /// Writes the file's status, amount and summary.
+    /// Writes the file's status, amount, content and summary.
     fn finish(mut self) -> Result<ImportReport> {
         self.log.flush(self.tx)?;
         if self.without_offset > 0 {
@@ -2097,14 +2129,15 @@ impl Importer<'_> {
             None
         };
         self.tx.execute(
-            "UPDATE delivery_files SET status = ?3, amount = ?4, payment_format = ?5 \
-             WHERE company = ?1 AND id = ?2",
+            "UPDATE delivery_files SET status = ?3, amount = ?4, payment_format = ?5, \
+             content = ?6 WHERE company = ?1 AND id = ?2",
             rusqlite::params![
                 self.company.key,
                 self.file_id,
                 status,
                 self.amount,
-                format.as_deref()
+                format.as_deref(),
+                self.content
             ],
         )?;
         log_file(
