@@ -929,6 +929,12 @@ struct AnsweredLine {
     status: Status,
 }
 
+/// A line's status change (and partial payment, when given), refused (no row changed) when
+/// the line's status is no longer the one the import read.
+const UPDATE_LINE_STATUS: &str = "UPDATE payment_lines SET status = ?4, \
+     partial_payment = coalesce(?5, partial_payment) \
+     WHERE company = ?1 AND id = ?2 AND status = ?3";
+
 /// What pass 1 of [`Importer::payments`] found for a payment answer.
 struct Matched {
     /// Index into the importer's formats.
@@ -1026,7 +1032,8 @@ struct Importer<'a> {
     amount: i64,
     formats_used: BTreeSet<Id>,
     /// (format, customer key) → (mandate id, debtor), loaded on first use.
-    mandates: Option<HashMap<(String, String), (Id, Id)>>,
+    /// Keys as [`Id`]s: short inline strings, so neither the map nor a lookup allocates.
+    mandates: Option<HashMap<(Id, Id), (Id, Id)>>,
     /// Debtor account key (upper case, leading zeros stripped) → account, loaded on first use.
     debtors: Option<HashMap<String, String>>,
     /// Archived files read to confirm an I5 hash hit: content and line start offsets.
@@ -1368,21 +1375,21 @@ impl Importer<'_> {
             while let Some(row) = rows.next()? {
                 let id = get_id(row, 0)?;
                 let debtor = get_id(row, 1)?;
-                let format: String = row.get(2)?;
+                let format = get_id(row, 2)?;
                 let alt: Option<String> = row.get(3)?;
                 if let Some(alt) = alt {
                     index
-                        .entry((format.clone(), customer_no_key(&alt)))
+                        .entry((format.clone(), Id::from(customer_no_key(&alt))))
                         .or_insert((id.clone(), debtor.clone()));
                 }
-                index.insert((format, customer_no_key(&id)), (id, debtor));
+                index.insert((format, Id::from(customer_no_key(&id))), (id, debtor));
             }
             self.mandates = Some(index);
         }
         Ok(self
             .mandates
             .as_ref()
-            .and_then(|m| m.get(&(format.to_string(), customer_key.to_string())))
+            .and_then(|m| m.get(&(Id::from(format), Id::from(customer_key))))
             .cloned())
     }
 
@@ -1409,20 +1416,28 @@ impl Importer<'_> {
         partial: Option<Amount>,
         cause: &std::rc::Rc<str>,
     ) -> Result<()> {
-        let updated = self
-            .tx
-            .prepare_cached(
-                "UPDATE payment_lines SET status = ?4, \
-                 partial_payment = coalesce(?5, partial_payment) \
-                 WHERE company = ?1 AND id = ?2 AND status = ?3",
-            )?
-            .execute((
-                self.company.key,
-                line,
-                old.as_str(),
-                new.as_str(),
-                partial.map(Amount::ore),
-            ))?;
+        let mut update = self.tx.prepare_cached(UPDATE_LINE_STATUS)?;
+        self.write_status_with(&mut update, line, old, new, partial, cause)
+    }
+
+    /// [`Importer::write_status`] with the statement of [`UPDATE_LINE_STATUS`] prepared by
+    /// the caller (pass 4 of [`Importer::payments`] writes a million changes with one).
+    fn write_status_with(
+        &mut self,
+        update: &mut rusqlite::Statement<'_>,
+        line: i64,
+        old: Status,
+        new: Status,
+        partial: Option<Amount>,
+        cause: &std::rc::Rc<str>,
+    ) -> Result<()> {
+        let updated = update.execute((
+            self.company.key,
+            line,
+            old.as_str(),
+            new.as_str(),
+            partial.map(Amount::ore),
+        ))?;
         if updated == 0 {
             return Err(Error::Corrupt(format!(
                 "payment line {line} changed during the import transaction"
@@ -1471,6 +1486,8 @@ impl Importer<'_> {
         drop(line_ids);
         let Changes { mut list, causes } = changes;
         list.sort_by_key(|change| change.line);
+        let tx = self.tx;
+        let mut update = tx.prepare_cached(UPDATE_LINE_STATUS)?;
         for change in &list {
             let Some(cause) = usize::try_from(change.cause)
                 .ok()
@@ -1478,7 +1495,14 @@ impl Importer<'_> {
             else {
                 return Err(Error::Corrupt("status change cause out of range".into()));
             };
-            self.write_status(change.line, change.old, change.new, change.partial, cause)?;
+            self.write_status_with(
+                &mut update,
+                change.line,
+                change.old,
+                change.new,
+                change.partial,
+                cause,
+            )?;
         }
         Ok(())
     }
@@ -2053,7 +2077,7 @@ impl Importer<'_> {
         self.log_mandate(&mandate_id, None, MandateStatus::Enrolled, cause)?;
         if let Some(index) = self.mandates.as_mut() {
             index.insert(
-                (format.id.to_string(), key.to_string()),
+                (format.id.clone(), Id::from(key)),
                 (Id::from(mandate_id.as_str()), Id::from(account.as_str())),
             );
         }
