@@ -19,10 +19,27 @@ use ledger::{Amount, Entry};
 /// entry's amount or its remaining amount. Whether a partial payment is acceptable is a
 /// separate question ([`partial_payment_problem`]); this function only says what would be sent.
 pub fn amount_to_charge(line: &PaymentLine, entry: &Entry, format: &PaymentFormat) -> Amount {
-    match (line.partial_payment, format.principle) {
+    amount_to_charge_of(
+        line.partial_payment,
+        entry.amount,
+        entry.remaining,
+        format.principle,
+    )
+}
+
+/// [`amount_to_charge`] from just the values it depends on: the line's partial payment, the
+/// entry's amount and remaining amount, and the format's principle (for callers that keep
+/// these few values instead of whole lines and entries).
+pub fn amount_to_charge_of(
+    partial_payment: Option<Amount>,
+    amount: Amount,
+    remaining: Amount,
+    principle: ChargingPrinciple,
+) -> Amount {
+    match (partial_payment, principle) {
         (Some(partial), _) => partial,
-        (None, ChargingPrinciple::Standard) => entry.amount,
-        (None, ChargingPrinciple::Remaining) => entry.remaining,
+        (None, ChargingPrinciple::Standard) => amount,
+        (None, ChargingPrinciple::Remaining) => remaining,
     }
 }
 

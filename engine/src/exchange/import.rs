@@ -1,7 +1,7 @@
 //! What an answer from the bank means (`domain.md` §6 and §8), as pure functions the store's
 //! import applies in one transaction.
 //!
-//! * [`payment_answers`] lists the payment-information records of a BS 0602 (0236–0239,
+//! * [`payment_answers`] gives the payment-information records of a BS 0602 (0236–0239,
 //!   0297, 0299) or LS 0602 (0580, 0585, 0530, 0540, 0555) in one shape, [`PaymentAnswer`],
 //!   with the line each record has in the file.
 //! * [`PaymentAnswer::outcome`] is the record's [`PaymentOutcome`] for the status machine:
@@ -15,8 +15,8 @@
 //!   delivery reader counts them.
 
 use crate::delivery::{
-    customer_no_key, Bs0602PaymentCode, Bs0602Record, Bs0602SlipCode, Delivery, Ls0602PaymentCode,
-    Ls0602Record,
+    customer_no_key, Bs0602PaymentCode, Bs0602Record, Bs0602Section, Bs0602SlipCode, Delivery,
+    Ls0602PaymentCode, Ls0602Record,
 };
 use crate::model::Scheme;
 use crate::status::PaymentOutcome;
@@ -88,101 +88,121 @@ impl PaymentAnswer {
 
 /// The payment-information records of a BS 0602 or LS 0602 delivery, in file order; empty for
 /// any other delivery.
-pub fn payment_answers(delivery: &Delivery) -> Vec<PaymentAnswer> {
-    let mut answers = Vec::new();
-    match delivery {
-        Delivery::Bs0602(d) => {
-            // BS002, then per section BS012, its records, BS092.
-            let mut index = 1;
-            for section in &d.sections {
-                index += 1;
-                for record in &section.records {
-                    let base = |code, kind, customer_no: &str, reference: &str| PaymentAnswer {
-                        record: index,
-                        scheme: Scheme::Bs,
-                        code,
-                        kind,
-                        creditor: section.creditor_pbs.clone(),
-                        debtor_group: Some(section.debtor_group.clone()),
-                        customer_no: customer_no.to_string(),
-                        reference: reference.to_string(),
-                        payment_date: NaiveDate::MIN,
-                        actual_date: None,
-                        booking_date: None,
-                        amount: Amount::ZERO,
-                        paid: Amount::ZERO,
-                    };
-                    match record {
-                        Bs0602Record::Payment(p) => {
-                            let kind = match p.code {
-                                Bs0602PaymentCode::Completed => AnswerKind::Completed,
-                                Bs0602PaymentCode::Rejected => AnswerKind::Rejected,
-                                Bs0602PaymentCode::Cancelled => AnswerKind::Cancelled,
-                                Bs0602PaymentCode::ChargedBack => AnswerKind::ChargedBack,
-                            };
-                            answers.push(PaymentAnswer {
-                                payment_date: p.payment_date,
-                                actual_date: p.actual_date,
-                                booking_date: p.booking_date,
-                                amount: p.amount,
-                                paid: p.paid_amount,
-                                ..base(p.code.code(), kind, &p.customer_no, &p.reference)
-                            });
-                        }
-                        Bs0602Record::SlipPayment(p) => {
-                            let kind = match p.code {
-                                Bs0602SlipCode::Completed => AnswerKind::Completed,
-                                Bs0602SlipCode::ChargedBack => AnswerKind::ChargedBack,
-                            };
-                            answers.push(PaymentAnswer {
-                                payment_date: p.payment_date,
-                                actual_date: p.actual_date,
-                                booking_date: p.booking_date,
-                                amount: p.amount,
-                                paid: p.paid_amount,
-                                ..base(p.code.code(), kind, &p.customer_no, &p.reference)
-                            });
-                        }
-                        Bs0602Record::SlipAddress(_) | Bs0602Record::SlipText(_) => {}
-                    }
-                    index += 1;
-                }
-                index += 1;
-            }
+///
+/// An iterator, not a list: the import walks the answers of a million-record file twice, and
+/// making each answer when it is needed keeps a second copy of the file's text out of memory.
+pub fn payment_answers(delivery: &Delivery) -> impl Iterator<Item = PaymentAnswer> + '_ {
+    let bs = match delivery {
+        Delivery::Bs0602(d) => d.sections.as_slice(),
+        _ => &[],
+    };
+    let ls = match delivery {
+        Delivery::Ls0602(d) => d.records.as_slice(),
+        _ => &[],
+    };
+    // BS002, then per section BS012, its records, BS092: the first record of a section is
+    // record 2 plus the records (and the BS012 and BS092) of the sections before it.
+    let mut first = 2;
+    let bs_answers = bs.iter().flat_map(move |section| {
+        let start = first;
+        first += section.records.len() + 2;
+        section
+            .records
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, record)| bs_answer(section, record, start + i))
+    });
+    let ls_answers = ls
+        .iter()
+        .enumerate()
+        .filter_map(|(i, record)| ls_answer(record, i + 1));
+    bs_answers.chain(ls_answers)
+}
+
+/// The answer of a BS 0602 record at index `record`, or `None` for a slip address or text.
+fn bs_answer(
+    section: &Bs0602Section,
+    record: &Bs0602Record,
+    index: usize,
+) -> Option<PaymentAnswer> {
+    let base = |code, kind, customer_no: &str, reference: &str| PaymentAnswer {
+        record: index,
+        scheme: Scheme::Bs,
+        code,
+        kind,
+        creditor: section.creditor_pbs.clone(),
+        debtor_group: Some(section.debtor_group.clone()),
+        customer_no: customer_no.to_string(),
+        reference: reference.to_string(),
+        payment_date: NaiveDate::MIN,
+        actual_date: None,
+        booking_date: None,
+        amount: Amount::ZERO,
+        paid: Amount::ZERO,
+    };
+    match record {
+        Bs0602Record::Payment(p) => {
+            let kind = match p.code {
+                Bs0602PaymentCode::Completed => AnswerKind::Completed,
+                Bs0602PaymentCode::Rejected => AnswerKind::Rejected,
+                Bs0602PaymentCode::Cancelled => AnswerKind::Cancelled,
+                Bs0602PaymentCode::ChargedBack => AnswerKind::ChargedBack,
+            };
+            Some(PaymentAnswer {
+                payment_date: p.payment_date,
+                actual_date: p.actual_date,
+                booking_date: p.booking_date,
+                amount: p.amount,
+                paid: p.paid_amount,
+                ..base(p.code.code(), kind, &p.customer_no, &p.reference)
+            })
         }
-        Delivery::Ls0602(d) => {
-            for (i, record) in d.records.iter().enumerate() {
-                let Ls0602Record::Payment(p) = record else {
-                    continue;
-                };
-                let (kind, paid) = match p.code {
-                    Ls0602PaymentCode::Collected | Ls0602PaymentCode::PaidOut => {
-                        (AnswerKind::Completed, p.amount)
-                    }
-                    Ls0602PaymentCode::Rejected => (AnswerKind::Rejected, Amount::ZERO),
-                    Ls0602PaymentCode::Cancelled => (AnswerKind::Cancelled, Amount::ZERO),
-                    Ls0602PaymentCode::ChargedBack => (AnswerKind::ChargedBack, p.amount),
-                };
-                answers.push(PaymentAnswer {
-                    record: i + 1,
-                    scheme: Scheme::Ls,
-                    code: p.code.code(),
-                    kind,
-                    creditor: p.creditor_no.clone(),
-                    debtor_group: None,
-                    customer_no: p.customer_no.clone(),
-                    reference: String::new(),
-                    payment_date: p.payment_date,
-                    actual_date: None,
-                    booking_date: None,
-                    amount: p.amount,
-                    paid,
-                });
-            }
+        Bs0602Record::SlipPayment(p) => {
+            let kind = match p.code {
+                Bs0602SlipCode::Completed => AnswerKind::Completed,
+                Bs0602SlipCode::ChargedBack => AnswerKind::ChargedBack,
+            };
+            Some(PaymentAnswer {
+                payment_date: p.payment_date,
+                actual_date: p.actual_date,
+                booking_date: p.booking_date,
+                amount: p.amount,
+                paid: p.paid_amount,
+                ..base(p.code.code(), kind, &p.customer_no, &p.reference)
+            })
         }
-        _ => {}
+        Bs0602Record::SlipAddress(_) | Bs0602Record::SlipText(_) => None,
     }
-    answers
+}
+
+/// The answer of an LS 0602 record at index `record`, or `None` for a task record.
+fn ls_answer(record: &Ls0602Record, index: usize) -> Option<PaymentAnswer> {
+    let Ls0602Record::Payment(p) = record else {
+        return None;
+    };
+    let (kind, paid) = match p.code {
+        Ls0602PaymentCode::Collected | Ls0602PaymentCode::PaidOut => {
+            (AnswerKind::Completed, p.amount)
+        }
+        Ls0602PaymentCode::Rejected => (AnswerKind::Rejected, Amount::ZERO),
+        Ls0602PaymentCode::Cancelled => (AnswerKind::Cancelled, Amount::ZERO),
+        Ls0602PaymentCode::ChargedBack => (AnswerKind::ChargedBack, p.amount),
+    };
+    Some(PaymentAnswer {
+        record: index,
+        scheme: Scheme::Ls,
+        code: p.code.code(),
+        kind,
+        creditor: p.creditor_no.clone(),
+        debtor_group: None,
+        customer_no: p.customer_no.clone(),
+        reference: String::new(),
+        payment_date: p.payment_date,
+        actual_date: None,
+        booking_date: None,
+        amount: p.amount,
+        paid,
+    })
 }
 
 /// Every record of a delivery file: its 1-based line number and its text without the line
@@ -362,7 +382,7 @@ mod tests {
         )
         .unwrap();
         let delivery = parse_delivery("bs0602_payments.txt", &bytes).unwrap();
-        let answers = payment_answers(&delivery);
+        let answers: Vec<PaymentAnswer> = payment_answers(&delivery).collect();
         let records = record_lines(&bytes);
         assert_eq!(answers.len(), 11);
         for answer in &answers {

@@ -21,13 +21,12 @@
 //! counted as `refused`.
 
 use super::codec::{
-    date_text, entry_from_row, errors_to_json, format_from_row, get_id, get_optional_id,
-    get_status, line_from_row, mandate_from_row, time_text, ENTRY_COLUMNS, FORMAT_COLUMNS,
-    LINE_COLUMNS, LINE_COLUMN_COUNT, MANDATE_COLUMNS,
+    date_text, errors_to_json, format_from_row, get_id, get_optional_id, get_status,
+    mandate_from_row, time_text, FORMAT_COLUMNS, MANDATE_COLUMNS,
 };
 use super::lines::{update_in_order, Load, Only};
 use super::{CompanyKey, Store};
-use crate::charge::amount_to_charge;
+use crate::charge::amount_to_charge_of;
 use crate::delivery::{
     customer_no_key, normalized_content, to_latin1, zip_parts, Bs0603Code, Crc32, Delivery,
     DeliveryKey, Ls0690Record, Ls30MandateKind,
@@ -478,7 +477,9 @@ impl Store {
                 status: "ok",
                 records: detail_records(delivery),
                 amount: Amount::ZERO,
-                content: bytes,
+                // Written by `Importer::finish` with the file's status: updating a row reads
+                // and rewrites all of it, and this one holds the whole file.
+                content: &[],
                 content_hash: &hash,
             },
         )?;
@@ -490,6 +491,7 @@ impl Store {
             log: StatusLog::new(company, now),
             now,
             formats,
+            content: bytes,
             records: record_lines(bytes),
             report: ImportReport {
                 path: file_name.to_string(),
@@ -512,6 +514,7 @@ impl Store {
             debtors: None,
             archived: HashMap::new(),
             events: Vec::new(),
+            lines: Vec::new(),
             without_offset: 0,
             observe,
         };
@@ -1058,14 +1061,73 @@ struct ChargeRow {
     group: Option<Id>,
 }
 
-/// A payment line an answer names, with what it would charge on its own.
+/// A payment line an LS 0690 note names.
 struct AnsweredLine {
     id: i64,
     status: Status,
+}
+
+/// A line's status change (and partial payment, when given), refused (no row changed) when
+/// the line's status is no longer the one the import read.
+const UPDATE_LINE_STATUS: &str = "UPDATE payment_lines SET status = ?4, \
+     partial_payment = coalesce(?5, partial_payment) \
+     WHERE company = ?1 AND id = ?2 AND status = ?3";
+
+/// What pass 1 of [`Importer::payments`] found for a payment answer.
+struct Matched {
+    /// Index into the importer's formats.
+    format: usize,
+    /// I5: the archived file the same record was applied from before.
+    duplicate_of: Option<i64>,
+    matched_by: MatchedBy,
+    charge: Option<ChargeRow>,
+    /// The charge's line ids: this range of the pass's list of line ids.
+    lines: std::ops::Range<usize>,
+}
+
+/// A payment line named by a 0602 and its entry: what the import needs of them, as changed by
+/// the answers applied so far (pass 3 of [`Importer::payments`]).
+struct LineState {
+    id: i64,
+    status: Status,
+    partial_payment: Option<Amount>,
     entry_id: Id,
-    invoice: Option<Id>,
     debtor: Id,
-    amount: Amount,
+    invoice: Option<Id>,
+    entry_amount: Amount,
+    remaining: Amount,
+}
+
+/// A status change made in pass 3 of [`Importer::payments`], written in pass 4.
+struct LineChange {
+    line: i64,
+    partial: Option<Amount>,
+    old: Status,
+    new: Status,
+    /// Index into [`Changes::causes`].
+    cause: u32,
+}
+
+/// The status changes of pass 3 of [`Importer::payments`] and their causes.
+#[derive(Default)]
+struct Changes {
+    list: Vec<LineChange>,
+    causes: Vec<std::rc::Rc<str>>,
+}
+
+impl Changes {
+    /// The index of a cause in `causes`, added when new (a file has a million changes but
+    /// only a few causes: they differ by transaction code at most).
+    fn cause(&mut self, text: &str) -> Result<u32> {
+        let at = match self.causes.iter().position(|c| &**c == text) {
+            Some(at) => at,
+            None => {
+                self.causes.push(text.into());
+                self.causes.len() - 1
+            }
+        };
+        u32::try_from(at).map_err(|_| Error::Corrupt("too many status change causes".into()))
+    }
 }
 
 /// An LS 0690 remark or comment.
@@ -1099,6 +1161,8 @@ struct Importer<'a> {
     now: NaiveDateTime,
     /// The company's payment formats of the file's scheme.
     formats: Vec<PaymentFormat>,
+    /// The file's bytes, archived by [`Importer::finish`].
+    content: &'a [u8],
     /// Every record's line number and text (index = record index).
     records: Vec<(usize, &'a [u8])>,
     report: ImportReport,
@@ -1106,12 +1170,15 @@ struct Importer<'a> {
     amount: i64,
     formats_used: BTreeSet<Id>,
     /// (format, customer key) → (mandate id, debtor), loaded on first use.
-    mandates: Option<HashMap<(String, String), (Id, Id)>>,
+    /// Keys as [`Id`]s: short inline strings, so neither the map nor a lookup allocates.
+    mandates: Option<HashMap<(Id, Id), (Id, Id)>>,
     /// Debtor account key (upper case, leading zeros stripped) → account, loaded on first use.
     debtors: Option<HashMap<String, String>>,
     /// Archived files read to confirm an I5 hash hit: content and line start offsets.
     archived: HashMap<i64, (Vec<u8>, Vec<usize>)>,
     events: Vec<BankEvent>,
+    /// The payment lines a 0602 names, by id (see [`Importer::payments`]).
+    lines: Vec<LineState>,
     /// Journal lines written without an offset account (the format has no bank account).
     without_offset: usize,
     observe: &'a mut dyn FnMut(&[BankEvent]),
@@ -1121,9 +1188,7 @@ impl Importer<'_> {
     fn apply(&mut self, delivery: &Delivery) -> Result<()> {
         match delivery {
             Delivery::Bs0602(_) | Delivery::Ls0602(_) => {
-                for answer in payment_answers(delivery) {
-                    self.payment(&answer)?;
-                }
+                self.payments(delivery)?;
                 // Slip address and text records of other creditors' sections are skipped too.
                 if let Delivery::Bs0602(d) = delivery {
                     for section in &d.sections {
@@ -1255,15 +1320,23 @@ impl Importer<'_> {
 
     /// The payment format a creditor number (and BS debtor group) belongs to.
     fn format_for(&self, creditor: &str, group: Option<&str>) -> Option<&PaymentFormat> {
-        let mut of_creditor = self
-            .formats
-            .iter()
-            .filter(|f| f.creditor_number == creditor);
-        let all: Vec<&PaymentFormat> = of_creditor.by_ref().collect();
+        self.format_index(creditor, group)
+            .and_then(|i| self.formats.get(i))
+    }
+
+    /// [`Importer::format_for`] as an index into `self.formats`: the creditor's format of the
+    /// debtor group, else the creditor's first.
+    fn format_index(&self, creditor: &str, group: Option<&str>) -> Option<usize> {
+        let of_creditor = || {
+            self.formats
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.creditor_number == creditor)
+        };
         group
-            .and_then(|g| all.iter().find(|f| f.debtor_group == g))
-            .or_else(|| all.first())
-            .copied()
+            .and_then(|g| of_creditor().find(|(_, f)| f.debtor_group == g))
+            .or_else(|| of_creditor().next())
+            .map(|(i, _)| i)
     }
 
     fn line_of(&self, record: usize) -> usize {
@@ -1409,25 +1482,19 @@ impl Importer<'_> {
         Ok(None)
     }
 
-    /// The payment lines that carry a charge's reference.
-    fn lines_of(&self, format: &PaymentFormat, reference: &str) -> Result<Vec<AnsweredLine>> {
+    /// The payment lines that carry a charge's reference (an LS 0690 note's lines).
+    fn lines_of(&self, reference: &str) -> Result<Vec<AnsweredLine>> {
         let lines = self
             .tx
-            .prepare_cached(&format!(
-                "SELECT {LINE_COLUMNS}, {ENTRY_COLUMNS} FROM payment_lines l \
+            .prepare_cached(
+                "SELECT l.id, l.status FROM payment_lines l \
                  JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
-                 WHERE l.company = ?1 AND l.reference = ?2 ORDER BY l.id"
-            ))?
+                 WHERE l.company = ?1 AND l.reference = ?2 ORDER BY l.id",
+            )?
             .query_map((self.company.key, reference), |row| {
-                let line = line_from_row(row)?;
-                let entry = entry_from_row(row, LINE_COLUMN_COUNT)?;
                 Ok(AnsweredLine {
-                    id: line.id,
-                    status: line.status,
-                    amount: amount_to_charge(&line, &entry, format),
-                    entry_id: entry.entry_id,
-                    invoice: entry.invoice,
-                    debtor: line.debtor,
+                    id: row.get(0)?,
+                    status: get_status(row, 1)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -1446,21 +1513,21 @@ impl Importer<'_> {
             while let Some(row) = rows.next()? {
                 let id = get_id(row, 0)?;
                 let debtor = get_id(row, 1)?;
-                let format: String = row.get(2)?;
+                let format = get_id(row, 2)?;
                 let alt: Option<String> = row.get(3)?;
                 if let Some(alt) = alt {
                     index
-                        .entry((format.clone(), customer_no_key(&alt)))
+                        .entry((format.clone(), Id::from(customer_no_key(&alt))))
                         .or_insert((id.clone(), debtor.clone()));
                 }
-                index.insert((format, customer_no_key(&id)), (id, debtor));
+                index.insert((format, Id::from(customer_no_key(&id))), (id, debtor));
             }
             self.mandates = Some(index);
         }
         Ok(self
             .mandates
             .as_ref()
-            .and_then(|m| m.get(&(format.to_string(), customer_key.to_string())))
+            .and_then(|m| m.get(&(Id::from(format), Id::from(customer_key))))
             .cloned())
     }
 
@@ -1473,56 +1540,140 @@ impl Importer<'_> {
         partial: Option<Amount>,
         cause: &std::rc::Rc<str>,
     ) -> Result<()> {
-        let updated = self
-            .tx
-            .prepare_cached(
-                "UPDATE payment_lines SET status = ?4, \
-                 partial_payment = coalesce(?5, partial_payment) \
-                 WHERE company = ?1 AND id = ?2 AND status = ?3",
-            )?
-            .execute((
-                self.company.key,
-                line,
-                old.as_str(),
-                new.as_str(),
-                partial.map(Amount::ore),
-            ))?;
+        self.write_status(line, old, new, partial, cause)?;
+        self.report.changed += 1;
+        Ok(())
+    }
+
+    /// Writes a line's status change (and its partial payment) and logs it.
+    fn write_status(
+        &mut self,
+        line: i64,
+        old: Status,
+        new: Status,
+        partial: Option<Amount>,
+        cause: &std::rc::Rc<str>,
+    ) -> Result<()> {
+        let mut update = self.tx.prepare_cached(UPDATE_LINE_STATUS)?;
+        self.write_status_with(&mut update, line, old, new, partial, cause)
+    }
+
+    /// [`Importer::write_status`] with the statement of [`UPDATE_LINE_STATUS`] prepared by
+    /// the caller (pass 4 of [`Importer::payments`] writes a million changes with one).
+    fn write_status_with(
+        &mut self,
+        update: &mut rusqlite::Statement<'_>,
+        line: i64,
+        old: Status,
+        new: Status,
+        partial: Option<Amount>,
+        cause: &std::rc::Rc<str>,
+    ) -> Result<()> {
+        let updated = update.execute((
+            self.company.key,
+            line,
+            old.as_str(),
+            new.as_str(),
+            partial.map(Amount::ore),
+        ))?;
         if updated == 0 {
             return Err(Error::Corrupt(format!(
                 "payment line {line} changed during the import transaction"
             )));
         }
         self.log.push(self.tx, line, old, new, cause)?;
-        self.report.changed += 1;
         Ok(())
     }
 
-    /// One payment-information record (BS 0602 or LS 0602).
-    fn payment(&mut self, answer: &PaymentAnswer) -> Result<()> {
-        let Some(format) = self
-            .format_for(&answer.creditor, answer.debtor_group.as_deref())
-            .cloned()
+    /// The payment-information records of a BS or LS 0602, in four passes.
+    ///
+    /// A 0602 answers charges in reference order, but a charge's payment lines and their
+    /// entries lie anywhere in their tables: reading and changing them answer by answer reads
+    /// (and dirties) a random page of a table far larger than the page cache for nearly every
+    /// line, which at a million lines was most of the import's time. So:
+    ///
+    /// 1. in file order, per answer: its format, I5, its charge (charges are kept in reference
+    ///    order, like the file) and the ids of the charge's lines (from the reference index,
+    ///    in the same order);
+    /// 2. every line named is read once, with its entry, in line id order (entries are in
+    ///    about the same order as their lines);
+    /// 3. in file order, per answer: the status machine on the lines as read and as changed
+    ///    by the answers before it in this file, the counts and the bank events, exactly as
+    ///    when each answer was written to the database before the next was read;
+    /// 4. the status changes are written in line id order (a stable sort keeps each line's
+    ///    changes in the order they were made), walking the table and its indexes once.
+    fn payments(&mut self, delivery: &Delivery) -> Result<()> {
+        let mut matched: Vec<Option<Matched>> = Vec::new();
+        let mut line_ids: Vec<i64> = Vec::new();
+        for answer in payment_answers(delivery) {
+            let found = self.match_answer(&answer, &mut line_ids)?;
+            matched.push(found);
+        }
+        self.load_lines(&line_ids)?;
+        let mut changes = Changes::default();
+        for (answer, matched) in payment_answers(delivery).zip(&matched) {
+            if let Some(matched) = matched {
+                self.payment(&answer, matched, &line_ids, &mut changes)?;
+            }
+        }
+        // The last events need the lines' entries; then the lines go, before pass 4 adds the
+        // database's own memory to the peak.
+        self.flush_events()?;
+        self.lines = Vec::new();
+        drop(matched);
+        drop(line_ids);
+        let Changes { mut list, causes } = changes;
+        list.sort_by_key(|change| change.line);
+        let tx = self.tx;
+        let mut update = tx.prepare_cached(UPDATE_LINE_STATUS)?;
+        for change in &list {
+            let Some(cause) = usize::try_from(change.cause)
+                .ok()
+                .and_then(|at| causes.get(at))
+            else {
+                return Err(Error::Corrupt("status change cause out of range".into()));
+            };
+            self.write_status_with(
+                &mut update,
+                change.line,
+                change.old,
+                change.new,
+                change.partial,
+                cause,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Pass 1 of [`Importer::payments`] for one answer: `None` when the answer is for another
+    /// creditor (skipped); else its format, I5 and charge, with the charge's line ids
+    /// appended to `line_ids`.
+    fn match_answer(
+        &mut self,
+        answer: &PaymentAnswer,
+        line_ids: &mut Vec<i64>,
+    ) -> Result<Option<Matched>> {
+        let Some(format) = self.format_index(&answer.creditor, answer.debtor_group.as_deref())
         else {
             self.report.skipped += 1;
-            return Ok(());
+            return Ok(None);
         };
-        self.formats_used.insert(format.id.clone());
+        self.formats_used.insert(self.formats[format].id.clone());
         self.amount = self.amount.saturating_add(answer.paid.ore());
         let duplicate_of = self.applied_before(answer.record)?;
-        let customer_key = answer.customer_key();
         let reference = answer.reference.trim();
         let mut matched_by = MatchedBy::Nothing;
         let mut charge = None;
         if !reference.is_empty() {
-            charge = self.charge_by_reference(&format.id, reference)?;
+            charge = self.charge_by_reference(&self.formats[format].id, reference)?;
             if charge.is_some() {
                 matched_by = MatchedBy::Reference;
             }
         }
         if charge.is_none() {
             charge = self.charge_by_customer(
-                &format,
-                &customer_key,
+                &self.formats[format],
+                &answer.customer_key(),
                 answer.payment_date,
                 answer.amount,
             )?;
@@ -1530,58 +1681,141 @@ impl Importer<'_> {
                 matched_by = MatchedBy::CustomerAndDate;
             }
         }
-        let lines = match &charge {
-            Some(c) => self.lines_of(&format, &c.reference)?,
-            None => Vec::new(),
+        let start = line_ids.len();
+        if let Some(charge) = &charge {
+            let mut statement = self.tx.prepare_cached(
+                "SELECT id FROM payment_lines WHERE company = ?1 AND reference = ?2 ORDER BY id",
+            )?;
+            let mut rows = statement.query((self.company.key, charge.reference.as_str()))?;
+            while let Some(row) = rows.next()? {
+                line_ids.push(row.get(0)?);
+            }
+        }
+        Ok(Some(Matched {
+            format,
+            duplicate_of,
+            matched_by,
+            charge,
+            lines: start..line_ids.len(),
+        }))
+    }
+
+    /// Pass 2 of [`Importer::payments`]: reads every line in `line_ids` (with its entry) once,
+    /// in id order, into `self.lines`. A line without its entry is left out, as the join of
+    /// [`Importer::lines_of`] leaves it out.
+    fn load_lines(&mut self, line_ids: &[i64]) -> Result<()> {
+        let mut ids = line_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut statement = self.tx.prepare_cached(
+            "SELECT l.status, l.partial_payment, l.entry_id, l.debtor, e.invoice, e.amount, \
+             e.remaining FROM payment_lines l \
+             JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
+             WHERE l.company = ?1 AND l.id = ?2",
+        )?;
+        let mut lines = Vec::with_capacity(ids.len());
+        for id in ids {
+            let line = statement
+                .query_row((self.company.key, id), |row| {
+                    Ok(LineState {
+                        id,
+                        status: get_status(row, 0)?,
+                        partial_payment: row.get::<_, Option<i64>>(1)?.map(Amount::from_ore),
+                        entry_id: get_id(row, 2)?,
+                        debtor: get_id(row, 3)?,
+                        invoice: get_optional_id(row, 4)?,
+                        entry_amount: Amount::from_ore(row.get(5)?),
+                        remaining: Amount::from_ore(row.get(6)?),
+                    })
+                })
+                .optional()?;
+            lines.extend(line);
+        }
+        self.lines = lines;
+        Ok(())
+    }
+
+    /// Pass 3 of [`Importer::payments`] for one answer (matched in pass 1): the status machine
+    /// on its lines, with the changes queued in `changes` and made in `self.lines`, and its
+    /// bank event.
+    fn payment(
+        &mut self,
+        answer: &PaymentAnswer,
+        matched: &Matched,
+        line_ids: &[i64],
+        changes: &mut Changes,
+    ) -> Result<()> {
+        let Some(format) = self.formats.get(matched.format) else {
+            return Err(Error::Corrupt("payment format index out of range".into()));
         };
-        let mandate = self.mandate_of(&format.id, &customer_key)?;
-        let sent = charge.as_ref().map(|c| c.amount);
+        let (format_id, principle) = (format.id.clone(), format.principle);
+        let duplicate_of = matched.duplicate_of;
+        let customer_key = answer.customer_key();
+        // The answer's lines (positions in self.lines) and what each would charge, as they
+        // stand after the answers before this one.
+        let lines: Vec<usize> = line_ids
+            .get(matched.lines.clone())
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|id| self.lines.binary_search_by_key(id, |l| l.id).ok())
+            .collect();
+        let amounts: Vec<Amount> = lines
+            .iter()
+            .map(|&at| {
+                let line = &self.lines[at];
+                amount_to_charge_of(
+                    line.partial_payment,
+                    line.entry_amount,
+                    line.remaining,
+                    principle,
+                )
+            })
+            .collect();
+        let mandate = self.mandate_of(&format_id, &customer_key)?;
+        let charge = matched.charge.as_ref();
+        let sent = charge.map(|c| c.amount);
         let outcome = answer.outcome(sent);
         let partials = if outcome == PaymentOutcome::Difference {
-            allocate_paid(
-                &lines.iter().map(|l| l.amount).collect::<Vec<_>>(),
-                answer.paid,
-            )
+            allocate_paid(&amounts, answer.paid)
         } else {
             Vec::new()
         };
         let mut event_lines = Vec::with_capacity(lines.len());
-        for (i, line) in lines.iter().enumerate() {
-            let mut before = line.status;
+        for (i, &at) in lines.iter().enumerate() {
+            let status = self.lines[at].status;
             let mut after = match duplicate_of {
                 Some(_) => None,
-                None => on_payment_info(line.status, outcome),
+                None => on_payment_info(status, outcome),
             };
             // A charge-back proves the payment went through: when its completion was never
             // imported (a late file holds only the 0239), the line is received first, then
             // reversed, two allowed edges each logged.
             if after.is_none() && duplicate_of.is_none() && outcome == PaymentOutcome::ChargedBack {
-                if let Some(received) = on_payment_info(line.status, PaymentOutcome::Completed) {
-                    let cause: std::rc::Rc<str> = format!(
+                if let Some(received) = on_payment_info(status, PaymentOutcome::Completed) {
+                    let cause = changes.cause(&format!(
                         "{} ({} implies the payment was completed)",
                         self.cause, answer.code
-                    )
-                    .into();
-                    self.set_status(line.id, line.status, received, None, &cause)?;
-                    before = received;
+                    ))?;
+                    self.change_status(at, received, None, cause, changes);
                     after = on_payment_info(received, outcome);
                 }
             }
             match after {
                 Some(new) => {
-                    let cause = self.cause.clone();
-                    self.set_status(line.id, before, new, partials.get(i).copied(), &cause)?
+                    let cause = changes.cause(&self.cause)?;
+                    self.change_status(at, new, partials.get(i).copied(), cause, changes);
                 }
                 None if duplicate_of.is_none() => self.report.refused += 1,
                 None => {}
             }
+            let line = &self.lines[at];
             event_lines.push(EventLine {
                 line: line.id,
                 entry_id: line.entry_id.clone(),
                 invoice: line.invoice.clone(),
                 debtor: line.debtor.clone(),
-                amount: line.amount,
-                status_before: line.status,
+                amount: amounts.get(i).copied().unwrap_or(Amount::ZERO),
+                status_before: status,
                 status_after: after,
             });
         }
@@ -1592,7 +1826,7 @@ impl Importer<'_> {
         }
         let debtor = lines
             .first()
-            .map(|l| l.debtor.clone())
+            .map(|&at| self.lines[at].debtor.clone())
             .or_else(|| mandate.as_ref().map(|(_, debtor)| debtor.clone()));
         let amount_charged = match answer.scheme {
             Scheme::Bs => answer.amount,
@@ -1604,7 +1838,7 @@ impl Importer<'_> {
             scheme: answer.scheme,
             code: answer.code,
             outcome,
-            format_id: format.id.clone(),
+            format_id,
             customer_no: answer.customer_no.clone(),
             mandate: mandate.map(|(id, _)| id),
             debtor,
@@ -1615,9 +1849,9 @@ impl Importer<'_> {
             amount_charged,
             amount_paid: answer.paid,
             amount_sent: sent,
-            matched_by,
-            charge: charge.as_ref().map(|c| c.reference.clone()),
-            group: charge.and_then(|c| c.group),
+            matched_by: matched.matched_by,
+            charge: charge.map(|c| c.reference.clone()),
+            group: charge.and_then(|c| c.group.clone()),
             lines: event_lines,
             duplicate_of,
         });
@@ -1627,6 +1861,32 @@ impl Importer<'_> {
         Ok(())
     }
 
+    /// Changes the status (and partial payment) of the line at `at` in `self.lines` and
+    /// queues the change for pass 4 of [`Importer::payments`].
+    fn change_status(
+        &mut self,
+        at: usize,
+        new: Status,
+        partial: Option<Amount>,
+        cause: u32,
+        changes: &mut Changes,
+    ) {
+        let line = &mut self.lines[at];
+        changes.list.push(LineChange {
+            line: line.id,
+            old: line.status,
+            new,
+            partial,
+            cause,
+        });
+        line.status = new;
+        // As the UPDATE does: coalesce(new partial payment, partial_payment).
+        if partial.is_some() {
+            line.partial_payment = partial;
+        }
+        self.report.changed += 1;
+    }
+
     /// Hands the collected bank events to the journal seam (see [`journal_lines_for`]) and
     /// writes the draft lines it makes in this transaction (domain.md §8).
     fn flush_events(&mut self) -> Result<()> {
@@ -1634,15 +1894,31 @@ impl Importer<'_> {
             return Ok(());
         }
         let (tx, key) = (self.tx, self.company.key);
+        // The entries of a 0602's lines were read with them (the import does not change a
+        // remaining amount); any other entry is looked up.
+        let lines = &self.lines;
+        let known: HashMap<&str, Amount> = self
+            .events
+            .iter()
+            .flat_map(|event| &event.lines)
+            .filter_map(|line| {
+                let at = lines.binary_search_by_key(&line.line, |l| l.id).ok()?;
+                Some((line.entry_id.as_str(), lines.get(at)?.remaining))
+            })
+            .collect();
         let mut remaining = tx
             .prepare_cached("SELECT remaining FROM entries WHERE company = ?1 AND entry_id = ?2")?;
         let draft = journal_lines_for(&self.events, &self.formats, &mut |entry| {
+            if let Some(amount) = known.get(entry) {
+                return Ok(Some(*amount));
+            }
             remaining
                 .query_row((key, entry), |row| row.get::<_, i64>(0))
                 .optional()
                 .map(|ore| ore.map(Amount::from_ore))
         })?;
         drop(remaining);
+        drop(known);
         ledger::add_draft_lines(self.tx, self.company.key, &draft.lines)?;
         self.report.attention += draft.attention;
         self.without_offset += draft.without_offset;
@@ -1755,7 +2031,7 @@ impl Importer<'_> {
             None => None,
         };
         let lines = match &charge {
-            Some(c) => self.lines_of(format, &c.reference)?,
+            Some(c) => self.lines_of(&c.reference)?,
             None => Vec::new(),
         };
         if lines.is_empty() {
@@ -1939,7 +2215,7 @@ impl Importer<'_> {
         self.log_mandate(&mandate_id, None, MandateStatus::Enrolled, cause)?;
         if let Some(index) = self.mandates.as_mut() {
             index.insert(
-                (format.id.to_string(), key.to_string()),
+                (format.id.clone(), Id::from(key)),
                 (Id::from(mandate_id.as_str()), Id::from(account.as_str())),
             );
         }
@@ -1996,7 +2272,7 @@ impl Importer<'_> {
         Ok(())
     }
 
-    /// Writes the file's status, amount and summary.
+    /// Writes the file's status, amount, content and summary.
     fn finish(mut self) -> Result<ImportReport> {
         self.log.flush(self.tx)?;
         if self.without_offset > 0 {
@@ -2015,14 +2291,15 @@ impl Importer<'_> {
             None
         };
         self.tx.execute(
-            "UPDATE delivery_files SET status = ?3, amount = ?4, payment_format = ?5 \
-             WHERE company = ?1 AND id = ?2",
+            "UPDATE delivery_files SET status = ?3, amount = ?4, payment_format = ?5, \
+             content = ?6 WHERE company = ?1 AND id = ?2",
             rusqlite::params![
                 self.company.key,
                 self.file_id,
                 status,
                 self.amount,
-                format.as_deref()
+                format.as_deref(),
+                self.content
             ],
         )?;
         log_file(
