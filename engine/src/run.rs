@@ -98,15 +98,12 @@ impl Engine {
                 store.delete_unsent_lines(company, &plan.remove)?;
             }
             let ids = store.insert_lines(company, &plan.new_lines, now, "suggest")?;
-            // The report's views are built from the run data: its lines become the new ones.
-            data.lines = ids
-                .iter()
-                .zip(plan.new_lines)
-                .map(|(&id, new)| new.into_line(id))
-                .collect();
-            let positions = (0..data.lines.len()).collect();
+            // The report shows the new lines, made into views as they are printed; the run
+            // data's own lines are not needed for it.
+            data.lines = Vec::new();
+            let created = ids.into_iter().zip(plan.new_lines).collect();
             Ok(SuggestReport {
-                created: LineViews::new(data, positions),
+                created: LineViews::of_new_lines(data, created),
                 removed: plan.remove,
             })
         })

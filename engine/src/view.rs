@@ -3,6 +3,7 @@
 
 use crate::charge::amount_to_charge;
 use crate::model::{PaymentFormat, PaymentLine, RunData, StatusChange};
+use crate::suggest::NewLine;
 use chrono::NaiveDate;
 use ledger::Id;
 use ledger::{Amount, Entry};
@@ -101,7 +102,23 @@ impl LineView {
 #[derive(Debug, Clone, Default)]
 pub struct LineViews {
     data: RunData,
-    positions: Vec<usize>,
+    lines: Chosen,
+}
+
+/// Which lines a [`LineViews`] shows.
+#[derive(Debug, Clone)]
+enum Chosen {
+    /// `data.lines[p]` for each position.
+    Stored(Vec<usize>),
+    /// Lines just created from suggestions, with their ids: a suggestion is a third of a
+    /// payment line's size, and a million new lines are kept only to be shown.
+    New(Vec<(i64, NewLine)>),
+}
+
+impl Default for Chosen {
+    fn default() -> Chosen {
+        Chosen::Stored(Vec::new())
+    }
 }
 
 impl LineViews {
@@ -113,26 +130,47 @@ impl LineViews {
                 .get(p)
                 .is_some_and(|line| data.entries.contains_key(&line.entry_id))
         });
-        LineViews { data, positions }
+        LineViews {
+            data,
+            lines: Chosen::Stored(positions),
+        }
+    }
+
+    /// The views of new lines (blank, as `suggest` creates them) with the ids the store gave
+    /// them, in that order; `data` gives their entries and formats (its own lines are not
+    /// shown). Lines whose entry is not in `data` are left out.
+    pub fn of_new_lines(data: RunData, mut lines: Vec<(i64, NewLine)>) -> LineViews {
+        lines.retain(|(_, line)| data.entries.contains_key(&line.entry_id));
+        LineViews {
+            data,
+            lines: Chosen::New(lines),
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.positions.len()
+        match &self.lines {
+            Chosen::Stored(positions) => positions.len(),
+            Chosen::New(lines) => lines.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.positions.is_empty()
+        self.len() == 0
     }
 
     /// The view of the `i`-th line.
     pub fn get(&self, i: usize) -> Option<LineView> {
-        let line = &self.data.lines[*self.positions.get(i)?];
-        let entry = &self.data.entries[line.entry_id.as_str()];
-        Some(LineView::new(
-            line,
-            entry,
-            self.data.formats.get(line.format_id.as_str()),
-        ))
+        let view = |line: &PaymentLine| {
+            let entry = &self.data.entries[line.entry_id.as_str()];
+            LineView::new(line, entry, self.data.formats.get(line.format_id.as_str()))
+        };
+        match &self.lines {
+            Chosen::Stored(positions) => Some(view(&self.data.lines[*positions.get(i)?])),
+            Chosen::New(lines) => {
+                let (id, new) = lines.get(i)?;
+                Some(view(&new.clone().into_line(*id)))
+            }
+        }
     }
 
     /// The views, in order, each built when it is reached.
@@ -148,9 +186,12 @@ impl LineViews {
     /// How many of the lines fail each rule, by code, without building their views.
     pub fn failure_counts(&self) -> std::collections::BTreeMap<&'static str, usize> {
         let mut counts = std::collections::BTreeMap::new();
-        for &p in &self.positions {
-            for error in self.data.lines[p].errors.iter().flatten() {
-                *counts.entry(error.code).or_default() += 1;
+        // New lines are not validated yet.
+        if let Chosen::Stored(positions) = &self.lines {
+            for &p in positions {
+                for error in self.data.lines[p].errors.iter().flatten() {
+                    *counts.entry(error.code).or_default() += 1;
+                }
             }
         }
         counts
