@@ -262,9 +262,21 @@ impl NamedDebtor {
 /// The entries the lines to post name, by debtor account.
 struct NamedEntries {
     by_debtor: HashMap<Id, NamedDebtor>,
+    /// Room for the positions and items `settle` works on, kept from one line to the next:
+    /// settling a million lines twice would otherwise allocate both four million times.
+    named: Vec<usize>,
+    items: Vec<Item>,
 }
 
 impl NamedEntries {
+    fn new(by_debtor: HashMap<Id, NamedDebtor>) -> NamedEntries {
+        NamedEntries {
+            by_debtor,
+            named: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
     /// Collects the (debtor, invoice) pairs the lines name, then reads the company's entries
     /// once and keeps those of the pairs: one scan, whatever the number of lines, and no
     /// index on the entries to keep up on every import. The scan of the lines also counts
@@ -323,7 +335,7 @@ impl NamedEntries {
             )?,
         }
         if by_debtor.is_empty() {
-            return Ok((NamedEntries { by_debtor }, lines));
+            return Ok((NamedEntries::new(by_debtor), lines));
         }
         for debtor in by_debtor.values_mut() {
             debtor.invoices.sort_unstable();
@@ -364,7 +376,7 @@ impl NamedEntries {
         for debtor in by_debtor.values_mut() {
             debtor.group();
         }
-        Ok((NamedEntries { by_debtor }, lines))
+        Ok((NamedEntries::new(by_debtor), lines))
     }
 
     /// Settles the entries `line` names; with `record`, appends the changes to it, in
@@ -378,11 +390,16 @@ impl NamedEntries {
             account: line.account.to_string(),
             invoice: invoice.clone(),
         };
-        let Some(debtor) = self.by_debtor.get_mut(line.account) else {
+        let NamedEntries {
+            by_debtor,
+            named,
+            items,
+        } = self;
+        let Some(debtor) = by_debtor.get_mut(line.account) else {
             return Err(unknown(&line.offsets[0]));
         };
         // The positions of the named entries, in settlement order: due date, then entry id.
-        let mut named = Vec::new();
+        named.clear();
         for invoice in line.offsets {
             let index = debtor.invoice(invoice).ok_or_else(|| unknown(invoice))?;
             let entries = debtor.entries_of(index);
@@ -407,8 +424,9 @@ impl NamedEntries {
         named.sort_unstable_by(|&a, &b| {
             (entries[a].due, entries[a].key_order).cmp(&(entries[b].due, entries[b].key_order))
         });
-        let items: Vec<Item> = named.iter().map(|&i| entries[i].item()).collect();
-        let after = allocate(line.amount, &items).map_err(|e| refusal(line, e))?;
+        items.clear();
+        items.extend(named.iter().map(|&i| entries[i].item()));
+        let after = allocate(line.amount, items).map_err(|e| refusal(line, e))?;
         let mut record = record;
         for (&i, remaining) in named.iter().zip(after) {
             let entry = &mut entries[i];
