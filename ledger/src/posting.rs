@@ -50,14 +50,19 @@ pub fn post(
     posted_at: NaiveDateTime,
 ) -> Result<PostingReport> {
     let posted_at = truncate_to_second(posted_at);
-    let (postable, attention) = count_lines(tx, company, journal)?;
+    let (
+        mut entries,
+        Lines {
+            postable,
+            attention,
+        },
+    ) = NamedEntries::load(tx, company, journal)?;
     if postable == 0 {
         return Err(JournalError::NothingToPost {
             journal: journal.map(str::to_string),
             attention,
         });
     }
-    let mut entries = NamedEntries::load(tx, company, journal)?;
     // First pass: every refusal is found before anything is written, so a refused posting
     // changes nothing.
     entries.check(tx, company, journal)?;
@@ -145,27 +150,10 @@ fn remove_lines(
     Ok(())
 }
 
-/// The number of lines that can be posted and of those that need attention.
-fn count_lines(conn: &Connection, company: i64, journal: Option<&str>) -> Result<(usize, usize)> {
-    let counts = |row: &rusqlite::Row<'_>| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?));
-    let (postable, attention) = match journal {
-        Some(journal) => conn
-            .prepare_cached(
-                "SELECT coalesce(sum(attention = 0), 0), coalesce(sum(attention), 0) \
-                 FROM journal_lines WHERE company = ?1 AND journal = ?2",
-            )?
-            .query_row((company, journal), counts)?,
-        None => conn
-            .prepare_cached(
-                // A scan of the table: through the company's index, each line would cost a
-                // lookup of its row.
-                "SELECT coalesce(sum(attention = 0), 0), coalesce(sum(attention), 0) \
-                 FROM journal_lines NOT INDEXED WHERE company = ?1",
-            )?
-            .query_row([company], counts)?,
-    };
-    let count = |n: i64| usize::try_from(n).unwrap_or(0);
-    Ok((count(postable), count(attention)))
+/// How many of the draft's lines can be posted and how many need attention.
+struct Lines {
+    postable: usize,
+    attention: usize,
 }
 
 /// The next lines to post after line id `after`, at most [`CHUNK_LINES`]. Of all journals, by
@@ -274,18 +262,52 @@ impl NamedDebtor {
 /// The entries the lines to post name, by debtor account.
 struct NamedEntries {
     by_debtor: HashMap<Id, NamedDebtor>,
+    /// Room for the positions and items `settle` works on, kept from one line to the next:
+    /// settling a million lines twice would otherwise allocate both four million times.
+    named: Vec<usize>,
+    items: Vec<Item>,
 }
 
 impl NamedEntries {
+    fn new(by_debtor: HashMap<Id, NamedDebtor>) -> NamedEntries {
+        NamedEntries {
+            by_debtor,
+            named: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
     /// Collects the (debtor, invoice) pairs the lines name, then reads the company's entries
     /// once and keeps those of the pairs: one scan, whatever the number of lines, and no
-    /// index on the entries to keep up on every import.
-    fn load(conn: &Connection, company: i64, journal: Option<&str>) -> Result<NamedEntries> {
+    /// index on the entries to keep up on every import. The scan of the lines also counts
+    /// them, so the draft is not read once more for that.
+    fn load(
+        conn: &Connection,
+        company: i64,
+        journal: Option<&str>,
+    ) -> Result<(NamedEntries, Lines)> {
         let mut by_debtor: HashMap<Id, NamedDebtor> = HashMap::new();
+        let mut lines = Lines {
+            postable: 0,
+            attention: 0,
+        };
         let mut add_pairs = |mut rows: rusqlite::Rows<'_>| -> Result<()> {
             while let Some(row) = rows.next()? {
-                let account = text(row.get_ref(0)?, "journal_lines.account")?;
-                let offsets = offsets_from_json(text(row.get_ref(1)?, "journal_lines.offsets")?)?;
+                if row.get::<_, bool>(0)? {
+                    lines.attention += 1;
+                    continue;
+                }
+                lines.postable += 1;
+                // A line of zero settles nothing (see `settle`).
+                if row.get::<_, i64>(1)? == 0 {
+                    continue;
+                }
+                let offsets = text(row.get_ref(3)?, "journal_lines.offsets")?;
+                if offsets == "[]" {
+                    continue;
+                }
+                let offsets = offsets_from_json(offsets)?;
+                let account = text(row.get_ref(2)?, "journal_lines.account")?;
                 let debtor = match by_debtor.get_mut(account) {
                     Some(debtor) => debtor,
                     None => by_debtor.entry(account.into()).or_default(),
@@ -294,25 +316,26 @@ impl NamedEntries {
             }
             Ok(())
         };
-        let named = "attention = 0 AND amount <> 0 AND offsets <> '[]'";
         match journal {
             Some(journal) => add_pairs(
-                conn.prepare_cached(&format!(
-                    "SELECT account, offsets FROM journal_lines \
-                     WHERE company = ?1 AND journal = ?2 AND {named}"
-                ))?
+                conn.prepare_cached(
+                    "SELECT attention, amount, account, offsets FROM journal_lines \
+                     WHERE company = ?1 AND journal = ?2",
+                )?
                 .query((company, journal))?,
             )?,
             None => add_pairs(
-                conn.prepare_cached(&format!(
-                    "SELECT account, offsets FROM journal_lines NOT INDEXED \
-                     WHERE company = ?1 AND {named}"
-                ))?
+                conn.prepare_cached(
+                    // A scan of the table: through the company's index, each line would
+                    // cost a lookup of its row.
+                    "SELECT attention, amount, account, offsets FROM journal_lines NOT INDEXED \
+                     WHERE company = ?1",
+                )?
                 .query([company])?,
             )?,
         }
         if by_debtor.is_empty() {
-            return Ok(NamedEntries { by_debtor });
+            return Ok((NamedEntries::new(by_debtor), lines));
         }
         for debtor in by_debtor.values_mut() {
             debtor.invoices.sort_unstable();
@@ -353,7 +376,7 @@ impl NamedEntries {
         for debtor in by_debtor.values_mut() {
             debtor.group();
         }
-        Ok(NamedEntries { by_debtor })
+        Ok((NamedEntries::new(by_debtor), lines))
     }
 
     /// Settles the entries `line` names; with `record`, appends the changes to it, in
@@ -367,11 +390,16 @@ impl NamedEntries {
             account: line.account.to_string(),
             invoice: invoice.clone(),
         };
-        let Some(debtor) = self.by_debtor.get_mut(line.account) else {
+        let NamedEntries {
+            by_debtor,
+            named,
+            items,
+        } = self;
+        let Some(debtor) = by_debtor.get_mut(line.account) else {
             return Err(unknown(&line.offsets[0]));
         };
         // The positions of the named entries, in settlement order: due date, then entry id.
-        let mut named = Vec::new();
+        named.clear();
         for invoice in line.offsets {
             let index = debtor.invoice(invoice).ok_or_else(|| unknown(invoice))?;
             let entries = debtor.entries_of(index);
@@ -396,8 +424,9 @@ impl NamedEntries {
         named.sort_unstable_by(|&a, &b| {
             (entries[a].due, entries[a].key_order).cmp(&(entries[b].due, entries[b].key_order))
         });
-        let items: Vec<Item> = named.iter().map(|&i| entries[i].item()).collect();
-        let after = allocate(line.amount, &items).map_err(|e| refusal(line, e))?;
+        items.clear();
+        items.extend(named.iter().map(|&i| entries[i].item()));
+        let after = allocate(line.amount, items).map_err(|e| refusal(line, e))?;
         let mut record = record;
         for (&i, remaining) in named.iter().zip(after) {
             let entry = &mut entries[i];
