@@ -101,9 +101,8 @@ impl Engine {
             // The report shows the new lines, made into views as they are printed; the run
             // data's own lines are not needed for it.
             data.lines = Vec::new();
-            let created = ids.into_iter().zip(plan.new_lines).collect();
             Ok(SuggestReport {
-                created: LineViews::of_new_lines(data, created),
+                created: LineViews::of_new_lines(data, ids, plan.new_lines),
                 removed: plan.remove,
             })
         })

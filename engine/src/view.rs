@@ -110,9 +110,9 @@ pub struct LineViews {
 enum Chosen {
     /// `data.lines[p]` for each position.
     Stored(Vec<usize>),
-    /// Lines just created from suggestions, with their ids: a suggestion is a third of a
-    /// payment line's size, and a million new lines are kept only to be shown.
-    New(Vec<(i64, NewLine)>),
+    /// Lines just created from suggestions, and their ids (in the same order): a suggestion
+    /// is a third of a payment line's size, and a million new lines are kept only to be shown.
+    New(Vec<i64>, Vec<NewLine>),
 }
 
 impl Default for Chosen {
@@ -139,18 +139,30 @@ impl LineViews {
     /// The views of new lines (blank, as `suggest` creates them) with the ids the store gave
     /// them, in that order; `data` gives their entries and formats (its own lines are not
     /// shown). Lines whose entry is not in `data` are left out.
-    pub fn of_new_lines(data: RunData, mut lines: Vec<(i64, NewLine)>) -> LineViews {
-        lines.retain(|(_, line)| data.entries.contains_key(&line.entry_id));
+    pub fn of_new_lines(data: RunData, mut ids: Vec<i64>, mut lines: Vec<NewLine>) -> LineViews {
+        ids.truncate(lines.len());
+        lines.truncate(ids.len());
+        if lines
+            .iter()
+            .any(|line| !data.entries.contains_key(&line.entry_id))
+        {
+            let (kept_ids, kept): (Vec<i64>, Vec<NewLine>) = ids
+                .into_iter()
+                .zip(lines)
+                .filter(|(_, line)| data.entries.contains_key(&line.entry_id))
+                .unzip();
+            (ids, lines) = (kept_ids, kept);
+        }
         LineViews {
             data,
-            lines: Chosen::New(lines),
+            lines: Chosen::New(ids, lines),
         }
     }
 
     pub fn len(&self) -> usize {
         match &self.lines {
             Chosen::Stored(positions) => positions.len(),
-            Chosen::New(lines) => lines.len(),
+            Chosen::New(_, lines) => lines.len(),
         }
     }
 
@@ -166,10 +178,7 @@ impl LineViews {
         };
         match &self.lines {
             Chosen::Stored(positions) => Some(view(&self.data.lines[*positions.get(i)?])),
-            Chosen::New(lines) => {
-                let (id, new) = lines.get(i)?;
-                Some(view(&new.clone().into_line(*id)))
-            }
+            Chosen::New(ids, lines) => Some(view(&lines.get(i)?.clone().into_line(ids[i]))),
         }
     }
 
