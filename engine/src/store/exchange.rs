@@ -516,6 +516,7 @@ impl Store {
             events: Vec::new(),
             lines: Vec::new(),
             without_offset: 0,
+            receipt_lines: HashMap::new(),
             observe,
         };
         importer.apply(delivery)?;
@@ -1181,6 +1182,9 @@ struct Importer<'a> {
     lines: Vec<LineState>,
     /// Journal lines written without an offset account (the format has no bank account).
     without_offset: usize,
+    /// Payment date → format → its sent lines, by id: a 0690's receipts (see
+    /// [`Importer::load_receipt_lines`]).
+    receipt_lines: HashMap<String, Vec<(Id, Vec<i64>)>>,
     observe: &'a mut dyn FnMut(&[BankEvent]),
 }
 
@@ -1309,6 +1313,7 @@ impl Importer<'_> {
                 }
             }
             Delivery::Ls0690(d) => {
+                self.load_receipt_lines(&d.records)?;
                 for (i, record) in d.records.iter().enumerate() {
                     self.ls0690(record, i + 1)?;
                 }
@@ -1927,6 +1932,45 @@ impl Importer<'_> {
         Ok(())
     }
 
+    /// The sent lines of the formats and payment dates of a 0690's receipts, in id order, for
+    /// [`Importer::ls0690`]: one scan of the payment lines (there is no index by status or
+    /// date), where a query per receipt scanned them all for each.
+    fn load_receipt_lines(&mut self, records: &[Ls0690Record]) -> Result<()> {
+        let mut wanted: HashMap<String, Vec<(Id, Vec<i64>)>> = HashMap::new();
+        for record in records {
+            let Ls0690Record::Receipt(r) = record else {
+                continue;
+            };
+            let Some(format) = self.format_for(&r.creditor_no, None) else {
+                continue;
+            };
+            let of_date = wanted.entry(date_text(r.payment_date)).or_default();
+            if !of_date.iter().any(|(f, _)| *f == format.id) {
+                of_date.push((format.id.clone(), Vec::new()));
+            }
+        }
+        if !wanted.is_empty() {
+            let mut statement = self.tx.prepare(
+                "SELECT id, format_id, payment_date FROM payment_lines \
+                 WHERE company = ?1 AND status = 'sent' ORDER BY id",
+            )?;
+            let mut rows = statement.query([self.company.key])?;
+            while let Some(row) = rows.next()? {
+                let (Ok(format), Ok(date)) = (row.get_ref(1)?.as_str(), row.get_ref(2)?.as_str())
+                else {
+                    continue;
+                };
+                if let Some(of_date) = wanted.get_mut(date) {
+                    if let Some((_, ids)) = of_date.iter_mut().find(|(f, _)| f.as_str() == format) {
+                        ids.push(row.get(0)?);
+                    }
+                }
+            }
+        }
+        self.receipt_lines = wanted;
+        Ok(())
+    }
+
     /// One LS 0690 record: receipt, remark, comment or change.
     fn ls0690(&mut self, record: &Ls0690Record, index: usize) -> Result<()> {
         let creditor = match record {
@@ -1947,21 +1991,26 @@ impl Importer<'_> {
         let line_no = self.line_of(index);
         match record {
             Ls0690Record::Receipt(r) => {
-                let lines: Vec<(i64, Status)> = self
-                    .tx
-                    .prepare_cached(
-                        "SELECT id, status FROM payment_lines WHERE company = ?1 \
-                         AND status = 'sent' AND format_id = ?2 AND payment_date = ?3 ORDER BY id",
-                    )?
-                    .query_map(
-                        (
-                            self.company.key,
-                            format.id.as_str(),
-                            date_text(r.payment_date),
-                        ),
-                        |row| Ok((row.get(0)?, get_status(row, 1)?)),
-                    )?
-                    .collect::<rusqlite::Result<_>>()?;
+                // The lines sent in the format for the date, as read before the first record,
+                // less those a record before this one changed: no import sets a line sent.
+                let candidates = self
+                    .receipt_lines
+                    .get(&date_text(r.payment_date))
+                    .and_then(|of_date| of_date.iter().find(|(f, _)| *f == format.id))
+                    .map(|(_, ids)| ids.clone())
+                    .unwrap_or_default();
+                let mut status_of = self.tx.prepare_cached(
+                    "SELECT status FROM payment_lines WHERE company = ?1 AND id = ?2",
+                )?;
+                let mut lines: Vec<(i64, Status)> = Vec::new();
+                for id in candidates {
+                    let status =
+                        status_of.query_row((self.company.key, id), |row| get_status(row, 0))?;
+                    if status == Status::Sent {
+                        lines.push((id, status));
+                    }
+                }
+                drop(status_of);
                 for (line, status) in lines {
                     if let Some(new) = on_receipt(status) {
                         let cause = self.cause.clone();
