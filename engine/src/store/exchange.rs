@@ -41,7 +41,7 @@ use crate::exchange::{
     fnv1a64, fnv1a64_more, scheme_id, BankEvent, EventLine, ExchangeError, ExportReport,
     ExportedFile, ImportOutcome, ImportReport, MatchedBy,
 };
-use crate::model::{MandateStatus, PaymentFormat, Scheme, Status};
+use crate::model::{FastMap, MandateStatus, PaymentFormat, Scheme, Status};
 use crate::status::{on_bank_comment, on_bank_error, on_payment_info, on_receipt, PaymentOutcome};
 use crate::validate::{validate, LineValidation};
 use bankcal::Calendar;
@@ -517,6 +517,9 @@ impl Store {
             lines: Vec::new(),
             without_offset: 0,
             receipt_lines: HashMap::new(),
+            applied: Vec::new(),
+            applied_hashes: FastMap::default(),
+            applied_next_id: None,
             observe,
         };
         importer.apply(delivery)?;
@@ -1062,6 +1065,11 @@ struct ChargeRow {
     group: Option<Id>,
 }
 
+/// I5 records queued before their `applied_records` rows are written (bounds the queue's memory).
+const APPLIED_CHUNK: usize = 65_536;
+/// `applied_records` rows per multi-row `INSERT` (3 bound values each).
+const APPLIED_BATCH: usize = 200;
+
 /// A payment line an LS 0690 note names.
 struct AnsweredLine {
     id: i64,
@@ -1185,6 +1193,11 @@ struct Importer<'a> {
     /// Payment date → format → its sent lines, by id: a 0690's receipts (see
     /// [`Importer::load_receipt_lines`]).
     receipt_lines: HashMap<String, Vec<(Id, Vec<i64>)>>,
+    /// I5: this file's records registered as applied and not yet written, (hash, record), in
+    /// file order; the first record queued per hash; the id the next row written gets.
+    applied: Vec<(i64, usize)>,
+    applied_hashes: FastMap<i64, usize>,
+    applied_next_id: Option<i64>,
     observe: &'a mut dyn FnMut(&[BankEvent]),
 }
 
@@ -1351,10 +1364,12 @@ impl Importer<'_> {
     /// The text of a record at a line of an archived file (trailing blanks stripped).
     fn archived_record(&mut self, file: i64, line: usize) -> Result<Vec<u8>> {
         if file == self.file_id {
+            // Records are in line order.
             let text = self
                 .records
-                .iter()
-                .find(|(l, _)| *l == line)
+                .binary_search_by_key(&line, |(l, _)| *l)
+                .ok()
+                .and_then(|at| self.records.get(at))
                 .map_or(&[][..], |(_, text)| *text);
             return Ok(text.to_vec());
         }
@@ -1390,9 +1405,10 @@ impl Importer<'_> {
     }
 
     /// I5: the archived file from which the same return record was applied before, or `None`
-    /// (and the record is now registered as applied from this file).
+    /// (and the record is now registered as applied from this file: queued, written by
+    /// [`Importer::flush_applied`]).
     fn applied_before(&mut self, record: usize) -> Result<Option<i64>> {
-        let Some(&(line, text)) = self.records.get(record) else {
+        let Some(&(_, text)) = self.records.get(record) else {
             return Ok(None);
         };
         // The bits of the hash, as SQLite's signed integer.
@@ -1411,12 +1427,65 @@ impl Importer<'_> {
                 return Ok(Some(file));
             }
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO applied_records (company, hash, file, line) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute((self.company.key, hash, self.file_id, line))?;
+        // This file's records queued since the last write (their rows would come after
+        // those above: the same answer).
+        if let Some(&first) = self.applied_hashes.get(&hash) {
+            let same = |r: usize| self.records.get(r).is_some_and(|(_, t)| *t == text);
+            if same(first) || self.applied.iter().any(|&(h, r)| h == hash && same(r)) {
+                return Ok(Some(self.file_id));
+            }
+        }
+        self.applied_hashes.entry(hash).or_insert(record);
+        self.applied.push((hash, record));
+        if self.applied.len() >= APPLIED_CHUNK {
+            self.flush_applied()?;
+        }
         Ok(None)
+    }
+
+    /// Writes the queued `applied_records` rows in hash order, [`APPLIED_BATCH`] to a
+    /// statement, so the index by hash is walked once per chunk instead of entered at a
+    /// random page per record. Each row gets the id it got when rows were written one by one
+    /// in file order (one more than the largest, as SQLite numbers them).
+    fn flush_applied(&mut self) -> Result<()> {
+        if self.applied.is_empty() {
+            return Ok(());
+        }
+        let first_id: i64 = match self.applied_next_id {
+            Some(id) => id,
+            None => self.tx.query_row(
+                "SELECT coalesce(max(id), 0) + 1 FROM applied_records",
+                [],
+                |row| row.get(0),
+            )?,
+        };
+        let mut rows: Vec<(i64, i64, usize)> = Vec::with_capacity(self.applied.len());
+        let mut next_id = first_id;
+        for &(hash, record) in &self.applied {
+            rows.push((hash, next_id, self.line_of(record)));
+            next_id += 1;
+        }
+        rows.sort_unstable();
+        BatchInsert {
+            into: "applied_records (company, file, hash, id, line)",
+            constants: &[&self.company.key, &self.file_id],
+            columns: 3,
+            batch: APPLIED_BATCH,
+        }
+        .run(
+            self.tx,
+            rows.into_iter(),
+            |statement, at, &(hash, id, line)| {
+                statement.raw_bind_parameter(at, hash)?;
+                statement.raw_bind_parameter(at + 1, id)?;
+                statement.raw_bind_parameter(at + 2, line)
+            },
+            |_| {},
+        )?;
+        self.applied_next_id = Some(next_id);
+        self.applied.clear();
+        self.applied_hashes.clear();
+        Ok(())
     }
 
     /// The charge sent under a reference in this format.
@@ -2323,6 +2392,7 @@ impl Importer<'_> {
 
     /// Writes the file's status, amount, content and summary.
     fn finish(mut self) -> Result<ImportReport> {
+        self.flush_applied()?;
         self.log.flush(self.tx)?;
         if self.without_offset > 0 {
             tracing::warn!(
