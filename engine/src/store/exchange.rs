@@ -35,7 +35,9 @@ use crate::error::{Error, Result};
 use crate::exchange::archive::{ArchiveFilter, ArchivedFile, ArchivedFileContent, FileLogEntry};
 use crate::exchange::export::{plan_export, write_delivery, ExportSettings, PlannedFile};
 use crate::exchange::files::{recover_staged, stage_with, Staged};
-use crate::exchange::import::{allocate_paid, payment_answers, record_lines, PaymentAnswer};
+use crate::exchange::import::{
+    allocate_paid, normalized_hash, payment_answers, record_lines, PaymentAnswer,
+};
 use crate::exchange::journal::journal_lines_for;
 use crate::exchange::{
     fnv1a64, fnv1a64_more, scheme_id, BankEvent, EventLine, ExchangeError, ExportReport,
@@ -115,11 +117,6 @@ fn log_file(
     )?
     .execute((company.key, file, time_text(now), text))?;
     Ok(())
-}
-
-/// Hex FNV-1a-64 of a delivery's normalised content.
-fn content_hash(normalized: &str) -> String {
-    format!("{:016x}", fnv1a64(normalized.as_bytes()))
 }
 
 /// The normalised content of archived (or given) ISO 8859-1 bytes.
@@ -378,8 +375,7 @@ impl Store {
                 .into())
             }
         };
-        let normalized = normalized_bytes(bytes);
-        let hash = content_hash(&normalized);
+        let hash = format!("{:016x}", normalized_hash(bytes));
         let key = delivery.key();
         let tx = self.write()?;
         let existing: Option<(i64, String, String)> = tx
@@ -405,7 +401,7 @@ impl Store {
                     [archived],
                     |row| row.get(0),
                 )?;
-                normalized_bytes(&stored) == normalized
+                normalized_bytes(&stored) == normalized_bytes(bytes)
             };
             if !same {
                 return Err(ExchangeError::ConflictingDelivery {
@@ -440,8 +436,6 @@ impl Store {
                 skipped: 0,
             });
         }
-        drop(normalized);
-
         let formats: Vec<PaymentFormat> = formats_of(&tx, company)?
             .into_iter()
             .filter(|f| f.scheme == scheme)
