@@ -18,6 +18,7 @@ use crate::delivery::{
     customer_no_key, Bs0602PaymentCode, Bs0602Record, Bs0602Section, Bs0602SlipCode, Delivery,
     Ls0602PaymentCode, Ls0602Record,
 };
+use crate::exchange::{fnv1a64, fnv1a64_more};
 use crate::model::Scheme;
 use crate::status::PaymentOutcome;
 use chrono::NaiveDate;
@@ -205,6 +206,33 @@ fn ls_answer(record: &Ls0602Record, index: usize) -> Option<PaymentAnswer> {
     })
 }
 
+/// FNV-1a-64 of the normalised content of a delivery file's ISO 8859-1 bytes (as UTF-8, see
+/// [`crate::delivery::normalized_content`]), hashed line by line without building it.
+pub fn normalized_hash(bytes: &[u8]) -> u64 {
+    let mut hash = fnv1a64(b"");
+    let mut utf8 = Vec::new();
+    for line in bytes.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let end = line.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
+        let line = line.get(..end).unwrap_or(line);
+        if line.is_empty() || line.starts_with(b"PBCNET") {
+            continue;
+        }
+        if line.is_ascii() {
+            hash = fnv1a64_more(hash, line);
+        } else {
+            utf8.clear();
+            for &byte in line {
+                let mut buffer = [0; 2];
+                utf8.extend_from_slice(char::from(byte).encode_utf8(&mut buffer).as_bytes());
+            }
+            hash = fnv1a64_more(hash, &utf8);
+        }
+        hash = fnv1a64_more(hash, b"\n");
+    }
+    hash
+}
+
 /// Every record of a delivery file: its 1-based line number and its text without the line
 /// end and trailing blanks, skipping blank lines and `PBCNET` envelope lines exactly as the
 /// delivery reader does. Index `i` is the `i`-th record the reader returned.
@@ -256,6 +284,27 @@ pub fn allocate_paid(amounts: &[Amount], paid: Amount) -> Vec<Amount> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn normalized_hash_is_the_hash_of_the_normalised_text() {
+        let texts: [&[u8]; 6] = [
+            b"",
+            b"BS002\r\nBS042 1  \r\n\r\n   \nPBCNET header\nBS092",
+            b"LS0420001234   \n\nLS9\r \r\n",
+            b"\xe6\xf8\xe5 \xc6\xd8\xc5  \nPBCNETX\xff\n x\r",
+            b"\n\n\n",
+            b" \r\n\xa0\n",
+        ];
+        for bytes in texts {
+            let text: String = bytes.iter().map(|&b| char::from(b)).collect();
+            let normalized = crate::delivery::normalized_content(&text);
+            assert_eq!(
+                super::normalized_hash(bytes),
+                crate::exchange::fnv1a64(normalized.as_bytes()),
+                "{bytes:?}"
+            );
+        }
+    }
+
     use super::*;
     use crate::delivery::parse_delivery;
 

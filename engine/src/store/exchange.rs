@@ -35,13 +35,15 @@ use crate::error::{Error, Result};
 use crate::exchange::archive::{ArchiveFilter, ArchivedFile, ArchivedFileContent, FileLogEntry};
 use crate::exchange::export::{plan_export, write_delivery, ExportSettings, PlannedFile};
 use crate::exchange::files::{recover_staged, stage_with, Staged};
-use crate::exchange::import::{allocate_paid, payment_answers, record_lines, PaymentAnswer};
+use crate::exchange::import::{
+    allocate_paid, normalized_hash, payment_answers, record_lines, PaymentAnswer,
+};
 use crate::exchange::journal::journal_lines_for;
 use crate::exchange::{
     fnv1a64, fnv1a64_more, scheme_id, BankEvent, EventLine, ExchangeError, ExportReport,
     ExportedFile, ImportOutcome, ImportReport, MatchedBy,
 };
-use crate::model::{MandateStatus, PaymentFormat, Scheme, Status};
+use crate::model::{FastMap, MandateStatus, PaymentFormat, Scheme, Status};
 use crate::status::{on_bank_comment, on_bank_error, on_payment_info, on_receipt, PaymentOutcome};
 use crate::validate::{validate, LineValidation};
 use bankcal::Calendar;
@@ -115,11 +117,6 @@ fn log_file(
     )?
     .execute((company.key, file, time_text(now), text))?;
     Ok(())
-}
-
-/// Hex FNV-1a-64 of a delivery's normalised content.
-fn content_hash(normalized: &str) -> String {
-    format!("{:016x}", fnv1a64(normalized.as_bytes()))
 }
 
 /// The normalised content of archived (or given) ISO 8859-1 bytes.
@@ -378,8 +375,7 @@ impl Store {
                 .into())
             }
         };
-        let normalized = normalized_bytes(bytes);
-        let hash = content_hash(&normalized);
+        let hash = format!("{:016x}", normalized_hash(bytes));
         let key = delivery.key();
         let tx = self.write()?;
         let existing: Option<(i64, String, String)> = tx
@@ -405,7 +401,7 @@ impl Store {
                     [archived],
                     |row| row.get(0),
                 )?;
-                normalized_bytes(&stored) == normalized
+                normalized_bytes(&stored) == normalized_bytes(bytes)
             };
             if !same {
                 return Err(ExchangeError::ConflictingDelivery {
@@ -440,8 +436,6 @@ impl Store {
                 skipped: 0,
             });
         }
-        drop(normalized);
-
         let formats: Vec<PaymentFormat> = formats_of(&tx, company)?
             .into_iter()
             .filter(|f| f.scheme == scheme)
@@ -516,6 +510,10 @@ impl Store {
             events: Vec::new(),
             lines: Vec::new(),
             without_offset: 0,
+            receipt_lines: HashMap::new(),
+            applied: Vec::new(),
+            applied_hashes: FastMap::default(),
+            applied_next_id: None,
             observe,
         };
         importer.apply(delivery)?;
@@ -1061,6 +1059,11 @@ struct ChargeRow {
     group: Option<Id>,
 }
 
+/// I5 records queued before their `applied_records` rows are written (bounds the queue's memory).
+const APPLIED_CHUNK: usize = 65_536;
+/// `applied_records` rows per multi-row `INSERT` (3 bound values each).
+const APPLIED_BATCH: usize = 200;
+
 /// A payment line an LS 0690 note names.
 struct AnsweredLine {
     id: i64,
@@ -1181,6 +1184,14 @@ struct Importer<'a> {
     lines: Vec<LineState>,
     /// Journal lines written without an offset account (the format has no bank account).
     without_offset: usize,
+    /// Payment date → format → its sent lines, by id: a 0690's receipts (see
+    /// [`Importer::load_receipt_lines`]).
+    receipt_lines: HashMap<String, Vec<(Id, Vec<i64>)>>,
+    /// I5: this file's records registered as applied and not yet written, (hash, record), in
+    /// file order; the first record queued per hash; the id the next row written gets.
+    applied: Vec<(i64, usize)>,
+    applied_hashes: FastMap<i64, usize>,
+    applied_next_id: Option<i64>,
     observe: &'a mut dyn FnMut(&[BankEvent]),
 }
 
@@ -1309,6 +1320,7 @@ impl Importer<'_> {
                 }
             }
             Delivery::Ls0690(d) => {
+                self.load_receipt_lines(&d.records)?;
                 for (i, record) in d.records.iter().enumerate() {
                     self.ls0690(record, i + 1)?;
                 }
@@ -1346,10 +1358,12 @@ impl Importer<'_> {
     /// The text of a record at a line of an archived file (trailing blanks stripped).
     fn archived_record(&mut self, file: i64, line: usize) -> Result<Vec<u8>> {
         if file == self.file_id {
+            // Records are in line order.
             let text = self
                 .records
-                .iter()
-                .find(|(l, _)| *l == line)
+                .binary_search_by_key(&line, |(l, _)| *l)
+                .ok()
+                .and_then(|at| self.records.get(at))
                 .map_or(&[][..], |(_, text)| *text);
             return Ok(text.to_vec());
         }
@@ -1385,9 +1399,10 @@ impl Importer<'_> {
     }
 
     /// I5: the archived file from which the same return record was applied before, or `None`
-    /// (and the record is now registered as applied from this file).
+    /// (and the record is now registered as applied from this file: queued, written by
+    /// [`Importer::flush_applied`]).
     fn applied_before(&mut self, record: usize) -> Result<Option<i64>> {
-        let Some(&(line, text)) = self.records.get(record) else {
+        let Some(&(_, text)) = self.records.get(record) else {
             return Ok(None);
         };
         // The bits of the hash, as SQLite's signed integer.
@@ -1406,12 +1421,65 @@ impl Importer<'_> {
                 return Ok(Some(file));
             }
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO applied_records (company, hash, file, line) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute((self.company.key, hash, self.file_id, line))?;
+        // This file's records queued since the last write (their rows would come after
+        // those above: the same answer).
+        if let Some(&first) = self.applied_hashes.get(&hash) {
+            let same = |r: usize| self.records.get(r).is_some_and(|(_, t)| *t == text);
+            if same(first) || self.applied.iter().any(|&(h, r)| h == hash && same(r)) {
+                return Ok(Some(self.file_id));
+            }
+        }
+        self.applied_hashes.entry(hash).or_insert(record);
+        self.applied.push((hash, record));
+        if self.applied.len() >= APPLIED_CHUNK {
+            self.flush_applied()?;
+        }
         Ok(None)
+    }
+
+    /// Writes the queued `applied_records` rows in hash order, [`APPLIED_BATCH`] to a
+    /// statement, so the index by hash is walked once per chunk instead of entered at a
+    /// random page per record. Each row gets the id it got when rows were written one by one
+    /// in file order (one more than the largest, as SQLite numbers them).
+    fn flush_applied(&mut self) -> Result<()> {
+        if self.applied.is_empty() {
+            return Ok(());
+        }
+        let first_id: i64 = match self.applied_next_id {
+            Some(id) => id,
+            None => self.tx.query_row(
+                "SELECT coalesce(max(id), 0) + 1 FROM applied_records",
+                [],
+                |row| row.get(0),
+            )?,
+        };
+        let mut rows: Vec<(i64, i64, usize)> = Vec::with_capacity(self.applied.len());
+        let mut next_id = first_id;
+        for &(hash, record) in &self.applied {
+            rows.push((hash, next_id, self.line_of(record)));
+            next_id += 1;
+        }
+        rows.sort_unstable();
+        BatchInsert {
+            into: "applied_records (company, file, hash, id, line)",
+            constants: &[&self.company.key, &self.file_id],
+            columns: 3,
+            batch: APPLIED_BATCH,
+        }
+        .run(
+            self.tx,
+            rows.into_iter(),
+            |statement, at, &(hash, id, line)| {
+                statement.raw_bind_parameter(at, hash)?;
+                statement.raw_bind_parameter(at + 1, id)?;
+                statement.raw_bind_parameter(at + 2, line)
+            },
+            |_| {},
+        )?;
+        self.applied_next_id = Some(next_id);
+        self.applied.clear();
+        self.applied_hashes.clear();
+        Ok(())
     }
 
     /// The charge sent under a reference in this format.
@@ -1927,6 +1995,45 @@ impl Importer<'_> {
         Ok(())
     }
 
+    /// The sent lines of the formats and payment dates of a 0690's receipts, in id order, for
+    /// [`Importer::ls0690`]: one scan of the payment lines (there is no index by status or
+    /// date), where a query per receipt scanned them all for each.
+    fn load_receipt_lines(&mut self, records: &[Ls0690Record]) -> Result<()> {
+        let mut wanted: HashMap<String, Vec<(Id, Vec<i64>)>> = HashMap::new();
+        for record in records {
+            let Ls0690Record::Receipt(r) = record else {
+                continue;
+            };
+            let Some(format) = self.format_for(&r.creditor_no, None) else {
+                continue;
+            };
+            let of_date = wanted.entry(date_text(r.payment_date)).or_default();
+            if !of_date.iter().any(|(f, _)| *f == format.id) {
+                of_date.push((format.id.clone(), Vec::new()));
+            }
+        }
+        if !wanted.is_empty() {
+            let mut statement = self.tx.prepare(
+                "SELECT id, format_id, payment_date FROM payment_lines \
+                 WHERE company = ?1 AND status = 'sent' ORDER BY id",
+            )?;
+            let mut rows = statement.query([self.company.key])?;
+            while let Some(row) = rows.next()? {
+                let (Ok(format), Ok(date)) = (row.get_ref(1)?.as_str(), row.get_ref(2)?.as_str())
+                else {
+                    continue;
+                };
+                if let Some(of_date) = wanted.get_mut(date) {
+                    if let Some((_, ids)) = of_date.iter_mut().find(|(f, _)| f.as_str() == format) {
+                        ids.push(row.get(0)?);
+                    }
+                }
+            }
+        }
+        self.receipt_lines = wanted;
+        Ok(())
+    }
+
     /// One LS 0690 record: receipt, remark, comment or change.
     fn ls0690(&mut self, record: &Ls0690Record, index: usize) -> Result<()> {
         let creditor = match record {
@@ -1947,21 +2054,26 @@ impl Importer<'_> {
         let line_no = self.line_of(index);
         match record {
             Ls0690Record::Receipt(r) => {
-                let lines: Vec<(i64, Status)> = self
-                    .tx
-                    .prepare_cached(
-                        "SELECT id, status FROM payment_lines WHERE company = ?1 \
-                         AND status = 'sent' AND format_id = ?2 AND payment_date = ?3 ORDER BY id",
-                    )?
-                    .query_map(
-                        (
-                            self.company.key,
-                            format.id.as_str(),
-                            date_text(r.payment_date),
-                        ),
-                        |row| Ok((row.get(0)?, get_status(row, 1)?)),
-                    )?
-                    .collect::<rusqlite::Result<_>>()?;
+                // The lines sent in the format for the date, as read before the first record,
+                // less those a record before this one changed: no import sets a line sent.
+                let candidates = self
+                    .receipt_lines
+                    .get(&date_text(r.payment_date))
+                    .and_then(|of_date| of_date.iter().find(|(f, _)| *f == format.id))
+                    .map(|(_, ids)| ids.clone())
+                    .unwrap_or_default();
+                let mut status_of = self.tx.prepare_cached(
+                    "SELECT status FROM payment_lines WHERE company = ?1 AND id = ?2",
+                )?;
+                let mut lines: Vec<(i64, Status)> = Vec::new();
+                for id in candidates {
+                    let status =
+                        status_of.query_row((self.company.key, id), |row| get_status(row, 0))?;
+                    if status == Status::Sent {
+                        lines.push((id, status));
+                    }
+                }
+                drop(status_of);
                 for (line, status) in lines {
                     if let Some(new) = on_receipt(status) {
                         let cause = self.cause.clone();
@@ -2274,6 +2386,7 @@ impl Importer<'_> {
 
     /// Writes the file's status, amount, content and summary.
     fn finish(mut self) -> Result<ImportReport> {
+        self.flush_applied()?;
         self.log.flush(self.tx)?;
         if self.without_offset > 0 {
             tracing::warn!(
