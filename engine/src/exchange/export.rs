@@ -39,7 +39,7 @@ use crate::model::{
 use crate::status::on_export;
 use crate::validate::{can_still_be_exported, LineValidation};
 use chrono::{NaiveDate, NaiveDateTime};
-use ledger::{Amount, Id};
+use ledger::{Amount, Entry, Id};
 
 /// Text records a BS payment may carry (052 record numbers 00001–05000).
 const MAX_TEXT_LINES: usize = 5000;
@@ -91,6 +91,10 @@ pub struct PlannedCharge<'a> {
     pub payout: bool,
     /// The lines, in id order.
     pub lines: Vec<&'a PaymentLine>,
+    /// The entry of each of `lines` (none when it is missing), found while planning walked
+    /// the lines in id order: the file is written in another order, where each lookup would
+    /// be a hash and a cache miss.
+    pub entries: Vec<Option<&'a Entry>>,
 }
 
 impl PlannedCharge<'_> {
@@ -183,6 +187,7 @@ struct Row<'a> {
     format: &'a str,
     key: ChargeKey<'a>,
     line: &'a PaymentLine,
+    entry: Option<&'a Entry>,
     /// Validation passed it.
     ok: bool,
     /// What it charges ([`amount_to_charge`]; zero without its entry or format).
@@ -223,6 +228,7 @@ impl<'v> Results<'v> {
 /// A charge before it has a reference.
 struct Draft<'a> {
     lines: Vec<&'a PaymentLine>,
+    entries: Vec<Option<&'a Entry>>,
     amount: Amount,
     customer_no: Id,
     agreement_no: Id,
@@ -263,10 +269,8 @@ pub fn plan_export<'a>(
     let mut rows: Vec<Row<'a>> = Vec::with_capacity(validations.len());
     let mut results = Results::new(validations);
     for line in data.lines.iter().filter(|l| can_still_be_exported(l)) {
-        let amount = match (
-            data.formats.get(&line.format_id),
-            data.entries.get(&line.entry_id),
-        ) {
+        let entry = data.entries.get(&line.entry_id);
+        let amount = match (data.formats.get(&line.format_id), entry) {
             (Some(format), Some(entry)) => amount_to_charge(line, entry, format),
             _ => Amount::ZERO,
         };
@@ -277,6 +281,7 @@ pub fn plan_export<'a>(
                 None => ChargeKey::Single(line.id),
             },
             line,
+            entry,
             ok: results.is_ok(line.id),
             amount,
         });
@@ -360,6 +365,7 @@ pub fn plan_export<'a>(
                 cancellation: d.cancellation,
                 payout: d.payout,
                 lines: d.lines,
+                entries: d.entries,
             });
         }
         let amount = Amount::checked_sum(charges.iter().map(|c| c.amount)).map_err(|_| {
@@ -476,6 +482,7 @@ fn draft<'a>(
     check_customer_no(&customer_no)?;
     Ok(Draft {
         lines,
+        entries: members.iter().map(|r| r.entry).collect(),
         amount,
         customer_no,
         agreement_no,
@@ -531,6 +538,11 @@ fn check_customer_no(customer_no: &str) -> Result<(), String> {
 /// characters as blanks, cut to the width (a name or a text line may be cut; an amount or a
 /// customer number never is).
 pub fn fit(text: &str, width: usize) -> String {
+    // Printable ASCII (nearly every name and text) is its own substitution and has no
+    // control character and no `Ã` or `Â`: the field is its first `width` bytes.
+    if text.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+        return text[..text.len().min(width)].trim_end().to_string();
+    }
     let mut out: Vec<char> = substitute(text)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -562,14 +574,10 @@ pub fn danish_amount(amount: Amount) -> String {
 
 /// The 052 notification texts of a charge: one line per invoice (§5: the invoice numbers of
 /// a collective payment go into the notification text).
-fn notification_texts(
-    data: &RunData,
-    format: &PaymentFormat,
-    lines: &[&PaymentLine],
-) -> Vec<String> {
+fn notification_texts(format: &PaymentFormat, charge: &PlannedCharge<'_>) -> Vec<String> {
     let mut texts = Vec::new();
-    for line in lines {
-        let Some(entry) = data.entries.get(&line.entry_id) else {
+    for (line, entry) in charge.lines.iter().zip(&charge.entries) {
+        let Some(entry) = entry else {
             continue;
         };
         let amount = amount_to_charge(line, entry, format);
@@ -691,7 +699,7 @@ fn write_bs(
             postcode: None,
             country: None,
             cpr_cvr: None,
-            texts: notification_texts(data, format, &charge.lines),
+            texts: notification_texts(format, charge),
         };
         if let (true, Some(debtor)) = (total, data.debtors.get(&charge.debtor)) {
             name_and_address(&mut payment, debtor);
