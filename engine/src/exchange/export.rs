@@ -39,8 +39,7 @@ use crate::model::{
 use crate::status::on_export;
 use crate::validate::{can_still_be_exported, LineValidation};
 use chrono::{NaiveDate, NaiveDateTime};
-use ledger::{Amount, Id};
-use std::collections::BTreeMap;
+use ledger::{Amount, Entry, Id};
 
 /// Text records a BS payment may carry (052 record numbers 00001–05000).
 const MAX_TEXT_LINES: usize = 5000;
@@ -92,6 +91,10 @@ pub struct PlannedCharge<'a> {
     pub payout: bool,
     /// The lines, in id order.
     pub lines: Vec<&'a PaymentLine>,
+    /// The entry of each of `lines` (none when it is missing), found while planning walked
+    /// the lines in id order: the file is written in another order, where each lookup would
+    /// be a hash and a cache miss.
+    pub entries: Vec<Option<&'a Entry>>,
 }
 
 impl PlannedCharge<'_> {
@@ -172,16 +175,60 @@ pub struct ExportPlan<'a> {
 
 /// How the lines of one payment format are grouped into charges.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum ChargeKey {
+enum ChargeKey<'a> {
     /// A collective payment: its group id.
-    Group(Id),
+    Group(&'a str),
     /// A line on its own.
     Single(i64),
+}
+
+/// A line that can still be exported, with what planning decides by.
+struct Row<'a> {
+    format: &'a str,
+    key: ChargeKey<'a>,
+    line: &'a PaymentLine,
+    entry: Option<&'a Entry>,
+    /// Validation passed it.
+    ok: bool,
+    /// What it charges ([`amount_to_charge`]; zero without its entry or format).
+    amount: Amount,
+}
+
+/// Whether validation passed a line. [`crate::validate::validate`] gives one result per
+/// line that can still be exported, in line order, so walking them alongside the lines
+/// finds each at the next position; results in any other order are looked up in a map.
+struct Results<'v> {
+    validations: &'v [LineValidation],
+    next: usize,
+    map: Option<FastMap<i64, bool>>,
+}
+
+impl<'v> Results<'v> {
+    fn new(validations: &'v [LineValidation]) -> Results<'v> {
+        Results {
+            validations,
+            next: 0,
+            map: None,
+        }
+    }
+
+    fn is_ok(&mut self, line: i64) -> bool {
+        if let Some(v) = self.validations.get(self.next).filter(|v| v.line == line) {
+            self.next += 1;
+            return v.is_ok();
+        }
+        let validations = self.validations;
+        let map = self
+            .map
+            .get_or_insert_with(|| validations.iter().map(|v| (v.line, v.is_ok())).collect());
+        map.get(&line).copied().unwrap_or(false)
+    }
 }
 
 /// A charge before it has a reference.
 struct Draft<'a> {
     lines: Vec<&'a PaymentLine>,
+    entries: Vec<Option<&'a Entry>>,
     amount: Amount,
     customer_no: Id,
     agreement_no: Id,
@@ -215,21 +262,32 @@ pub fn plan_export<'a>(
     validations: &[LineValidation],
     settings: &ExportSettings<'_>,
 ) -> crate::Result<ExportPlan<'a>> {
-    let ok: FastMap<i64, bool> = validations.iter().map(|v| (v.line, v.is_ok())).collect();
-    // Per format (in id order), the lines that can still be exported, by charge key.
-    let mut by_format: BTreeMap<&str, BTreeMap<ChargeKey, Vec<&PaymentLine>>> = BTreeMap::new();
+    // One row per line that can still be exported, sorted by format and charge key: the
+    // grouping a map of maps would give, without an allocation per key. Each row carries
+    // what the grouping decides by, found while walking the lines in id order (the order
+    // `validate` gives its results in and the entry lookup is fastest in).
+    let mut rows: Vec<Row<'a>> = Vec::with_capacity(validations.len());
+    let mut results = Results::new(validations);
     for line in data.lines.iter().filter(|l| can_still_be_exported(l)) {
-        let key = match merged_group(line) {
-            Some(group) => ChargeKey::Group(Id::new(group)),
-            None => ChargeKey::Single(line.id),
+        let entry = data.entries.get(&line.entry_id);
+        let amount = match (data.formats.get(&line.format_id), entry) {
+            (Some(format), Some(entry)) => amount_to_charge(line, entry, format),
+            _ => Amount::ZERO,
         };
-        by_format
-            .entry(line.format_id.as_str())
-            .or_default()
-            .entry(key)
-            .or_default()
-            .push(line);
+        rows.push(Row {
+            format: line.format_id.as_str(),
+            key: match merged_group(line) {
+                Some(group) => ChargeKey::Group(group),
+                None => ChargeKey::Single(line.id),
+            },
+            line,
+            entry,
+            ok: results.is_ok(line.id),
+            amount,
+        });
     }
+    // Line ids are unique, so the order is total and an unstable sort gives the same one.
+    rows.sort_unstable_by(|a, b| (a.format, &a.key, a.line.id).cmp(&(b.format, &b.key, b.line.id)));
 
     let mut plan = ExportPlan {
         last_delivery_id: settings.last_delivery_id,
@@ -237,36 +295,34 @@ pub fn plan_export<'a>(
         ..ExportPlan::default()
     };
     let today = settings.now.date();
-    for (format_id, groups) in by_format {
+    for of_format in rows.chunk_by(|a, b| a.format == b.format) {
+        let format_id = of_format[0].format;
         let Some(format) = data.formats.get(format_id) else {
             continue;
         };
         let mut drafts = Vec::new();
-        for (key, members) in groups {
-            let is_ok = |l: &PaymentLine| ok.get(&l.id).copied().unwrap_or(false);
-            let sendable_ok = members
-                .iter()
-                .filter(|l| is_ok(l) && sendable(l, format))
-                .count();
+        for members in of_format.chunk_by(|a, b| a.key == b.key) {
+            let key = &members[0].key;
+            let sends = |r: &Row| r.ok && sendable(r.line, format);
+            let sendable_ok = members.iter().filter(|r| sends(r)).count();
             if sendable_ok == 0 {
                 continue;
             }
-            let line_ids: Vec<i64> = members.iter().map(|l| l.id).collect();
             let hold = |plan: &mut ExportPlan, reason: String| {
                 plan.held.push(HeldCharge {
                     format: format_id.to_string(),
-                    lines: line_ids.clone(),
+                    lines: members.iter().map(|r| r.line.id).collect(),
                     reason,
                 })
             };
             if sendable_ok < members.len() {
                 let failing: Vec<String> = members
                     .iter()
-                    .filter(|l| !(is_ok(l) && sendable(l, format)))
-                    .map(|l| l.id.to_string())
+                    .filter(|r| !sends(r))
+                    .map(|r| r.line.id.to_string())
                     .collect();
-                let group = match &key {
-                    ChargeKey::Group(g) => g.as_str(),
+                let group = match key {
+                    ChargeKey::Group(g) => g,
                     ChargeKey::Single(_) => "-",
                 };
                 hold(
@@ -278,7 +334,7 @@ pub fn plan_export<'a>(
                 );
                 continue;
             }
-            match draft(data, format, &key, members) {
+            match draft(data, format, key, members) {
                 Ok(d) => drafts.push(d),
                 Err(reason) => hold(&mut plan, reason),
             }
@@ -309,6 +365,7 @@ pub fn plan_export<'a>(
                 cancellation: d.cancellation,
                 payout: d.payout,
                 lines: d.lines,
+                entries: d.entries,
             });
         }
         let amount = Amount::checked_sum(charges.iter().map(|c| c.amount)).map_err(|_| {
@@ -375,9 +432,10 @@ fn draft<'a>(
     data: &'a RunData,
     format: &'a PaymentFormat,
     key: &ChargeKey,
-    mut lines: Vec<&'a PaymentLine>,
+    members: &[Row<'a>],
 ) -> Result<Draft<'a>, String> {
-    lines.sort_by_key(|l| l.id);
+    // The rows of a key are in line id order.
+    let lines: Vec<&'a PaymentLine> = members.iter().map(|r| r.line).collect();
     let first = lines[0];
     let stops = lines.iter().filter(|l| l.status == Status::Stop).count();
     if stops != 0 && stops != lines.len() {
@@ -387,17 +445,10 @@ fn draft<'a>(
     }
     let cancellation = stops != 0;
     let group = match key {
-        ChargeKey::Group(g) => Some(g.clone()),
+        ChargeKey::Group(g) => Some(Id::new(g)),
         ChargeKey::Single(_) => None,
     };
-    let amounts: Vec<Amount> = lines
-        .iter()
-        .map(|l| match data.entries.get(&l.entry_id) {
-            Some(entry) => amount_to_charge(l, entry, format),
-            None => Amount::ZERO,
-        })
-        .collect();
-    let net = Amount::checked_sum(amounts.iter().copied())
+    let net = Amount::checked_sum(members.iter().map(|r| r.amount))
         .map_err(|_| "the net amount is beyond the largest amount".to_string())?;
     let amount = if cancellation {
         Amount::ZERO
@@ -431,6 +482,7 @@ fn draft<'a>(
     check_customer_no(&customer_no)?;
     Ok(Draft {
         lines,
+        entries: members.iter().map(|r| r.entry).collect(),
         amount,
         customer_no,
         agreement_no,
@@ -486,6 +538,11 @@ fn check_customer_no(customer_no: &str) -> Result<(), String> {
 /// characters as blanks, cut to the width (a name or a text line may be cut; an amount or a
 /// customer number never is).
 pub fn fit(text: &str, width: usize) -> String {
+    // Printable ASCII (nearly every name and text) is its own substitution and has no
+    // control character and no `Ã` or `Â`: the field is its first `width` bytes.
+    if text.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+        return text[..text.len().min(width)].trim_end().to_string();
+    }
     let mut out: Vec<char> = substitute(text)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -517,14 +574,10 @@ pub fn danish_amount(amount: Amount) -> String {
 
 /// The 052 notification texts of a charge: one line per invoice (§5: the invoice numbers of
 /// a collective payment go into the notification text).
-fn notification_texts(
-    data: &RunData,
-    format: &PaymentFormat,
-    lines: &[&PaymentLine],
-) -> Vec<String> {
+fn notification_texts(format: &PaymentFormat, charge: &PlannedCharge<'_>) -> Vec<String> {
     let mut texts = Vec::new();
-    for line in lines {
-        let Some(entry) = data.entries.get(&line.entry_id) else {
+    for (line, entry) in charge.lines.iter().zip(&charge.entries) {
+        let Some(entry) = entry else {
             continue;
         };
         let amount = amount_to_charge(line, entry, format);
@@ -646,7 +699,7 @@ fn write_bs(
             postcode: None,
             country: None,
             cpr_cvr: None,
-            texts: notification_texts(data, format, &charge.lines),
+            texts: notification_texts(format, charge),
         };
         if let (true, Some(debtor)) = (total, data.debtors.get(&charge.debtor)) {
             name_and_address(&mut payment, debtor);
