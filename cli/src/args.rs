@@ -80,7 +80,9 @@ pub enum Command {
         earliest: bool,
     },
     /// Check every line that can still be exported against every rule; exit 1 if any line fails.
-    #[command(after_help = "Example:\n  payrun --json --now 2026-05-04T09:00 validate")]
+    #[command(
+        after_help = "A run of more than 1,000 lines lists only its first 1,000 failed lines, then the count of failed\nlines per rule; --json lists every line.\n\nExample:\n  payrun --json --now 2026-05-04T09:00 validate"
+    )]
     Validate,
     /// Group lines per debtor and payment date into collective payments (--off dissolves them).
     #[command(after_help = "Example:\n  payrun --json collect")]

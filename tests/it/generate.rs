@@ -43,6 +43,39 @@ fn the_generated_workload_runs_and_fails_exactly_where_it_was_built_to() {
         run(&["import", kind, &format!("work/{kind}.csv")]);
     }
     run(&["suggest"]);
+
+    // A run of more than 1,000 lines: the table lists the first 1,000 failed lines, and the
+    // failures are counted per rule as --json has them.
+    let validated = run(&["--json", "validate"]).json();
+    let lines = validated["lines"].as_array().unwrap();
+    assert!(lines.len() > 1000, "{} lines", lines.len());
+    let mut per_rule = std::collections::BTreeMap::new();
+    for line in lines {
+        for error in line["errors"].as_array().unwrap() {
+            *per_rule
+                .entry(error["code"].as_str().unwrap().to_string())
+                .or_insert(0) += 1;
+        }
+    }
+    assert!(!per_rule.is_empty());
+    let human = run(&["validate"]).stdout;
+    assert!(human.contains("\nFailed lines per rule:\n"), "{human}");
+    for (code, count) in &per_rule {
+        let noun = if *count == 1 { "line" } else { "lines" };
+        assert!(
+            human.contains(&format!("\n  {code}: {count} {noun}\n")),
+            "{code}: {human}"
+        );
+    }
+    let failed = validated["failed_count"].as_u64().unwrap();
+    assert!(
+        human.contains(&format!(
+            "only the first {} failed lines are listed",
+            failed.min(1000)
+        )),
+        "{human}"
+    );
+
     let collected = run(&["--json", "collect"]).json();
     assert_eq!(collected["deselected"].as_u64().unwrap(), failing);
 
