@@ -6,7 +6,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use ledger::{Amount, Id};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -440,8 +440,6 @@ impl Hasher for FastHasher {
 
 /// A `HashMap` with [`FastHasher`]: make one with `FastMap::default()`.
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
-/// A `HashSet` with [`FastHasher`].
-pub type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
 
 /// Everything the pure core needs to know about one company's payment run, in memory.
 ///
