@@ -69,11 +69,15 @@ pub fn simulate_answers(
     bytes: &[u8],
     rates: &BankRates,
 ) -> Result<Vec<SimulatedFile>> {
+    // A plain file is parsed where it lies: a million-charge 0601 is over 100 MB.
     let (name, text) = if is_zip(bytes) {
         let (entry, data) = read_single_entry(file_name, bytes)?;
-        (format!("{file_name}:{entry}"), data)
+        (
+            format!("{file_name}:{entry}"),
+            std::borrow::Cow::Owned(data),
+        )
     } else {
-        (file_name.to_string(), bytes.to_vec())
+        (file_name.to_string(), std::borrow::Cow::Borrowed(bytes))
     };
     let delivery = parse_delivery(&name, &text).map_err(ExchangeError::Parse)?;
     let options = |created: NaiveDate, delivery_id: u64| SimulationOptions {
