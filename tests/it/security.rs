@@ -649,8 +649,13 @@ fn sql_is_built_only_from_constants_and_placeholders() {
         (
             "engine/src/store/exchange.rs",
             "{}",
-            "the status log's VALUES list of generated placeholders; a `BatchInsert`'s table and \
-             column list (a constant at each use) and its VALUES list of generated placeholders",
+            "the status log's VALUES list of generated placeholders",
+        ),
+        (
+            "engine/src/store/batch.rs",
+            "{}",
+            "a `BatchInsert`'s table and column list (a constant at each use) and its VALUES \
+             list of generated placeholders",
         ),
         (
             "engine/src/store/exchange.rs",

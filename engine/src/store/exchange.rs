@@ -20,6 +20,7 @@
 //! logged. Every other change the status machine does not allow changes nothing and is
 //! counted as `refused`.
 
+use super::batch::BatchInsert;
 use super::codec::{
     date_text, errors_to_json, format_from_row, get_id, get_optional_id, get_status,
     mandate_from_row, time_text, FORMAT_COLUMNS, MANDATE_COLUMNS,
@@ -636,68 +637,6 @@ struct Charges<'a> {
 const CHARGE_BATCH: usize = 100;
 /// Line changes per multi-row `INSERT` into the temporary table (5 bound values each).
 const EXPORT_LINE_BATCH: usize = 150;
-
-/// A multi-row `INSERT` run per `batch` items, the values bound in place (no vector of owned
-/// values per batch): `INSERT INTO {into} VALUES (…), (…)`, each row the `constants` (bound
-/// once per statement as `?1`…) followed by `columns` values of its own.
-struct BatchInsert<'a> {
-    /// The table and its column list, a constant.
-    into: &'static str,
-    constants: &'a [&'a dyn rusqlite::ToSql],
-    columns: usize,
-    batch: usize,
-}
-
-impl BatchInsert<'_> {
-    fn sql(&self, rows: usize) -> String {
-        let shared: Vec<String> = (1..=self.constants.len())
-            .map(|p| format!("?{p}"))
-            .collect();
-        let values: Vec<String> = (0..rows)
-            .map(|row| {
-                let first = self.constants.len() + 1 + row * self.columns;
-                let own = (first..first + self.columns).map(|p| format!("?{p}"));
-                let all: Vec<String> = shared.iter().cloned().chain(own).collect();
-                format!("({})", all.join(", "))
-            })
-            .collect();
-        format!("INSERT INTO {} VALUES {}", self.into, values.join(", "))
-    }
-
-    /// Inserts `items`; `bind` binds one item's values from the placeholder number it is
-    /// given; `done` is told how many were written after each statement.
-    fn run<T>(
-        &self,
-        tx: &Connection,
-        items: impl Iterator<Item = T>,
-        mut bind: impl FnMut(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
-        mut done: impl FnMut(usize),
-    ) -> Result<()> {
-        let mut full = tx.prepare(&self.sql(self.batch))?;
-        let mut chunk: Vec<T> = Vec::with_capacity(self.batch);
-        let mut items = items.peekable();
-        while items.peek().is_some() {
-            chunk.clear();
-            chunk.extend(items.by_ref().take(self.batch));
-            let mut short;
-            let statement = if chunk.len() == self.batch {
-                &mut full
-            } else {
-                short = tx.prepare(&self.sql(chunk.len()))?;
-                &mut short
-            };
-            for (i, value) in self.constants.iter().enumerate() {
-                statement.raw_bind_parameter(i + 1, value)?;
-            }
-            for (i, item) in chunk.iter().enumerate() {
-                bind(statement, self.constants.len() + 1 + i * self.columns, item)?;
-            }
-            statement.raw_execute()?;
-            done(chunk.len());
-        }
-        Ok(())
-    }
-}
 
 /// Inserts a planned file's charges, [`CHARGE_BATCH`] to a statement, reporting progress.
 fn insert_charges(

@@ -4,6 +4,7 @@
 //! functions load its input ([`Store::load_run_data`]) and save its decisions, each write in
 //! one `IMMEDIATE` transaction that is applied whole or not at all.
 
+use super::batch::BatchInsert;
 use super::codec::{
     date_text, debtor_from_row, entry_from_row, errors_to_json, format_from_row, get_status,
     line_from_row, mandate_from_row, status_change_from_row, time_text, DEBTOR_COLUMNS,
@@ -15,37 +16,18 @@ use crate::error::{Error, Result};
 use crate::model::{PaymentLine, RunData, Status, StatusChange, ValidationError};
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Entry;
-use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::types::Value;
 use rusqlite::OptionalExtension;
 use std::collections::HashSet;
 
-/// Rows per multi-row `INSERT` of payment lines (5 bound values each, far below SQLite's
-/// limit of 32,766).
+/// Rows per multi-row `INSERT` of payment lines (4 bound values each, after the company and
+/// the status, far below SQLite's limit of 32,766).
 const INSERT_BATCH: usize = 100;
-
-fn insert_lines_sql(rows: usize) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|i| {
-            let p = 2 + i * 4;
-            format!("(?1, ?{}, ?{}, ?{}, ?{}, 'blank')", p, p + 1, p + 2, p + 3)
-        })
-        .collect();
-    format!(
-        "INSERT INTO payment_lines (company, entry_id, debtor, format_id, payment_date, status) \
-         VALUES {}",
-        values.join(", ")
-    )
-}
 
 /// The count a `SELECT count(*) … WHERE company = ?1` gives.
 fn count_rows(tx: &rusqlite::Connection, sql: &str, company: i64) -> Result<usize> {
     let count: i64 = tx.query_row(sql, [company], |row| row.get(0))?;
     Ok(usize::try_from(count).unwrap_or(0))
-}
-
-/// A text parameter that borrows its value (no copy per bound value).
-fn borrowed_text(text: &str) -> ToSqlOutput<'_> {
-    ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes()))
 }
 
 /// Why a batch of new lines broke a foreign key: the first line whose entry is unknown or has
@@ -399,40 +381,38 @@ impl Store {
         order.sort_by(|&a, &b| lines[a].entry_id.cmp(&lines[b].entry_id));
         let sorted: Vec<&NewLineRow> = order.iter().map(|&i| &lines[i]).collect();
         let mut ids = Vec::with_capacity(lines.len());
-        {
-            // Rows go in batches of INSERT_BATCH per statement (performance.md). The foreign
-            // key to entries refuses an unknown entry; the batch is then checked row by row to
-            // say which.
-            let mut full = tx.prepare(&insert_lines_sql(INSERT_BATCH))?;
-            for chunk in sorted.chunks(INSERT_BATCH) {
-                // Borrowed values: a million lines cost no copy of their ids.
-                let dates: Vec<String> = chunk.iter().map(|l| date_text(l.payment_date)).collect();
-                let mut values = Vec::with_capacity(chunk.len() * 4 + 1);
-                values.push(ToSqlOutput::Owned(Value::Integer(company.key)));
-                for (line, date) in chunk.iter().zip(&dates) {
-                    values.push(borrowed_text(line.entry_id.as_str()));
-                    values.push(borrowed_text(line.debtor.as_str()));
-                    values.push(borrowed_text(line.format_id.as_str()));
-                    values.push(borrowed_text(date));
-                }
-                let params = rusqlite::params_from_iter(values);
-                let inserted = if chunk.len() == INSERT_BATCH {
-                    full.execute(params)
-                } else {
-                    tx.prepare(&insert_lines_sql(chunk.len()))?.execute(params)
-                };
-                match inserted {
-                    Ok(_) => {}
-                    Err(e) if is_foreign_key_violation(&e) => {
-                        return Err(refused_lines(&tx, company, chunk)?.unwrap_or(e.into()))
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-                // One statement's rows get consecutive ids while the write lock is held.
+        // Rows go in batches of INSERT_BATCH per statement (performance.md). The foreign key
+        // to entries refuses an unknown entry; the batch it was in is then checked row by row
+        // to say which.
+        let insert = BatchInsert {
+            into: "payment_lines (company, status, entry_id, debtor, format_id, payment_date)",
+            constants: &[&company.key, &Status::Blank.as_str()],
+            columns: 4,
+            batch: INSERT_BATCH,
+        };
+        let inserted = insert.run(
+            &tx,
+            sorted.iter(),
+            |statement, p, line| {
+                statement.raw_bind_parameter(p, line.entry_id.as_str())?;
+                statement.raw_bind_parameter(p + 1, line.debtor.as_str())?;
+                statement.raw_bind_parameter(p + 2, line.format_id.as_str())?;
+                statement.raw_bind_parameter(p + 3, date_text(line.payment_date))
+            },
+            // One statement's rows get consecutive ids while the write lock is held.
+            |count| {
                 let last = tx.last_insert_rowid();
-                let first = last + 1 - i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+                let first = last + 1 - i64::try_from(count).unwrap_or(i64::MAX);
                 ids.extend(first..=last);
+            },
+        );
+        match inserted {
+            Ok(()) => {}
+            Err(Error::Db(e)) if is_foreign_key_violation(&e) => {
+                let failed = &sorted[ids.len()..sorted.len().min(ids.len() + INSERT_BATCH)];
+                return Err(refused_lines(&tx, company, failed)?.unwrap_or(Error::Db(e)));
             }
+            Err(e) => return Err(e),
         }
         if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
             // A line carries its entry's debtor; one query checks them all.
