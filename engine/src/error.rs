@@ -43,6 +43,15 @@ pub enum Error {
         known: u32,
     },
 
+    /// Inside [`crate::store::Store::atomically`], a write failed but the work went on and
+    /// returned success. The transaction was rolled back: part of the failed write may have
+    /// been applied, and nothing half-done is committed.
+    #[error(
+        "a write inside the transaction failed and its error was not passed on; \
+         nothing was changed"
+    )]
+    PartFailed,
+
     /// The database holds a value this payrun cannot read (it was edited by hand or is damaged).
     #[error("database holds an invalid value: {0}")]
     Corrupt(String),

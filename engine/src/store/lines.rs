@@ -969,6 +969,30 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_write_inside_atomically_rolls_back_even_if_its_error_is_dropped() {
+        let (_dir, mut store, company) = seeded();
+        let ids = seed_lines(&mut store, &company);
+        store
+            .save_groups(&company, &[(ids[1], Some("-".into()))])
+            .unwrap();
+        let before = dump(&store);
+        // The write joins the transaction without a savepoint: the known line is updated
+        // before the unknown one is found. Work that drops the error still commits nothing.
+        let outcome = store.atomically(|store| {
+            let dropped = store.save_groups(&company, &[(ids[1], None), (9999, None)]);
+            assert!(matches!(dropped, Err(Error::UnknownLine(9999))));
+            Ok(())
+        });
+        assert!(matches!(outcome, Err(Error::PartFailed)), "{outcome:?}");
+        assert_eq!(dump(&store), before);
+        // The next transaction starts clean.
+        store
+            .atomically(|store| store.save_groups(&company, &[(ids[1], None)]))
+            .unwrap();
+        assert_eq!(store.line(&company, ids[1]).unwrap().0.group, None);
+    }
+
+    #[test]
     fn change_status_logs_every_change() {
         let (_dir, mut store, company) = seeded();
         let ids = seed_lines(&mut store, &company);
