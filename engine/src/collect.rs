@@ -48,7 +48,7 @@ pub const NOT_VALIDATED: &str = "not-validated";
 /// The collective payment id of a debtor's merged lines on a payment date: `100100-20180713`.
 pub fn group_id(debtor: &str, payment_date: NaiveDate) -> Id {
     use chrono::Datelike;
-    compact_str::format_compact!(
+    ledger::format_id!(
         "{debtor}-{:04}{:02}{:02}",
         payment_date.year(),
         payment_date.month(),
@@ -227,7 +227,7 @@ pub fn collect(data: &RunData, validations: &[LineValidation]) -> CollectPlan {
         match (problem, net) {
             (None, Ok(net)) => {
                 let id = if members.len() == 1 {
-                    Id::new(GROUP_SINGLE)
+                    Id::from(GROUP_SINGLE)
                 } else {
                     group_id(debtor, payment_date)
                 };
@@ -285,7 +285,7 @@ pub fn collect(data: &RunData, validations: &[LineValidation]) -> CollectPlan {
             continue;
         }
         let id = if lines.len() == 1 {
-            Id::new(GROUP_SINGLE)
+            Id::from(GROUP_SINGLE)
         } else {
             group_id(debtor, payment_date)
         };
@@ -296,7 +296,7 @@ pub fn collect(data: &RunData, validations: &[LineValidation]) -> CollectPlan {
         plan.groups.push(GroupSummary {
             id,
             format_id: lines[0].format_id.clone(),
-            debtor: Id::new(debtor),
+            debtor: Id::from(debtor),
             payment_date,
             amount: Amount::ZERO,
             lines: ids,
@@ -337,9 +337,9 @@ fn deselect(
         // results for other data.
         codes.push(NOT_VALIDATED);
     }
-    plan.assignments.push((line.id, Id::new(GROUP_DESELECTED)));
+    plan.assignments.push((line.id, Id::from(GROUP_DESELECTED)));
     plan.groups.push(GroupSummary {
-        id: Id::new(GROUP_DESELECTED),
+        id: Id::from(GROUP_DESELECTED),
         format_id: line.format_id.clone(),
         debtor: line.debtor.clone(),
         payment_date: line.payment_date,
@@ -749,8 +749,8 @@ Deselected 200200 2026-06-01 0.00 [1] duplicate-debtor-date",
                         l.allow_overwriting = overwrite;
                         l.group = match group {
                             0 => None,
-                            1 => Some(Id::new(GROUP_DESELECTED)),
-                            2 => Some(Id::new(GROUP_SINGLE)),
+                            1 => Some(Id::from(GROUP_DESELECTED)),
+                            2 => Some(Id::from(GROUP_SINGLE)),
                             _ => Some(group_id(debtor, l.payment_date)),
                         };
                     });

@@ -323,13 +323,13 @@ impl<'a> Fields<'a> {
     fn required_id(&mut self, column: &str) -> Id {
         let value = self.required(column);
         self.check_no_blanks(column, value);
-        Id::new(value)
+        Id::from(value)
     }
 
     fn optional_id(&mut self, column: &str) -> Option<Id> {
         let value = self.get(column)?;
         self.check_no_blanks(column, value);
-        Some(Id::new(value))
+        Some(Id::from(value))
     }
 
     fn check_no_blanks(&mut self, column: &str, value: &str) {
@@ -393,7 +393,7 @@ impl<'a> Fields<'a> {
     /// Letters only, exactly `count` of them, normalised to upper case.
     fn code(&mut self, column: &str, count: usize, what: &str, default: &str) -> Id {
         let Some(value) = self.get(column) else {
-            return Id::new(default);
+            return Id::from(default);
         };
         if value.len() == count && value.bytes().all(|b| b.is_ascii_alphabetic()) {
             Id::from(value.to_ascii_uppercase())
@@ -402,7 +402,7 @@ impl<'a> Fields<'a> {
                 column,
                 format!("'{value}' is not {what}: expected {count} letters, like {default}"),
             );
-            Id::new(default)
+            Id::from(default)
         }
     }
 
@@ -499,7 +499,7 @@ impl CsvRow for Debtor {
             name,
             tax_id,
             address: f.text("address"),
-            postcode: Id::new(f.get("postcode").unwrap_or_default()),
+            postcode: Id::from(f.get("postcode").unwrap_or_default()),
             city: f.text("city"),
             country: f.code("country", 2, "an ISO 3166 alpha-2 country code", "DK"),
             email: f.text("email"),
@@ -541,7 +541,7 @@ impl CsvRow for Mandate {
                     format!("'{value}' is not an agreement number: expected 9 digits"),
                 );
             }
-            Id::new(value)
+            Id::from(value)
         });
         let start_date = f.date("start_date");
         let end_date = f.date("end_date");
@@ -599,14 +599,14 @@ impl CsvRow for Entry {
                     ),
                 );
             }
-            Id::new(value)
+            Id::from(value)
         });
         Entry {
             entry_id,
             debtor,
             date: f.date("date"),
             due_date,
-            invoice: f.get("invoice").map(Id::new),
+            invoice: f.get("invoice").map(Id::from),
             amount,
             remaining,
             currency: f.code("currency", 3, "a currency code", "DKK"),

@@ -33,7 +33,7 @@ pub fn with_defaults(
     supplier_cvr: &str,
 ) -> PaymentFormat {
     PaymentFormat {
-        id: Id::new(id),
+        id: Id::from(id),
         scheme,
         bs_type: match scheme {
             Scheme::Bs => Some(BsType::Basis),

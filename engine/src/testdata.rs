@@ -241,7 +241,7 @@ impl Run {
         self.line_with(|l| {
             l.status = status;
             l.date_sent = Some(sent);
-            l.reference = Some(compact_str::format_compact!("REF{}", l.id));
+            l.reference = Some(ledger::format_id!("REF{}", l.id));
         })
     }
 

@@ -74,10 +74,23 @@ pub use draft::{add_draft_lines, draft_line, draft_lines, set_account};
 pub use entry::Entry;
 
 /// A short identifier: an entry id, a debtor account, a format id, a currency code, a payment
-/// reference. Up to 24 bytes are stored inline (longer ones on the heap), so a million entries
-/// and payment lines cost no allocation per id: performance.md's 512 MB for a million-entry run
-/// is out of reach with a `String` per id.
-pub type Id = compact_str::CompactString;
+/// reference. 16 bytes, as is `Option<Id>`; up to 16 bytes are stored inline and longer ones
+/// on the heap, shared between clones (a collective payment id, `<debtor>-<yyyymmdd>`, is on
+/// every line of its group). A payment line holds seven ids and an entry five: at 24 bytes
+/// each (`String`, or `compact_str`'s inline string, used before) a million-entry run held
+/// about 100 MB more, and performance.md allows 512 MB for all of it.
+pub type Id = lean_string::LeanString;
+
+/// `format!` into an [`Id`], without a `String` in between.
+#[macro_export]
+macro_rules! format_id {
+    ($($arg:tt)*) => {{
+        let mut id = $crate::Id::new();
+        ::std::fmt::Write::write_fmt(&mut id, format_args!($($arg)*))
+            .expect("an Id takes any text");
+        id
+    }};
+}
 pub use error::{JournalError, Result};
 pub use journal::{
     needs_attention, AccountBalance, AccountKind, JournalLine, LedgerTransaction, NewJournalLine,

@@ -355,7 +355,7 @@ pub fn plan_export<'a>(
         for d in drafts {
             plan.last_charge += 1;
             charges.push(PlannedCharge {
-                reference: compact_str::format_compact!("{:09}", plan.last_charge),
+                reference: ledger::format_id!("{:09}", plan.last_charge),
                 debtor: d.lines[0].debtor.clone(),
                 customer_no: d.customer_no,
                 agreement_no: d.agreement_no,
@@ -445,7 +445,7 @@ fn draft<'a>(
     }
     let cancellation = stops != 0;
     let group = match key {
-        ChargeKey::Group(g) => Some(Id::new(g)),
+        ChargeKey::Group(g) => Some(Id::from(*g)),
         ChargeKey::Single(_) => None,
     };
     let net = Amount::checked_sum(members.iter().map(|r| r.amount))
@@ -467,10 +467,10 @@ fn draft<'a>(
             m.agreement
                 .clone()
                 .filter(|a| a.len() == 9 && a.bytes().all(|b| b.is_ascii_digit()))
-                .unwrap_or_else(|| Id::new("000000000")),
+                .unwrap_or_else(|| Id::from("000000000")),
         ),
         None if format.bs_type == Some(BsType::Total) && debtor.is_some() => {
-            (Id::from(first.debtor.to_uppercase()), Id::new("000000000"))
+            (Id::from(first.debtor.to_uppercase()), Id::from("000000000"))
         }
         None => {
             return Err(format!(

@@ -112,7 +112,7 @@ pub fn get_id(row: &Row<'_>, index: usize) -> rusqlite::Result<Id> {
 
 /// [`get_id`] for a column that may be NULL.
 pub fn get_optional_id(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<Id>> {
-    Ok(get_optional_text(row, index)?.map(Id::new))
+    Ok(get_optional_text(row, index)?.map(Id::from))
 }
 
 fn get_amount(row: &Row<'_>, index: usize) -> rusqlite::Result<Amount> {
