@@ -162,17 +162,133 @@ pub(crate) fn merged_group(line: &PaymentLine) -> Option<&str> {
     is_group_id(group, &line.debtor, line.payment_date).then_some(group)
 }
 
-type BucketKey<'a> = (&'a str, &'a str, NaiveDate);
-
-/// What one (format, debtor, payment date) holds, for the duplicate rule.
+/// The lines of one (format, debtor, payment date), for the duplicate rule.
 #[derive(Default)]
-struct Bucket<'a> {
-    unsent: usize,
-    sent: usize,
+struct Bucket {
+    unsent: u32,
+    sent: u32,
     /// Up to four unsent live lines with distinct merge keys (their group, or themselves), so
     /// that a message can name up to three clashing lines without scanning the bucket.
-    unsent_examples: Vec<(i64, Option<&'a str>)>,
-    sent_examples: Vec<i64>,
+    unsent_examples: Examples<4>,
+    /// Up to three sent live lines.
+    sent_examples: Examples<3>,
+}
+
+/// Up to `N` lines, by position in `data.lines`, in line order.
+struct Examples<const N: usize> {
+    positions: [u32; N],
+    len: u8,
+}
+
+impl<const N: usize> Default for Examples<N> {
+    fn default() -> Self {
+        Examples {
+            positions: [0; N],
+            len: 0,
+        }
+    }
+}
+
+impl<const N: usize> Examples<N> {
+    fn is_full(&self) -> bool {
+        usize::from(self.len) == N
+    }
+
+    fn push(&mut self, position: u32) {
+        if !self.is_full() {
+            self.positions[usize::from(self.len)] = position;
+            self.len += 1;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.positions[..usize::from(self.len)]
+            .iter()
+            .map(|&p| p as usize)
+    }
+}
+
+/// The lines grouped by (format, debtor, payment date), with the live ones counted.
+///
+/// Built by sorting the live lines by a hash of that key (then the key itself, so that two
+/// keys with one hash stay apart, then line order) and cutting the sorted list where the key
+/// changes. A map from each key to a bucket with vectors of examples held 155 MB at a
+/// million lines, most of them in half a million small vectors; this holds a bucket number
+/// per line and a bucket of 36 bytes per key.
+struct Buckets {
+    /// The bucket of each line, by position in `data.lines`.
+    of_line: Vec<u32>,
+    all: Vec<Bucket>,
+}
+
+impl Buckets {
+    fn build(data: &RunData) -> Buckets {
+        use std::hash::BuildHasher;
+        let hasher = std::hash::BuildHasherDefault::<crate::model::FastHasher>::default();
+        let key = |p: u32| {
+            let line = &data.lines[p as usize];
+            (
+                line.format_id.as_str(),
+                line.debtor.as_str(),
+                line.payment_date,
+            )
+        };
+        // Every line gets its bucket, a line that is not live too: it is validated against
+        // the live lines of its key, but is not counted.
+        let mut sorted: Vec<(u64, u32)> = (0..data.lines.len())
+            .map(|p| {
+                let p = u32::try_from(p).expect("fewer than 2^32 lines");
+                (hasher.hash_one(key(p)), p)
+            })
+            .collect();
+        sorted.sort_unstable_by(|a, b| {
+            (a.0.cmp(&b.0))
+                .then_with(|| key(a.1).cmp(&key(b.1)))
+                .then(a.1.cmp(&b.1))
+        });
+        let mut buckets = Buckets {
+            of_line: vec![0; data.lines.len()],
+            all: Vec::new(),
+        };
+        let mut previous: Option<(u64, u32)> = None;
+        for (hash, position) in sorted {
+            let same = previous.is_some_and(|(h, p)| h == hash && key(p) == key(position));
+            if !same {
+                buckets.all.push(Bucket::default());
+            }
+            previous = Some((hash, position));
+            let number = u32::try_from(buckets.all.len() - 1).expect("fewer than 2^32 buckets");
+            buckets.of_line[position as usize] = number;
+            let bucket = buckets.all.last_mut().expect("pushed above");
+            let line = &data.lines[position as usize];
+            match liveness(line) {
+                Liveness::NotLive => continue,
+                Liveness::Sent => {
+                    bucket.sent += 1;
+                    bucket.sent_examples.push(position);
+                    continue;
+                }
+                Liveness::Unsent => bucket.unsent += 1,
+            }
+            let group = merged_group(line);
+            let new_key = group.is_none()
+                || bucket
+                    .unsent_examples
+                    .iter()
+                    .all(|p| merged_group(&data.lines[p]) != group);
+            if new_key {
+                bucket.unsent_examples.push(position);
+            }
+        }
+        buckets.all.shrink_to_fit();
+        buckets
+    }
+
+    /// The bucket of the line at `position`.
+    fn of(&self, position: usize) -> Option<&Bucket> {
+        let number = *self.of_line.get(position)?;
+        self.all.get(number as usize)
+    }
 }
 
 /// Live lines per entry, for `entry-on-other-line`: a count per entry (by its position in
@@ -186,7 +302,7 @@ struct EntryLines {
 
 /// Everything validation needs about the other lines, gathered in one pass.
 struct Index<'a> {
-    buckets: FastMap<BucketKey<'a>, Bucket<'a>>,
+    buckets: Buckets,
     /// Unsent live lines per (format, merge id), with their net amount (`None` on overflow or
     /// when a member's amount cannot be computed).
     groups: FastMap<(&'a str, &'a str), (usize, Option<Amount>)>,
@@ -196,7 +312,7 @@ struct Index<'a> {
 impl<'a> Index<'a> {
     fn build(data: &'a RunData) -> Index<'a> {
         let mut index = Index {
-            buckets: FastMap::default(),
+            buckets: Buckets::build(data),
             groups: FastMap::default(),
             entries: EntryLines {
                 live: vec![0; data.entries.len()],
@@ -211,25 +327,10 @@ impl<'a> Index<'a> {
             if let Some(position) = data.entries.position_of(&line.entry_id) {
                 index.entries.live[position] += 1;
             }
-            let bucket = index
-                .buckets
-                .entry((&line.format_id, &line.debtor, line.payment_date))
-                .or_default();
             if live == Liveness::Sent {
-                bucket.sent += 1;
-                if bucket.sent_examples.len() < 3 {
-                    bucket.sent_examples.push(line.id);
-                }
                 continue;
             }
-            bucket.unsent += 1;
-            let group = merged_group(line);
-            let new_key =
-                group.is_none() || bucket.unsent_examples.iter().all(|(_, g)| *g != group);
-            if new_key && bucket.unsent_examples.len() < 4 {
-                bucket.unsent_examples.push((line.id, group));
-            }
-            if let Some(group) = group {
+            if let Some(group) = merged_group(line) {
                 let amount = line_amount(data, line);
                 let member = index
                     .groups
@@ -287,10 +388,11 @@ fn validate_with(
     let index = Index::build(data);
     data.lines
         .iter()
-        .filter(|line| can_still_be_exported(line))
-        .map(|line| LineValidation {
+        .enumerate()
+        .filter(|(_, line)| can_still_be_exported(line))
+        .map(|(position, line)| LineValidation {
             line: line.id,
-            errors: validate_line(data, &index, cal, now, line, messages),
+            errors: validate_line(data, &index, cal, now, position, messages),
         })
         .collect()
 }
@@ -331,14 +433,16 @@ impl Failures {
     }
 }
 
+/// Validates `data.lines[position]`.
 fn validate_line(
     data: &RunData,
     index: &Index<'_>,
     cal: &Calendar,
     now: NaiveDateTime,
-    line: &PaymentLine,
+    position: usize,
     messages: Messages,
 ) -> Vec<ValidationError> {
+    let line = &data.lines[position];
     let mut errors = Failures {
         errors: Vec::new(),
         messages,
@@ -544,7 +648,7 @@ fn validate_line(
     }
 
     // duplicate-debtor-date
-    if let Some(message) = duplicate_message(index, line, &format.id) {
+    if let Some(message) = duplicate_message(data, index, position, &format.id) {
         errors.fail(code::DUPLICATE_DEBTOR_DATE, message);
     }
 
@@ -608,13 +712,13 @@ fn more(count: usize, named: usize) -> String {
 /// The duplicate-debtor-date message for a line (written when called), or `None` when it does
 /// not clash.
 fn duplicate_message<'a>(
+    data: &'a RunData,
     index: &'a Index<'_>,
-    line: &'a PaymentLine,
+    position: usize,
     format_id: &'a str,
 ) -> Option<impl FnOnce() -> String + 'a> {
-    let bucket = index
-        .buckets
-        .get(&(format_id, line.debtor.as_str(), line.payment_date))?;
+    let line = &data.lines[position];
+    let bucket = index.buckets.of(position)?;
     let own = liveness(line);
     let group = if own == Liveness::Unsent {
         merged_group(line)
@@ -629,8 +733,8 @@ fn duplicate_message<'a>(
             .map_or(1, |(members, _)| *members),
         None => usize::from(own == Liveness::Unsent),
     };
-    let unsent_clash = bucket.unsent.saturating_sub(merged);
-    let sent_clash = bucket.sent;
+    let unsent_clash = (bucket.unsent as usize).saturating_sub(merged);
+    let sent_clash = bucket.sent as usize;
     // Allow overwriting lets a line replace sent charges, never another unsent one.
     let flagged = unsent_clash > 0 || (sent_clash > 0 && !line.allow_overwriting);
     if !flagged {
@@ -640,16 +744,19 @@ fn duplicate_message<'a>(
         let mut named: Vec<String> = bucket
             .unsent_examples
             .iter()
-            .filter(|(id, g)| *id != line.id && (g.is_none() || *g != group))
+            .map(|p| &data.lines[p])
+            .filter(|other| {
+                let g = merged_group(other);
+                other.id != line.id && (g.is_none() || g != group)
+            })
             .take(3)
-            .map(|(id, _)| format!("line {id}"))
+            .map(|other| format!("line {}", other.id))
             .collect();
         named.extend(
             bucket
                 .sent_examples
                 .iter()
-                .take(3)
-                .map(|id| format!("line {id} (sent)")),
+                .map(|p| format!("line {} (sent)", data.lines[p].id)),
         );
         let count = unsent_clash + sent_clash;
         let hint = if unsent_clash > 0 {
