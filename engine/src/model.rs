@@ -459,15 +459,18 @@ pub struct RunData {
 /// Entries by entry id, as a vector sorted by id: a million entries cost their own size,
 /// without a hash table's slack around each or a second copy of each id as its key.
 ///
-/// A small index from a 64-bit hash of the id to the position (16 bytes an entry) makes a
-/// lookup one hash and one comparison; halving the vector is the fallback, used only if two
-/// ids ever had the same hash.
+/// A lookup tries where the last one ended and the next position first (payment lines are
+/// numbered in entry order, so a step walking its lines asks for those), then a table of
+/// positions by a hash of the id: open addressing, 4 bytes a slot, at least two slots an
+/// entry, so a lookup is one hash, one slot and (nearly always) one comparison. The table
+/// keeps no copy of the id; a map from hash to position held 36 MB at a million entries, this
+/// 8 MB. Halving the vector instead, without a table, made suggest 8 % slower at a million.
 #[derive(Debug, Clone, Default)]
 pub struct Entries {
     sorted: Vec<ledger::Entry>,
-    by_hash: FastMap<u64, u32>,
-    /// Two ids had the same hash: lookups that miss halve the vector.
-    collided: bool,
+    /// Positions in `sorted` ([`Entries::EMPTY`] for a free slot), found by a hash of the id
+    /// and the next slots after it; the length is a power of two.
+    slots: Vec<u32>,
     /// Where the last lookup found its entry. Payment lines are numbered in entry id order,
     /// so a step walking its lines asks for the same entry or the next one: comparing two ids
     /// there costs less than a hash and a cache miss in the index.
@@ -519,30 +522,50 @@ impl Entries {
                 return Ok(i);
             }
         }
-        if let Some(&i) = self.by_hash.get(&id_hash(id)) {
-            let i = i as usize;
-            if self.sorted[i].entry_id == id {
-                self.last.set(i);
-                return Ok(i);
-            }
-        } else if !self.collided {
+        if self.slots.is_empty() {
             return Err(0);
         }
-        self.sorted
-            .binary_search_by(|entry| entry.entry_id.as_str().cmp(id))
+        let mask = self.slots.len() - 1;
+        let mut slot = id_hash(id) as usize & mask;
+        loop {
+            let position = self.slots[slot];
+            if position == Entries::EMPTY {
+                return Err(0);
+            }
+            if self.sorted[position as usize].entry_id == id {
+                self.last.set(position as usize);
+                return Ok(position as usize);
+            }
+            slot = (slot + 1) & mask;
+        }
     }
 
-    /// Records the entry at position `i` in the hash index.
+    /// A free slot.
+    const EMPTY: u32 = u32::MAX;
+
+    /// Puts the entry at position `i` into the table, which must have a free slot.
     fn index(&mut self, i: usize) {
-        let hash = id_hash(&self.sorted[i].entry_id);
-        let position = u32::try_from(i).expect("fewer than 4 billion entries");
-        if let Some(other) = self.by_hash.insert(hash, position) {
-            if other as usize != i
-                && self.sorted[other as usize].entry_id != self.sorted[i].entry_id
-            {
-                self.collided = true;
-                self.by_hash.insert(hash, other);
-            }
+        let mask = self.slots.len() - 1;
+        let mut slot = id_hash(&self.sorted[i].entry_id) as usize & mask;
+        while self.slots[slot] != Entries::EMPTY {
+            slot = (slot + 1) & mask;
+        }
+        self.slots[slot] = u32::try_from(i).expect("fewer than 4 billion entries");
+    }
+
+    /// Makes the table big enough for `entries` (two slots each, at least) and fills it
+    /// again when it had to grow.
+    fn make_room(&mut self, entries: usize) {
+        let wanted = (entries * 2).next_power_of_two().max(16);
+        if self.slots.len() < wanted {
+            self.rebuild(wanted);
+        }
+    }
+
+    fn rebuild(&mut self, slots: usize) {
+        self.slots = vec![Entries::EMPTY; slots];
+        for i in 0..self.sorted.len() {
+            self.index(i);
         }
     }
 
@@ -561,7 +584,7 @@ impl Entries {
     }
 
     /// Adds `entry`, or replaces the one with its id (returned). Entries given in id order
-    /// are appended; another is inserted in place, which renumbers the index (fine for the
+    /// are appended; another is inserted in place, which renumbers the table (fine for the
     /// handful of entries a test builds, the store gives them in order).
     pub fn insert(&mut self, entry: ledger::Entry) -> Option<ledger::Entry> {
         if self
@@ -570,6 +593,7 @@ impl Entries {
             .is_none_or(|last| last.entry_id < entry.entry_id)
         {
             self.sorted.push(entry);
+            self.make_room(self.sorted.len());
             self.index(self.sorted.len() - 1);
             return None;
         }
@@ -580,11 +604,9 @@ impl Entries {
             Ok(i) => Some(std::mem::replace(&mut self.sorted[i], entry)),
             Err(i) => {
                 self.sorted.insert(i, entry);
-                self.by_hash.clear();
-                self.collided = false;
-                for i in 0..self.sorted.len() {
-                    self.index(i);
-                }
+                let slots = self.slots.len().max(16);
+                self.rebuild(slots);
+                self.make_room(self.sorted.len());
                 None
             }
         }
@@ -606,13 +628,12 @@ impl Entries {
     /// Makes room for `additional` more entries at once.
     pub fn reserve(&mut self, additional: usize) {
         self.sorted.reserve_exact(additional);
-        self.by_hash.reserve(additional);
+        self.make_room(self.sorted.len() + additional);
     }
 
     /// Gives back the room a growing vector keeps in reserve.
     pub fn shrink_to_fit(&mut self) {
         self.sorted.shrink_to_fit();
-        self.by_hash.shrink_to_fit();
     }
 }
 
@@ -699,6 +720,22 @@ mod tests {
         }
         assert!(entries.get("E5").is_none());
         assert!(!entries.contains_key(""));
+
+        // Enough entries to grow the table several times, given out of order and in order,
+        // each found at its position, and ids that are not there not found.
+        let mut entries = Entries::default();
+        entries.reserve(10);
+        for n in (0..3000).rev().step_by(7).chain(3000..4000) {
+            entries.insert(entry(&format!("E{n:05}"), n));
+        }
+        for (position, e) in entries.values().enumerate() {
+            assert_eq!(entries.position_of(&e.entry_id), Some(position));
+        }
+        for (id, ore) in [("E02999", 2999), ("E00003", 3), ("E03999", 3999)] {
+            assert_eq!(entries[id].amount.ore(), ore);
+        }
+        assert!(entries.get("E02998").is_none());
+        assert!(entries.get("E04000").is_none());
     }
 
     #[test]
