@@ -206,17 +206,19 @@ impl StatusLog {
             "INSERT INTO status_log (company, line, at, old, new, cause) VALUES {}",
             values.join(", ")
         );
-        let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(2 + self.rows.len() * 4);
-        params.push(self.company.into());
-        params.push(self.at.clone().into());
-        for (line, old, new, cause) in self.rows.drain(..) {
-            params.push(line.into());
-            params.push(old.as_str().to_string().into());
-            params.push(new.as_str().to_string().into());
-            params.push(cause.to_string().into());
+        // Bound in place: no owned copy of each status and cause per row.
+        let mut statement = tx.prepare_cached(&sql)?;
+        statement.raw_bind_parameter(1, self.company)?;
+        statement.raw_bind_parameter(2, self.at.as_str())?;
+        for (i, (line, old, new, cause)) in self.rows.iter().enumerate() {
+            let p = 3 + i * 4;
+            statement.raw_bind_parameter(p, line)?;
+            statement.raw_bind_parameter(p + 1, old.as_str())?;
+            statement.raw_bind_parameter(p + 2, new.as_str())?;
+            statement.raw_bind_parameter(p + 3, &**cause)?;
         }
-        tx.prepare_cached(&sql)?
-            .execute(rusqlite::params_from_iter(params))?;
+        statement.raw_execute()?;
+        self.rows.clear();
         Ok(())
     }
 }
