@@ -512,6 +512,7 @@ impl Store {
             archived: HashMap::new(),
             events: Vec::new(),
             lines: Vec::new(),
+            line_index: Vec::new(),
             without_offset: 0,
             receipt_lines: HashMap::new(),
             applied: Vec::new(),
@@ -1123,6 +1124,11 @@ struct Importer<'a> {
     events: Vec<BankEvent>,
     /// The payment lines a 0602 names, by id (see [`Importer::payments`]).
     lines: Vec<LineState>,
+    /// The ids of `lines`, in the same order: a line is found by a binary search of this
+    /// (8 bytes a line) rather than of `lines` itself, whose million rows of about a hundred
+    /// bytes made each search a string of cache and TLB misses (a tenth of the import's CPU
+    /// time at 1,000,000 entries).
+    line_index: Vec<i64>,
     /// Journal lines written without an offset account (the format has no bank account).
     without_offset: usize,
     /// Payment date → format → its sent lines, by id: a 0690's receipts (see
@@ -1629,6 +1635,7 @@ impl Importer<'_> {
         // database's own memory to the peak.
         self.flush_events()?;
         self.lines = Vec::new();
+        self.line_index = Vec::new();
         drop(matched);
         drop(line_ids);
         let Changes { mut list, causes } = changes;
@@ -1740,6 +1747,7 @@ impl Importer<'_> {
                 .optional()?;
             lines.extend(line);
         }
+        self.line_index = lines.iter().map(|l| l.id).collect();
         self.lines = lines;
         Ok(())
     }
@@ -1766,7 +1774,7 @@ impl Importer<'_> {
             .get(matched.lines.clone())
             .unwrap_or(&[])
             .iter()
-            .filter_map(|id| self.lines.binary_search_by_key(id, |l| l.id).ok())
+            .filter_map(|id| self.line_index.binary_search(id).ok())
             .collect();
         let amounts: Vec<Amount> = lines
             .iter()
@@ -1905,13 +1913,13 @@ impl Importer<'_> {
         let (tx, key) = (self.tx, self.company.key);
         // The entries of a 0602's lines were read with them (the import does not change a
         // remaining amount); any other entry is looked up.
-        let lines = &self.lines;
+        let (lines, index) = (&self.lines, &self.line_index);
         let known: HashMap<&str, Amount> = self
             .events
             .iter()
             .flat_map(|event| &event.lines)
             .filter_map(|line| {
-                let at = lines.binary_search_by_key(&line.line, |l| l.id).ok()?;
+                let at = index.binary_search(&line.line).ok()?;
                 Some((line.entry_id.as_str(), lines.get(at)?.remaining))
             })
             .collect();
