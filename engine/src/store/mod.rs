@@ -366,11 +366,23 @@ fn user_version(conn: &Connection) -> Result<u32> {
 /// An up-to-date database is recognised by a plain read first: taking the write lock to find
 /// that out would make every reader (`list`, `show`, `verify`…) wait behind a long import or
 /// export and fail with [`Error::Busy`] after [`BUSY_TIMEOUT`].
+///
+/// Foreign keys are off while migrations run (a table is rebuilt by dropping the old one,
+/// which other tables' keys point at: SQLite's ALTER TABLE documentation) and each migration
+/// checks them (`PRAGMA foreign_key_check`) before it commits; they are on again after.
 fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     let known = u32::try_from(schema::MIGRATIONS.len()).unwrap_or(u32::MAX);
     if user_version(conn)? == known {
         return Ok(());
     }
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let migrated = apply_migrations(conn, path, known);
+    conn.pragma_update(None, "foreign_keys", true)?;
+    migrated
+}
+
+/// The loop of [`migrate`], with foreign keys off.
+fn apply_migrations(conn: &mut Connection, path: &Path, known: u32) -> Result<()> {
     loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let version = user_version(&tx)?;
@@ -387,6 +399,14 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
         let next = version + 1;
         let sql = schema::MIGRATIONS[version as usize];
         tx.execute_batch(sql)?;
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
+            .optional()?;
+        if let Some(table) = broken {
+            return Err(Error::Corrupt(format!(
+                "migration {next} leaves rows of {table} pointing at missing rows"
+            )));
+        }
         tx.pragma_update(None, "user_version", next)?;
         tx.commit()?;
         tracing::info!(version = next, "database migrated");
@@ -476,6 +496,54 @@ mod tests {
                 schema::MIGRATIONS.len()
             )
         );
+    }
+
+    /// Version 5 rebuilds `payment_lines`: the rows keep their ids, the AUTOINCREMENT counter
+    /// carries over (an id given before is never given again) and the status CHECK still
+    /// refuses a status that is not one.
+    #[test]
+    fn migration_5_keeps_the_line_counter_and_the_status_check() {
+        let dir = TempDir::new();
+        let path = dir.path().join("p.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &schema::MIGRATIONS[..4] {
+                conn.execute_batch(sql).unwrap();
+            }
+            // Lines up to 41 were given and deleted.
+            conn.execute_batch(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES ('payment_lines', 41); \
+                 PRAGMA user_version = 4;",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 5);
+        assert_eq!(pragma(&store, "foreign_keys"), "1");
+        let seq: i64 = store
+            .conn
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'payment_lines'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(seq, 41);
+        // The line's entry and format do not exist: only the CHECK is under test here.
+        store
+            .conn
+            .pragma_update(None, "foreign_keys", false)
+            .unwrap();
+        let insert = |status: &str| {
+            store.conn.execute(
+                "INSERT INTO payment_lines (company, entry_id, debtor, format_id, payment_date, \
+                 status) VALUES (1, 'e', 'd', 'f', '2026-07-01', ?1)",
+                [status],
+            )
+        };
+        assert!(insert("bogus").is_err());
+        insert("sent").unwrap();
+        assert_eq!(store.conn.last_insert_rowid(), 42);
     }
 
     #[test]
