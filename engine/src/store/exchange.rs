@@ -280,8 +280,7 @@ impl Store {
             last_delivery_id: u64::try_from(last_delivery_id).unwrap_or(0),
             last_charge: u64::try_from(last_charge).unwrap_or(0),
         };
-        let plan = plan_export(&data, &validations, &settings)?;
-        drop(validations);
+        let plan = plan_export(&data, validations, &settings)?;
         let mut report = ExportReport {
             files: Vec::new(),
             held: plan.held.clone(),
