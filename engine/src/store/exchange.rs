@@ -44,7 +44,7 @@ use crate::exchange::{
     fnv1a64, fnv1a64_more, scheme_id, BankEvent, EventLine, ExchangeError, ExportReport,
     ExportedFile, ImportOutcome, ImportReport, MatchedBy,
 };
-use crate::model::{FastMap, MandateStatus, PaymentFormat, Scheme, Status};
+use crate::model::{BsType, FastMap, MandateStatus, PaymentFormat, Scheme, Status};
 use crate::status::{on_bank_comment, on_bank_error, on_payment_info, on_receipt, PaymentOutcome};
 use crate::validate::{validate, LineValidation};
 use bankcal::Calendar;
@@ -257,7 +257,17 @@ impl Store {
         for name in &deleted {
             tracing::warn!(file = name, "an earlier export was interrupted before it was recorded: its unsent file was removed");
         }
-        let data = Store::run_data_in(&tx, company, Load::ForStep)?;
+        // Only a BS Total delivery writes the debtors' names and addresses (its 022 records):
+        // without one, they are not read (200,000 debtors' contact details are tens of MB).
+        let writes_addresses = formats_of(&tx, company)?
+            .iter()
+            .any(|f| f.bs_type == Some(BsType::Total));
+        let load = if writes_addresses {
+            Load::ForStep
+        } else {
+            Load::ForCore
+        };
+        let data = Store::run_data_in(&tx, company, load)?;
         let validations = validate(&data, cal, now);
         save_changed_validations(&tx, company, &validations)?;
         let company_name: String = tx.query_row(
