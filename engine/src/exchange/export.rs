@@ -225,19 +225,6 @@ impl<'v> Results<'v> {
     }
 }
 
-/// A charge before it has a reference.
-struct Draft<'a> {
-    lines: Vec<&'a PaymentLine>,
-    entries: Vec<Option<&'a Entry>>,
-    amount: Amount,
-    customer_no: Id,
-    agreement_no: Id,
-    group: Option<Id>,
-    cancellation: bool,
-    /// The charge pays out (for a cancellation: the charge it cancels paid out).
-    payout: bool,
-}
-
 /// True when export sends a line in this status (given that validation passed it).
 fn sendable(line: &PaymentLine, format: &PaymentFormat) -> bool {
     match line.status {
@@ -255,11 +242,12 @@ fn merged_group(line: &PaymentLine) -> Option<&str> {
 }
 
 /// Plans an export. `validations` must be the result of [`crate::validate::validate`] on the
-/// same data at the same `now`. Fails only when a delivery's net amount is beyond the largest
+/// same data at the same `now`; they are dropped as soon as each line's row has its result
+/// (a million results are 32 MB, at the moment the plan's charges are built). Fails only when a delivery's net amount is beyond the largest
 /// amount; a value that does not fit its field is found by [`write_delivery`].
 pub fn plan_export<'a>(
     data: &'a RunData,
-    validations: &[LineValidation],
+    validations: Vec<LineValidation>,
     settings: &ExportSettings<'_>,
 ) -> crate::Result<ExportPlan<'a>> {
     // One row per line that can still be exported, sorted by format and charge key: the
@@ -267,7 +255,7 @@ pub fn plan_export<'a>(
     // what the grouping decides by, found while walking the lines in id order (the order
     // `validate` gives its results in and the entry lookup is fastest in).
     let mut rows: Vec<Row<'a>> = Vec::with_capacity(validations.len());
-    let mut results = Results::new(validations);
+    let mut results = Results::new(&validations);
     for line in data.lines.iter().filter(|l| can_still_be_exported(l)) {
         let entry = data.entries.get(&line.entry_id);
         let amount = match (data.formats.get(&line.format_id), entry) {
@@ -286,6 +274,8 @@ pub fn plan_export<'a>(
             amount,
         });
     }
+    drop(results);
+    drop(validations);
     // Line ids are unique, so the order is total and an unstable sort gives the same one.
     rows.sort_unstable_by(|a, b| (a.format, &a.key, a.line.id).cmp(&(b.format, &b.key, b.line.id)));
 
@@ -300,7 +290,10 @@ pub fn plan_export<'a>(
         let Some(format) = data.formats.get(format_id) else {
             continue;
         };
-        let mut drafts = Vec::new();
+        // Room for every charge at once: a vector of half a million charges doubling as it
+        // grows holds up to three times their size while it moves.
+        let keys = of_format.chunk_by(|a, b| a.key == b.key).count();
+        let mut drafts = Vec::with_capacity(keys);
         for members in of_format.chunk_by(|a, b| a.key == b.key) {
             let key = &members[0].key;
             let sends = |r: &Row| r.ok && sendable(r.line, format);
@@ -342,31 +335,23 @@ pub fn plan_export<'a>(
         if drafts.is_empty() {
             continue;
         }
-        drafts.sort_by(|a, b| {
-            (a.lines[0].payment_date, &a.customer_no, a.lines[0].id).cmp(&(
-                b.lines[0].payment_date,
+        // The charges were drafted without a reference; they are numbered in file order, in
+        // place (a second vector of half a million charges would cost 80 MB at the peak).
+        // A charge's first line is its own, so the order is total and an unstable sort (which
+        // needs no buffer of half the charges, as a stable one does) gives the same one.
+        let mut charges = drafts;
+        charges.sort_unstable_by(|a, b| {
+            (a.payment_date, &a.customer_no, a.lines[0].id).cmp(&(
+                b.payment_date,
                 &b.customer_no,
                 b.lines[0].id,
             ))
         });
         plan.last_delivery_id += 1;
         let delivery_id = plan.last_delivery_id;
-        let mut charges = Vec::with_capacity(drafts.len());
-        for d in drafts {
+        for charge in &mut charges {
             plan.last_charge += 1;
-            charges.push(PlannedCharge {
-                reference: ledger::format_id!("{:09}", plan.last_charge),
-                debtor: d.lines[0].debtor.clone(),
-                customer_no: d.customer_no,
-                agreement_no: d.agreement_no,
-                payment_date: d.lines[0].payment_date,
-                amount: d.amount,
-                group: d.group,
-                cancellation: d.cancellation,
-                payout: d.payout,
-                lines: d.lines,
-                entries: d.entries,
-            });
+            charge.reference = ledger::format_id!("{:09}", plan.last_charge);
         }
         let amount = Amount::checked_sum(charges.iter().map(|c| c.amount)).map_err(|_| {
             ExchangeError::Render {
@@ -427,13 +412,14 @@ pub fn file_names(
     }
 }
 
-/// Builds the charge of one group or line, or says why it is held.
+/// Builds the charge of one group or line (its reference still empty), or says why it is
+/// held.
 fn draft<'a>(
     data: &'a RunData,
     format: &'a PaymentFormat,
     key: &ChargeKey,
     members: &[Row<'a>],
-) -> Result<Draft<'a>, String> {
+) -> Result<PlannedCharge<'a>, String> {
     // The rows of a key are in line id order.
     let lines: Vec<&'a PaymentLine> = members.iter().map(|r| r.line).collect();
     let first = lines[0];
@@ -480,17 +466,20 @@ fn draft<'a>(
         }
     };
     check_customer_no(&customer_no)?;
-    Ok(Draft {
-        lines,
-        entries: members.iter().map(|r| r.entry).collect(),
-        amount,
+    Ok(PlannedCharge {
+        reference: Id::default(),
+        debtor: first.debtor.clone(),
         customer_no,
         agreement_no,
+        payment_date: first.payment_date,
+        amount,
         group,
         cancellation,
         // A zero amount has no sign: the direction of a cancellation is that of the charge
         // it cancels, which the kind of LS record (580/585) carries.
         payout: net.is_negative(),
+        entries: members.iter().map(|r| r.entry).collect(),
+        lines,
     })
 }
 
@@ -500,23 +489,17 @@ fn chosen_mandate<'a>(
     format: &PaymentFormat,
     date: NaiveDate,
 ) -> Option<&'a Mandate> {
-    let of_format: Vec<&Mandate> = mandates
-        .map(|all| {
-            all.iter()
-                .filter(|m| m.payment_format == format.id)
-                .collect()
-        })
-        .unwrap_or_default();
-    of_format
-        .iter()
+    // Walked up to three times rather than collected: no allocation per charge.
+    let of_format = || {
+        mandates
+            .into_iter()
+            .flatten()
+            .filter(|m| m.payment_format == format.id)
+    };
+    of_format()
         .find(|m| m.is_active_on(date))
-        .or_else(|| {
-            of_format
-                .iter()
-                .find(|m| m.status == MandateStatus::Enrolled)
-        })
-        .or_else(|| of_format.first())
-        .copied()
+        .or_else(|| of_format().find(|m| m.status == MandateStatus::Enrolled))
+        .or_else(|| of_format().next())
 }
 
 /// A customer number the bank accepts (formats.md §1): 1 to 15 characters, no blanks, no `&`,

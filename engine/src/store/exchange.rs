@@ -44,7 +44,7 @@ use crate::exchange::{
     fnv1a64, fnv1a64_more, scheme_id, BankEvent, EventLine, ExchangeError, ExportReport,
     ExportedFile, ImportOutcome, ImportReport, MatchedBy,
 };
-use crate::model::{FastMap, MandateStatus, PaymentFormat, Scheme, Status};
+use crate::model::{BsType, FastMap, MandateStatus, PaymentFormat, Scheme, Status};
 use crate::status::{on_bank_comment, on_bank_error, on_payment_info, on_receipt, PaymentOutcome};
 use crate::validate::{validate, LineValidation};
 use bankcal::Calendar;
@@ -259,7 +259,17 @@ impl Store {
         for name in &deleted {
             tracing::warn!(file = name, "an earlier export was interrupted before it was recorded: its unsent file was removed");
         }
-        let data = Store::run_data_in(&tx, company, Load::ForStep)?;
+        // Only a BS Total delivery writes the debtors' names and addresses (its 022 records):
+        // without one, they are not read (200,000 debtors' contact details are tens of MB).
+        let writes_addresses = formats_of(&tx, company)?
+            .iter()
+            .any(|f| f.bs_type == Some(BsType::Total));
+        let load = if writes_addresses {
+            Load::ForStep
+        } else {
+            Load::ForCore
+        };
+        let data = Store::run_data_in(&tx, company, load)?;
         let validations = validate(&data, cal, now);
         save_changed_validations(&tx, company, &validations)?;
         let company_name: String = tx.query_row(
@@ -282,8 +292,7 @@ impl Store {
             last_delivery_id: u64::try_from(last_delivery_id).unwrap_or(0),
             last_charge: u64::try_from(last_charge).unwrap_or(0),
         };
-        let plan = plan_export(&data, &validations, &settings)?;
-        drop(validations);
+        let plan = plan_export(&data, validations, &settings)?;
         let mut report = ExportReport {
             files: Vec::new(),
             held: plan.held.clone(),
@@ -302,7 +311,10 @@ impl Store {
                 i64::try_from(plan.last_charge).unwrap_or(i64::MAX),
             ),
         )?;
-        let mut staged: Vec<Staged> = Vec::new();
+        let mut staged: Vec<StagedDelivery> = Vec::new();
+        let discard = |staged: Vec<StagedDelivery>| {
+            staged.into_iter().for_each(|text| text.staged.discard());
+        };
         let mut charges = Charges {
             done: 0,
             total: plan.files.iter().map(|f| f.charges.len() as u64).sum(),
@@ -312,28 +324,36 @@ impl Store {
             let text = match stage_delivery(out_dir, company, &data, &settings, file) {
                 Ok(text) => text,
                 Err(error) => {
-                    staged.into_iter().for_each(Staged::discard);
+                    discard(staged);
                     return Err(error);
                 }
             };
             match export_file(&tx, company, now, file, &text, &mut charges) {
                 Ok(exported) => report.files.push(exported),
                 Err(error) => {
-                    staged.into_iter().for_each(Staged::discard);
+                    discard(staged);
                     text.staged.discard();
                     return Err(error);
                 }
             }
-            staged.push(text.staged);
+            staged.push(text);
         }
         drop(plan);
         drop(data);
+        // The texts go into the archive once the run data is gone: making room for a text
+        // costs SQLite twice its size in memory (see `copy_text_into_archive`).
+        for (text, exported) in staged.iter().zip(&report.files) {
+            if let Err(error) = copy_text_into_archive(&tx, exported.file_id, text) {
+                discard(staged);
+                return Err(error);
+            }
+        }
         if let Err(error) = tx.commit() {
-            staged.into_iter().for_each(Staged::discard);
+            discard(staged);
             return Err(error.into());
         }
         // Recorded as sent: only now may the files appear under their names.
-        for file in staged {
+        for file in staged.into_iter().map(|text| text.staged) {
             let path = file.path().to_path_buf();
             file.publish()
                 .map_err(|error| ExchangeError::NotPublished {
@@ -745,9 +765,15 @@ fn stage_delivery(
     })
 }
 
-/// Copies the delivery text from its staged file into the archive row's `content`, which was
-/// made a zero blob of its length: a megabyte at a time, never the whole text in memory.
+/// Copies the delivery text from its staged file into the archive row's `content`: the row's
+/// content is made a zero blob of the text's length, then written a megabyte at a time.
+/// `content` is not the row's last column, so SQLite builds the zero blob and the row in
+/// memory (twice the text: 230 MB for a million charges); the text itself is never held.
 fn copy_text_into_archive(tx: &Connection, file_id: i64, text: &StagedDelivery) -> Result<()> {
+    tx.execute(
+        "UPDATE delivery_files SET content = zeroblob(?2) WHERE id = ?1",
+        (file_id, i64::try_from(text.text_length).unwrap_or(i64::MAX)),
+    )?;
     let path = text.staged.staged_path();
     let io = |source: std::io::Error| Error::Io {
         path: path.to_path_buf(),
@@ -779,7 +805,7 @@ fn copy_text_into_archive(tx: &Connection, file_id: i64, text: &StagedDelivery) 
 }
 
 /// Writes one planned file's rows (archive, charges, lines, status log); its text is in the
-/// staged file.
+/// staged file, and goes into the archive row later ([`copy_text_into_archive`]).
 fn export_file(
     tx: &Connection,
     company: &CompanyKey,
@@ -819,11 +845,6 @@ fn export_file(
         }
         _ => error,
     })?;
-    tx.execute(
-        "UPDATE delivery_files SET content = zeroblob(?2) WHERE id = ?1",
-        (file_id, i64::try_from(text.text_length).unwrap_or(i64::MAX)),
-    )?;
-    copy_text_into_archive(tx, file_id, text)?;
     let cause = format!("export of delivery {}", file.delivery_id);
     let sent = date_text(now.date());
     // Set-based (performance.md): the charges go CHARGE_BATCH rows to an INSERT; the lines'
@@ -831,6 +852,10 @@ fn export_file(
     // INSERT … SELECT into the status log (I6) apply them all, in line id order. The unary
     // `+` keeps the planner from walking payment_lines by its status index: the plan is a
     // scan of the temporary table and a rowid lookup per line (EXPLAIN QUERY PLAN).
+    // `OR ROLLBACK`: a statement that may fail halfway in a transaction has SQLite copy every
+    // page it changes into a statement journal, to undo just that statement (a million lines:
+    // hundreds of megabytes copied, in memory). Any failure here fails the whole export, so
+    // the transaction is rolled back instead and no statement journal is kept.
     insert_charges(tx, company, file_id, file, charges)?;
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS export_lines (\
@@ -860,8 +885,8 @@ fn export_file(
     )?;
     let expected = file.line_count();
     let sent_lines = tx.execute(
-        "UPDATE payment_lines SET status = t.new, reference = t.reference, date_sent = ?2, \
-         delivery_id = ?3 FROM temp.export_lines t \
+        "UPDATE OR ROLLBACK payment_lines SET status = t.new, reference = t.reference, \
+         date_sent = ?2, delivery_id = ?3 FROM temp.export_lines t \
          WHERE t.cancellation = 0 AND +payment_lines.company = ?1 \
          AND payment_lines.id = t.id AND +payment_lines.status = t.old",
         (company.key, &sent, &delivery_id),
@@ -869,7 +894,7 @@ fn export_file(
     // An LS stop line keeps the reference of the charge it cancels, so the bank's answer
     // about that charge still finds it.
     let cancelled_lines = tx.execute(
-        "UPDATE payment_lines SET status = t.new, cancellation_sent = 1 \
+        "UPDATE OR ROLLBACK payment_lines SET status = t.new, cancellation_sent = 1 \
          FROM temp.export_lines t \
          WHERE t.cancellation = 1 AND +payment_lines.company = ?1 \
          AND payment_lines.id = t.id AND +payment_lines.status = t.old",
