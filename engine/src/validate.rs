@@ -315,9 +315,29 @@ struct Index<'a> {
     /// when a member's amount cannot be computed).
     groups: FastMap<(&'a str, &'a str), (usize, Option<Amount>)>,
     entries: EntryLines,
+    /// The deadlines found so far, by (format, payment date, payout): a run has a few dozen
+    /// payment dates, and each deadline walks the calendar (2.5 % of collect, per line).
+    deadlines: std::cell::RefCell<FastMap<(&'a str, NaiveDate, bool), NaiveDateTime>>,
 }
 
 impl<'a> Index<'a> {
+    /// [`deadline`], remembered.
+    fn deadline(
+        &self,
+        cal: &Calendar,
+        format: &'a PaymentFormat,
+        payment_date: NaiveDate,
+        payout: bool,
+    ) -> Result<NaiveDateTime, bankcal::CalendarError> {
+        let key = (format.id.as_str(), payment_date, payout);
+        if let Some(found) = self.deadlines.borrow().get(&key) {
+            return Ok(*found);
+        }
+        let computed = deadline(cal, format, payment_date, payout)?;
+        self.deadlines.borrow_mut().insert(key, computed);
+        Ok(computed)
+    }
+
     fn build(data: &'a RunData) -> Index<'a> {
         let mut index = Index {
             buckets: Buckets::build(data),
@@ -326,6 +346,7 @@ impl<'a> Index<'a> {
                 live: vec![0; data.entries.len()],
                 examples: FastMap::default(),
             },
+            deadlines: Default::default(),
         };
         for line in &data.lines {
             let live = liveness(line);
@@ -442,9 +463,9 @@ impl Failures {
 }
 
 /// Validates `data.lines[position]`.
-fn validate_line(
-    data: &RunData,
-    index: &Index<'_>,
+fn validate_line<'a>(
+    data: &'a RunData,
+    index: &Index<'a>,
     cal: &Calendar,
     now: NaiveDateTime,
     position: usize,
@@ -642,7 +663,7 @@ fn validate_line(
     }
 
     // deadline-passed
-    match deadline(cal, format, date, charged.is_negative()) {
+    match index.deadline(cal, format, date, charged.is_negative()) {
         Ok(deadline) if now > deadline => errors.fail(code::DEADLINE_PASSED, || {
             format!(
                 "the deadline for payment date {date} was {}",
