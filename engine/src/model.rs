@@ -513,6 +513,11 @@ fn id_hash(id: &str) -> u64 {
     hasher.finish()
 }
 
+/// The table size for `entries`: at least two slots each, a power of two.
+fn slots_for(entries: usize) -> usize {
+    (entries * 2).next_power_of_two().max(16)
+}
+
 impl Entries {
     fn position(&self, id: &str) -> Result<usize, usize> {
         let last = self.last.get();
@@ -556,7 +561,7 @@ impl Entries {
     /// Makes the table big enough for `entries` (two slots each, at least) and fills it
     /// again when it had to grow.
     fn make_room(&mut self, entries: usize) {
-        let wanted = (entries * 2).next_power_of_two().max(16);
+        let wanted = slots_for(entries);
         if self.slots.len() < wanted {
             self.rebuild(wanted);
         }
@@ -592,8 +597,10 @@ impl Entries {
             .last()
             .is_none_or(|last| last.entry_id < entry.entry_id)
         {
+            // Room first: a table that grows is filled from `sorted`, which must not yet
+            // hold the new entry, or it would be put in twice.
+            self.make_room(self.sorted.len() + 1);
             self.sorted.push(entry);
-            self.make_room(self.sorted.len());
             self.index(self.sorted.len() - 1);
             return None;
         }
@@ -604,9 +611,9 @@ impl Entries {
             Ok(i) => Some(std::mem::replace(&mut self.sorted[i], entry)),
             Err(i) => {
                 self.sorted.insert(i, entry);
-                let slots = self.slots.len().max(16);
+                // Every position after `i` moved: fill the table again.
+                let slots = self.slots.len().max(slots_for(self.sorted.len()));
                 self.rebuild(slots);
-                self.make_room(self.sorted.len());
                 None
             }
         }
@@ -736,6 +743,13 @@ mod tests {
         }
         assert!(entries.get("E02998").is_none());
         assert!(entries.get("E04000").is_none());
+        // Each entry is in the table once, however often it grew.
+        let filled = entries
+            .slots
+            .iter()
+            .filter(|&&s| s != Entries::EMPTY)
+            .count();
+        assert_eq!(filled, entries.len());
     }
 
     #[test]
