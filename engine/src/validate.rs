@@ -414,16 +414,76 @@ fn validate_with(
     now: NaiveDateTime,
     messages: Messages,
 ) -> Vec<LineValidation> {
+    each_line(data, cal, now, messages)
+        .map(|(position, errors)| LineValidation {
+            line: data.lines[position].id,
+            errors,
+        })
+        .collect()
+}
+
+/// [`validate`] one line at a time, as the iterator is advanced: the position in
+/// `data.lines` of each line that can still be exported, in order, with its failures and
+/// their messages. A caller that stores each result and keeps only the codes never holds a
+/// million messages at once (160 MB at a million lines, most of them clashes on a date).
+pub fn validations<'a>(
+    data: &'a RunData,
+    cal: &'a Calendar,
+    now: NaiveDateTime,
+) -> impl Iterator<Item = (usize, Vec<ValidationError>)> + 'a {
+    each_line(data, cal, now, Messages::Written)
+}
+
+fn each_line<'a>(
+    data: &'a RunData,
+    cal: &'a Calendar,
+    now: NaiveDateTime,
+    messages: Messages,
+) -> impl Iterator<Item = (usize, Vec<ValidationError>)> + 'a {
     let index = Index::build(data);
     data.lines
         .iter()
         .enumerate()
         .filter(|(_, line)| can_still_be_exported(line))
-        .map(|(position, line)| LineValidation {
-            line: line.id,
-            errors: validate_line(data, &index, cal, now, position, messages),
+        .map(move |(position, _)| {
+            let errors = validate_line(data, &index, cal, now, position, messages);
+            (position, errors)
         })
-        .collect()
+}
+
+/// The failures of single lines of a run with their messages, made again: validation is a
+/// pure function of the run, the calendar and the clock, so a report can keep each line's
+/// codes alone and have its messages written when the line is shown. Building one costs
+/// what the index of one validation costs (linear in the lines); each line after that costs
+/// its own rules.
+pub(crate) struct Revalidation<'a> {
+    data: &'a RunData,
+    index: Index<'a>,
+    cal: &'a Calendar,
+    now: NaiveDateTime,
+}
+
+impl<'a> Revalidation<'a> {
+    pub(crate) fn new(data: &'a RunData, cal: &'a Calendar, now: NaiveDateTime) -> Self {
+        Revalidation {
+            data,
+            index: Index::build(data),
+            cal,
+            now,
+        }
+    }
+
+    /// The failures of `data.lines[position]`, as [`validate`] gives them.
+    pub(crate) fn errors(&self, position: usize) -> Vec<ValidationError> {
+        validate_line(
+            self.data,
+            &self.index,
+            self.cal,
+            self.now,
+            position,
+            Messages::Written,
+        )
+    }
 }
 
 /// Whether a validation writes its messages.

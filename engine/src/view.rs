@@ -4,7 +4,9 @@
 use crate::charge::amount_to_charge;
 use crate::model::{PaymentFormat, PaymentLine, RunData, StatusChange};
 use crate::suggest::NewLine;
-use chrono::NaiveDate;
+use crate::validate::Revalidation;
+use bankcal::Calendar;
+use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Id;
 use ledger::{Amount, Entry};
 use serde::{Serialize, Serializer};
@@ -113,6 +115,13 @@ enum Chosen {
     /// Lines just created from suggestions, and their ids (in the same order): a suggestion
     /// is a third of a payment line's size, and a million new lines are kept only to be shown.
     New(Vec<i64>, Vec<NewLine>),
+    /// `data.lines[p]` for each position, just validated with this calendar at this time:
+    /// each line holds its codes, and the messages are made again when it is shown.
+    Validated {
+        positions: Vec<usize>,
+        calendar: Calendar,
+        now: NaiveDateTime,
+    },
 }
 
 impl Default for Chosen {
@@ -133,6 +142,30 @@ impl LineViews {
         LineViews {
             data,
             lines: Chosen::Stored(positions),
+        }
+    }
+
+    /// The views of `data.lines[p]` for each `p` of `positions`, which were validated with
+    /// `calendar` at `now` and hold their failures' codes without messages: a line's messages
+    /// are made again, by the same pure validation, when it is shown (a million clashing
+    /// lines' messages held 160 MB). A view's messages are the ones validation stored.
+    pub fn validated(
+        data: RunData,
+        positions: Vec<usize>,
+        calendar: &Calendar,
+        now: NaiveDateTime,
+    ) -> LineViews {
+        let LineViews { data, lines } = LineViews::new(data, positions);
+        let Chosen::Stored(positions) = lines else {
+            unreachable!("LineViews::new keeps positions")
+        };
+        LineViews {
+            data,
+            lines: Chosen::Validated {
+                positions,
+                calendar: calendar.clone(),
+                now,
+            },
         }
     }
 
@@ -161,7 +194,7 @@ impl LineViews {
 
     pub fn len(&self) -> usize {
         match &self.lines {
-            Chosen::Stored(positions) => positions.len(),
+            Chosen::Stored(positions) | Chosen::Validated { positions, .. } => positions.len(),
             Chosen::New(_, lines) => lines.len(),
         }
     }
@@ -170,8 +203,26 @@ impl LineViews {
         self.len() == 0
     }
 
-    /// The view of the `i`-th line.
+    /// The view of the `i`-th line. For a report of `validate` with failed lines this builds
+    /// the run's validation index again to write the messages (linear in the run's lines):
+    /// to see many lines, use [`LineViews::iter`], which builds it once.
     pub fn get(&self, i: usize) -> Option<LineView> {
+        self.view(i, &mut None)
+    }
+
+    /// The views, in order, each built when it is reached.
+    pub fn iter(&self) -> impl Iterator<Item = LineView> + '_ {
+        let mut revalidation = None;
+        (0..self.len()).filter_map(move |i| self.view(i, &mut revalidation))
+    }
+
+    /// The view of the `i`-th line; `revalidation` is built when a validated line with
+    /// failures is first shown, and kept for the next.
+    fn view<'a>(
+        &'a self,
+        i: usize,
+        revalidation: &mut Option<Revalidation<'a>>,
+    ) -> Option<LineView> {
         let view = |line: &PaymentLine| {
             let entry = &self.data.entries[line.entry_id.as_str()];
             LineView::new(line, entry, self.data.formats.get(line.format_id.as_str()))
@@ -179,12 +230,28 @@ impl LineViews {
         match &self.lines {
             Chosen::Stored(positions) => Some(view(&self.data.lines[*positions.get(i)?])),
             Chosen::New(ids, lines) => Some(view(&lines.get(i)?.clone().into_line(ids[i]))),
+            Chosen::Validated {
+                positions,
+                calendar,
+                now,
+            } => {
+                let position = *positions.get(i)?;
+                let mut view = view(&self.data.lines[position]);
+                if !view.errors.is_empty() {
+                    let revalidation = revalidation
+                        .get_or_insert_with(|| Revalidation::new(&self.data, calendar, *now));
+                    view.errors = revalidation
+                        .errors(position)
+                        .into_iter()
+                        .map(|e| ErrorView {
+                            code: e.code,
+                            message: e.message,
+                        })
+                        .collect();
+                }
+                Some(view)
+            }
         }
-    }
-
-    /// The views, in order, each built when it is reached.
-    pub fn iter(&self) -> impl Iterator<Item = LineView> + '_ {
-        (0..self.len()).filter_map(|i| self.get(i))
     }
 
     /// Every view at once (for small reports).
@@ -196,7 +263,7 @@ impl LineViews {
     pub fn failure_counts(&self) -> std::collections::BTreeMap<&'static str, usize> {
         let mut counts = std::collections::BTreeMap::new();
         // New lines are not validated yet.
-        if let Chosen::Stored(positions) = &self.lines {
+        if let Chosen::Stored(positions) | Chosen::Validated { positions, .. } = &self.lines {
             for &p in positions {
                 for error in self.data.lines[p].errors.iter().flatten() {
                     *counts.entry(error.code).or_default() += 1;

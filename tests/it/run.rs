@@ -191,6 +191,27 @@ fn a_whole_run_from_csv_to_collective_payments() {
         assert!(line.get(key).is_some(), "payment line lacks {key}: {line}");
     }
     assert_eq!(line["amount"], "1000.00");
+    // The report makes each failed line's messages again when it shows the line; they are
+    // the messages validation stored, which `list` reads from the database.
+    let listed = ok(dir, &["--json", "list"], 0).json();
+    let stored: BTreeMap<i64, &Value> = listed["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["line"].as_i64().unwrap(), &l["errors"]))
+        .collect();
+    let mut with_messages = 0;
+    for line in validated["lines"].as_array().unwrap() {
+        let errors = &line["errors"];
+        assert_eq!(errors, stored[&line["line"].as_i64().unwrap()], "{line}");
+        with_messages += errors
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| !e["message"].as_str().unwrap().is_empty())
+            .count();
+    }
+    assert!(with_messages >= 22, "every failure has its message");
 
     // Collective payments: the duplicates are merged and no longer flagged.
     let collected = ok(dir, &["--json", "collect"], 1).json();

@@ -51,7 +51,15 @@ pub fn validate(global: &Global) -> anyhow::Result<Outcome> {
         } else {
             usize::MAX
         };
-        let lines = || report.lines.iter().filter(|l| !large || !l.ok).take(limit);
+        // Built once (at most the table's limit of views): a failed line's messages are made
+        // again when its view is built, which first indexes the whole run.
+        let shown: Vec<LineView> = report
+            .lines
+            .iter()
+            .filter(|l| !large || !l.ok)
+            .take(limit)
+            .collect();
+        let lines = || shown.iter().cloned();
         print_lines_of(lines)?;
         print_failures(lines())?;
         if large && report.failed_count > 0 {

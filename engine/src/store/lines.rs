@@ -549,10 +549,10 @@ impl Store {
     /// where it differs from the stored one (validating again without a change in between
     /// writes nothing). Give the lines in ascending id order (the table's key order); a line
     /// that does not exist is skipped, so give lines read in the same transaction.
-    pub fn save_validations_in_order<'a>(
+    pub fn save_validations_in_order<E: AsRef<[ValidationError]>>(
         &mut self,
         company: &CompanyKey,
-        results: impl Iterator<Item = (i64, &'a [ValidationError])>,
+        results: impl Iterator<Item = (i64, E)>,
     ) -> Result<()> {
         let tx = self.write()?;
         update_in_order(
@@ -560,7 +560,7 @@ impl Store {
             company,
             "errors",
             Only::Changed,
-            results.map(|(id, errors)| (id, Value::Text(errors_to_json(errors)))),
+            results.map(|(id, errors)| (id, Value::Text(errors_to_json(errors.as_ref())))),
         )?;
         tx.commit()?;
         Ok(())
@@ -569,10 +569,10 @@ impl Store {
     /// Stores each line's collective payment id and validation result together, in
     /// ascending line id order, writing only the lines where either differs from the stored
     /// one: collect changes both on most lines, and one write per row costs half of two.
-    pub fn save_groups_and_validations_in_order<'a>(
+    pub fn save_groups_and_validations_in_order<'a, E: AsRef<[ValidationError]>>(
         &mut self,
         company: &CompanyKey,
-        lines: impl Iterator<Item = (i64, Option<&'a str>, &'a [ValidationError])>,
+        lines: impl Iterator<Item = (i64, Option<&'a str>, E)>,
     ) -> Result<()> {
         let tx = self.write()?;
         update_columns_in_order(
@@ -582,7 +582,7 @@ impl Store {
             Only::Changed,
             lines.map(|(id, group, errors)| {
                 let group = group.map_or(Value::Null, |g| Value::Text(g.into()));
-                (id, [group, Value::Text(errors_to_json(errors))])
+                (id, [group, Value::Text(errors_to_json(errors.as_ref()))])
             }),
         )?;
         tx.commit()?;
