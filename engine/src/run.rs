@@ -91,19 +91,21 @@ impl Engine {
         earliest: bool,
     ) -> Result<SuggestReport> {
         let (store, company) = self.parts();
-        store.atomically(|store| {
-            let mut data = store.load_run_data_for_step(company)?;
-            let plan = suggest::suggest(&data, calendar, now, earliest);
-            if !plan.remove.is_empty() {
-                store.delete_unsent_lines(company, &plan.remove)?;
-            }
-            let ids = store.insert_lines(company, &plan.new_lines, now, "suggest")?;
-            // The report shows the new lines, made into views as they are printed; the run
-            // data's own lines are not needed for it.
-            data.lines = Vec::new();
-            Ok(SuggestReport {
-                created: LineViews::of_new_lines(data, ids, plan.new_lines),
-                removed: plan.remove,
+        store.with_core_cache(|store| {
+            store.atomically(|store| {
+                let mut data = store.load_run_data_for_step(company)?;
+                let plan = suggest::suggest(&data, calendar, now, earliest);
+                if !plan.remove.is_empty() {
+                    store.delete_unsent_lines(company, &plan.remove)?;
+                }
+                let ids = store.insert_lines(company, &plan.new_lines, now, "suggest")?;
+                // The report shows the new lines, made into views as they are printed; the run
+                // data's own lines are not needed for it.
+                data.lines = Vec::new();
+                Ok(SuggestReport {
+                    created: LineViews::of_new_lines(data, ids, plan.new_lines),
+                    removed: plan.remove,
+                })
             })
         })
     }
@@ -116,13 +118,15 @@ impl Engine {
         now: NaiveDateTime,
     ) -> Result<ValidationReport> {
         let (store, company) = self.parts();
-        store.atomically(|store| {
-            let mut data = store.load_run_data_for_step(company)?;
-            let validated = validate_and_save(store, company, &mut data, calendar, now)?;
-            Ok(ValidationReport {
-                ok_count: validated.positions.len() - validated.failed,
-                failed_count: validated.failed,
-                lines: LineViews::validated(data, validated.positions, calendar, now),
+        store.with_core_cache(|store| {
+            store.atomically(|store| {
+                let mut data = store.load_run_data_for_step(company)?;
+                let validated = validate_and_save(store, company, &mut data, calendar, now)?;
+                Ok(ValidationReport {
+                    ok_count: validated.positions.len() - validated.failed,
+                    failed_count: validated.failed,
+                    lines: LineViews::validated(data, validated.positions, calendar, now),
+                })
             })
         })
     }
@@ -131,76 +135,78 @@ impl Engine {
     /// (`domain.md` §5), then validates again so each line's system info reflects its group.
     pub fn collect(&mut self, calendar: &Calendar, now: NaiveDateTime) -> Result<CollectReport> {
         let (store, company) = self.parts();
-        store.atomically(|store| {
-            let mut data = store.load_run_data_for_step(company)?;
-            // Validate on the lines as they are, without stale groups, so a group is formed
-            // only from lines that pass on their own.
-            let ungrouped = collect::collect_off(&data);
-            for line in data.lines.iter_mut() {
-                if ungrouped.binary_search(&line.id).is_ok() {
-                    line.group = None;
+        store.with_core_cache(|store| {
+            store.atomically(|store| {
+                let mut data = store.load_run_data_for_step(company)?;
+                // Validate on the lines as they are, without stale groups, so a group is formed
+                // only from lines that pass on their own.
+                let ungrouped = collect::collect_off(&data);
+                for line in data.lines.iter_mut() {
+                    if ungrouped.binary_search(&line.id).is_ok() {
+                        line.group = None;
+                    }
                 }
-            }
-            let validations = validate::validate_codes(&data, calendar, now);
-            let mut plan = collect::collect(&data, &validations);
-            drop(validations);
-            // Every line whose old group was dissolved gets its new group, or none. Both
-            // lists are in line id order, as `data.lines` is, so one walk pairs them, and each
-            // new group id moves onto its line.
-            let mut assigned = std::mem::take(&mut plan.assignments).into_iter().peekable();
-            let mut changed: Vec<usize> = Vec::new();
-            for (position, line) in data.lines.iter_mut().enumerate() {
-                let mut new_group = None;
-                while let Some((_, group)) = assigned.next_if(|(id, _)| *id == line.id) {
-                    new_group = Some(group);
+                let validations = validate::validate_codes(&data, calendar, now);
+                let mut plan = collect::collect(&data, &validations);
+                drop(validations);
+                // Every line whose old group was dissolved gets its new group, or none. Both
+                // lists are in line id order, as `data.lines` is, so one walk pairs them, and each
+                // new group id moves onto its line.
+                let mut assigned = std::mem::take(&mut plan.assignments).into_iter().peekable();
+                let mut changed: Vec<usize> = Vec::new();
+                for (position, line) in data.lines.iter_mut().enumerate() {
+                    let mut new_group = None;
+                    while let Some((_, group)) = assigned.next_if(|(id, _)| *id == line.id) {
+                        new_group = Some(group);
+                    }
+                    if new_group.is_some() {
+                        line.group = new_group;
+                        changed.push(position);
+                    } else if ungrouped.binary_search(&line.id).is_ok() {
+                        changed.push(position);
+                    }
                 }
-                if new_group.is_some() {
-                    line.group = new_group;
-                    changed.push(position);
-                } else if ungrouped.binary_search(&line.id).is_ok() {
-                    changed.push(position);
+                if let Some((line, _)) = assigned.next() {
+                    return Err(Error::UnknownLine(line));
                 }
-            }
-            if let Some((line, _)) = assigned.next() {
-                return Err(Error::UnknownLine(line));
-            }
-            // Every line whose group changed is one validation looks at (both are the lines
-            // that can still be exported), so one write per line stores both. Each result
-            // is stored as it is made and not kept: the report shows groups, not lines.
-            debug_assert!(changed
-                .iter()
-                .all(|&p| validate::can_still_be_exported(&data.lines[p])));
-            drop(changed);
-            store.save_groups_and_validations_in_order(
-                company,
-                validate::validations(&data, calendar, now).map(|(p, errors)| {
-                    let line = &data.lines[p];
-                    (line.id, line.group.as_deref(), errors)
-                }),
-            )?;
-            drop(data);
-            let charges = plan.charges();
-            let groups: Vec<GroupView> = plan
-                .groups
-                .into_iter()
-                .map(|g| GroupView {
-                    id: g.id,
-                    format: g.format_id,
-                    debtor: Some(g.debtor),
-                    payment_date: Some(g.payment_date),
-                    amount: g.amount,
-                    lines: g.lines,
-                    codes: g.codes,
-                })
-                .collect();
-            Ok(CollectReport {
-                charges,
-                deselected: groups
+                // Every line whose group changed is one validation looks at (both are the lines
+                // that can still be exported), so one write per line stores both. Each result
+                // is stored as it is made and not kept: the report shows groups, not lines.
+                debug_assert!(changed
                     .iter()
-                    .filter(|g| g.id == GROUP_DESELECTED)
-                    .map(|g| g.lines.len())
-                    .sum(),
-                groups,
+                    .all(|&p| validate::can_still_be_exported(&data.lines[p])));
+                drop(changed);
+                store.save_groups_and_validations_in_order(
+                    company,
+                    validate::validations(&data, calendar, now).map(|(p, errors)| {
+                        let line = &data.lines[p];
+                        (line.id, line.group.as_deref(), errors)
+                    }),
+                )?;
+                drop(data);
+                let charges = plan.charges();
+                let groups: Vec<GroupView> = plan
+                    .groups
+                    .into_iter()
+                    .map(|g| GroupView {
+                        id: g.id,
+                        format: g.format_id,
+                        debtor: Some(g.debtor),
+                        payment_date: Some(g.payment_date),
+                        amount: g.amount,
+                        lines: g.lines,
+                        codes: g.codes,
+                    })
+                    .collect();
+                Ok(CollectReport {
+                    charges,
+                    deselected: groups
+                        .iter()
+                        .filter(|g| g.id == GROUP_DESELECTED)
+                        .map(|g| g.lines.len())
+                        .sum(),
+                    groups,
+                })
             })
         })
     }

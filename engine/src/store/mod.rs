@@ -211,6 +211,24 @@ impl Store {
         }
     }
 
+    /// Runs `work` with SQLite's page cache at [`CORE_CACHE_KIB`] instead of
+    /// [`CACHE_KIB`], then gives the cache its size back. The core steps (suggest, validate,
+    /// collect) read the run once and write it back in key order, so the bigger cache only
+    /// holds pages that are not read again: at a million lines the small one gave the same
+    /// CPU time and about 50 MB less peak memory. The imports keep the big one: their index
+    /// updates land all over the indexes, and import delivery took 16 % more CPU with 16 MB.
+    pub fn with_core_cache<T>(&mut self, work: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.conn
+            .pragma_update(None, "cache_size", -i64::from(CORE_CACHE_KIB))?;
+        let outcome = work(self);
+        let restored = self
+            .conn
+            .pragma_update(None, "cache_size", -i64::from(CACHE_KIB));
+        let value = outcome?;
+        restored?;
+        Ok(value)
+    }
+
     /// Runs `work` in one `IMMEDIATE` write transaction: the primitives it calls join it, so a
     /// step that reads, decides and writes — suggest, collect, a status change, an export — is
     /// applied whole or not at all, and no other process writes in between. An error from
@@ -337,6 +355,12 @@ fn create_private_file(path: &Path) -> Result<()> {
 }
 
 /// The settings of `reliability.md`, on every connection.
+/// SQLite's page cache per connection, in KiB.
+pub const CACHE_KIB: u32 = 64 * 1024;
+
+/// The page cache of the core steps, in KiB ([`Store::with_core_cache`]).
+pub const CORE_CACHE_KIB: u32 = 16 * 1024;
+
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
@@ -348,7 +372,7 @@ fn configure(conn: &Connection, path: &Path) -> Result<()> {
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
-    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "cache_size", -i64::from(CACHE_KIB))?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
@@ -448,6 +472,24 @@ mod tests {
                 schema::MIGRATIONS.len()
             );
         }
+    }
+
+    #[test]
+    fn a_core_step_has_the_small_cache_and_gives_the_big_one_back() {
+        let dir = TempDir::new();
+        let mut store = Store::open(dir.path().join("p.db")).unwrap();
+        let big = format!("-{CACHE_KIB}");
+        assert_eq!(pragma(&store, "cache_size"), big);
+        let inside = store
+            .with_core_cache(|store| Ok(pragma(store, "cache_size")))
+            .unwrap();
+        assert_eq!(inside, format!("-{CORE_CACHE_KIB}"));
+        assert_eq!(pragma(&store, "cache_size"), big);
+        // Also when the step fails.
+        let failed: Result<()> =
+            store.with_core_cache(|_| Err(Error::Unsupported("no".to_string())));
+        assert!(failed.is_err());
+        assert_eq!(pragma(&store, "cache_size"), big);
     }
 
     #[test]
