@@ -9,11 +9,12 @@
 use crate::api::Engine;
 use crate::collect;
 use crate::error::{Error, Result};
-use crate::model::{PaymentLine, RunData, Scheme, Status, ValidationError, GROUP_DESELECTED};
+use crate::model::{PaymentLine, RunData, Scheme, Status, GROUP_DESELECTED};
 use crate::status::{manual_change, ManualTarget, Refusal};
 use crate::store::{LineFilter, Store};
 use crate::suggest;
 use crate::validate;
+use crate::validate::Codes;
 use crate::view::{GroupView, LineView, LineViews, StatusChangeView};
 use bankcal::Calendar;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -120,12 +121,12 @@ impl Engine {
         let (store, company) = self.parts();
         store.with_core_cache(|store| {
             store.atomically(|store| {
-                let mut data = store.load_run_data_for_step(company)?;
-                let validated = validate_and_save(store, company, &mut data, calendar, now)?;
+                let data = store.load_run_data_for_step(company)?;
+                let validated = validate_and_save(store, company, &data, calendar, now)?;
                 Ok(ValidationReport {
-                    ok_count: validated.positions.len() - validated.failed,
+                    ok_count: validated.lines.len() - validated.failed,
                     failed_count: validated.failed,
-                    lines: LineViews::validated(data, validated.positions, calendar, now),
+                    lines: LineViews::validated(data, validated.lines, calendar, now),
                 })
             })
         })
@@ -146,8 +147,8 @@ impl Engine {
                         line.group = None;
                     }
                 }
-                let validations = validate::validate_codes(&data, calendar, now);
-                let mut plan = collect::collect(&data, &validations);
+                let validations = validate::validate_code_sets(&data, calendar, now);
+                let mut plan = collect::collect_by_codes(&data, &validations);
                 drop(validations);
                 // Every line whose old group was dissolved gets its new group, or none. Both
                 // lists are in line id order, as `data.lines` is, so one walk pairs them, and each
@@ -389,50 +390,37 @@ impl Engine {
 
 /// What [`validate_and_save`] found.
 struct Validated {
-    /// The positions in `data.lines` of the validated lines, ascending.
-    positions: Vec<usize>,
+    /// The position in `data.lines` of each validated line, ascending, with the codes of the
+    /// rules it fails.
+    lines: Vec<(usize, Codes)>,
     /// How many of them failed.
     failed: usize,
 }
 
-/// Validates `data`, stores each result and keeps each line's codes on the line (in
-/// `data`), without their messages: the messages are written into the store one line at a
-/// time and made again when the report shows a line ([`LineViews::validated`]). At a million
-/// lines, 760,000 of them clashing on a date, the messages held 160 MB.
+/// Validates `data` and stores each line's result as it is made. Only the codes are kept,
+/// four bytes a line: the report makes a failed line's messages again when it shows the line
+/// ([`LineViews::validated`]). At a million lines, 760,000 of them clashing on a date, the
+/// messages held 160 MB and the failures as vectors 45 MB more.
 fn validate_and_save(
     store: &mut Store,
     company: &crate::store::CompanyKey,
-    data: &mut RunData,
+    data: &RunData,
     calendar: &Calendar,
     now: NaiveDateTime,
 ) -> Result<Validated> {
-    let mut codes: Vec<(usize, Vec<ValidationError>)> = Vec::new();
-    {
-        let lines = &data.lines;
-        let results = validate::validations(data, calendar, now).map(|(position, errors)| {
-            let kept = errors
-                .iter()
-                .map(|e| ValidationError {
-                    code: e.code,
-                    message: String::new(),
-                })
-                .collect();
-            codes.push((position, kept));
-            (lines[position].id, errors)
-        });
-        store.save_validations_in_order(company, results)?;
-    }
     let mut validated = Validated {
-        positions: Vec::with_capacity(codes.len()),
+        lines: Vec::new(),
         failed: 0,
     };
-    for (position, errors) in codes {
-        validated.positions.push(position);
-        if !errors.is_empty() {
+    let results = validate::validations(data, calendar, now).map(|(position, errors)| {
+        let codes = Codes::of(&errors);
+        if !codes.is_empty() {
             validated.failed += 1;
         }
-        data.lines[position].errors = Some(errors);
-    }
+        validated.lines.push((position, codes));
+        (data.lines[position].id, errors)
+    });
+    store.save_validations_in_order(company, results)?;
     Ok(validated)
 }
 

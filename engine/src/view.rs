@@ -4,7 +4,7 @@
 use crate::charge::amount_to_charge;
 use crate::model::{PaymentFormat, PaymentLine, RunData, StatusChange};
 use crate::suggest::NewLine;
-use crate::validate::Revalidation;
+use crate::validate::{Codes, Revalidation};
 use bankcal::Calendar;
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Id;
@@ -115,10 +115,10 @@ enum Chosen {
     /// Lines just created from suggestions, and their ids (in the same order): a suggestion
     /// is a third of a payment line's size, and a million new lines are kept only to be shown.
     New(Vec<i64>, Vec<NewLine>),
-    /// `data.lines[p]` for each position, just validated with this calendar at this time:
-    /// each line holds its codes, and the messages are made again when it is shown.
+    /// `data.lines[p]` for each position, just validated with this calendar at this time,
+    /// with the codes of the rules it failed; the messages are made again when it is shown.
     Validated {
-        positions: Vec<usize>,
+        lines: Vec<(usize, Codes)>,
         calendar: Calendar,
         now: NaiveDateTime,
     },
@@ -145,24 +145,26 @@ impl LineViews {
         }
     }
 
-    /// The views of `data.lines[p]` for each `p` of `positions`, which were validated with
-    /// `calendar` at `now` and hold their failures' codes without messages: a line's messages
-    /// are made again, by the same pure validation, when it is shown (a million clashing
-    /// lines' messages held 160 MB). A view's messages are the ones validation stored.
+    /// The views of `data.lines[p]` for each `(p, codes)` of `lines`, which were validated
+    /// with `calendar` at `now` and failed the rules of `codes` (the lines' own `errors` are
+    /// not read): a failed line's messages are made again, by the same pure validation, when
+    /// it is shown, so a view's messages are the ones validation stored. A million clashing
+    /// lines' messages held 160 MB. Lines whose entry is not in `data` are left out.
     pub fn validated(
         data: RunData,
-        positions: Vec<usize>,
+        mut lines: Vec<(usize, Codes)>,
         calendar: &Calendar,
         now: NaiveDateTime,
     ) -> LineViews {
-        let LineViews { data, lines } = LineViews::new(data, positions);
-        let Chosen::Stored(positions) = lines else {
-            unreachable!("LineViews::new keeps positions")
-        };
+        lines.retain(|&(p, _)| {
+            data.lines
+                .get(p)
+                .is_some_and(|line| data.entries.contains_key(&line.entry_id))
+        });
         LineViews {
             data,
             lines: Chosen::Validated {
-                positions,
+                lines,
                 calendar: calendar.clone(),
                 now,
             },
@@ -194,7 +196,8 @@ impl LineViews {
 
     pub fn len(&self) -> usize {
         match &self.lines {
-            Chosen::Stored(positions) | Chosen::Validated { positions, .. } => positions.len(),
+            Chosen::Stored(positions) => positions.len(),
+            Chosen::Validated { lines, .. } => lines.len(),
             Chosen::New(_, lines) => lines.len(),
         }
     }
@@ -231,13 +234,15 @@ impl LineViews {
             Chosen::Stored(positions) => Some(view(&self.data.lines[*positions.get(i)?])),
             Chosen::New(ids, lines) => Some(view(&lines.get(i)?.clone().into_line(ids[i]))),
             Chosen::Validated {
-                positions,
+                lines,
                 calendar,
                 now,
             } => {
-                let position = *positions.get(i)?;
+                let (position, codes) = *lines.get(i)?;
                 let mut view = view(&self.data.lines[position]);
-                if !view.errors.is_empty() {
+                view.validated = true;
+                view.ok = codes.is_empty();
+                if !view.ok {
                     let revalidation = revalidation
                         .get_or_insert_with(|| Revalidation::new(&self.data, calendar, *now));
                     view.errors = revalidation
@@ -262,13 +267,21 @@ impl LineViews {
     /// How many of the lines fail each rule, by code, without building their views.
     pub fn failure_counts(&self) -> std::collections::BTreeMap<&'static str, usize> {
         let mut counts = std::collections::BTreeMap::new();
-        // New lines are not validated yet.
-        if let Chosen::Stored(positions) | Chosen::Validated { positions, .. } = &self.lines {
-            for &p in positions {
-                for error in self.data.lines[p].errors.iter().flatten() {
-                    *counts.entry(error.code).or_default() += 1;
+        match &self.lines {
+            Chosen::Stored(positions) => {
+                for &p in positions {
+                    for error in self.data.lines[p].errors.iter().flatten() {
+                        *counts.entry(error.code).or_default() += 1;
+                    }
                 }
             }
+            Chosen::Validated { lines, .. } => {
+                for code in lines.iter().flat_map(|(_, codes)| codes.iter()) {
+                    *counts.entry(code).or_default() += 1;
+                }
+            }
+            // New lines are not validated yet.
+            Chosen::New(..) => {}
         }
         counts
     }
