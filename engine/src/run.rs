@@ -392,7 +392,7 @@ impl Engine {
 struct Validated {
     /// The position in `data.lines` of each validated line, ascending, with the codes of the
     /// rules it fails.
-    lines: Vec<(usize, Codes)>,
+    lines: Vec<(u32, Codes)>,
     /// How many of them failed.
     failed: usize,
 }
@@ -408,8 +408,13 @@ fn validate_and_save(
     calendar: &Calendar,
     now: NaiveDateTime,
 ) -> Result<Validated> {
+    let exportable = data
+        .lines
+        .iter()
+        .filter(|l| validate::can_still_be_exported(l))
+        .count();
     let mut validated = Validated {
-        lines: Vec::new(),
+        lines: Vec::with_capacity(exportable),
         failed: 0,
     };
     let results = validate::validations(data, calendar, now).map(|(position, errors)| {
@@ -417,8 +422,9 @@ fn validate_and_save(
         if !codes.is_empty() {
             validated.failed += 1;
         }
+        let position = u32::try_from(position).expect("fewer than 2^32 lines");
         validated.lines.push((position, codes));
-        (data.lines[position].id, errors)
+        (data.lines[position as usize].id, errors)
     });
     store.save_validations_in_order(company, results)?;
     Ok(validated)

@@ -118,7 +118,7 @@ enum Chosen {
     /// `data.lines[p]` for each position, just validated with this calendar at this time,
     /// with the codes of the rules it failed; the messages are made again when it is shown.
     Validated {
-        lines: Vec<(usize, Codes)>,
+        lines: Vec<(u32, Codes)>,
         calendar: Calendar,
         now: NaiveDateTime,
     },
@@ -152,13 +152,13 @@ impl LineViews {
     /// lines' messages held 160 MB. Lines whose entry is not in `data` are left out.
     pub fn validated(
         data: RunData,
-        mut lines: Vec<(usize, Codes)>,
+        mut lines: Vec<(u32, Codes)>,
         calendar: &Calendar,
         now: NaiveDateTime,
     ) -> LineViews {
         lines.retain(|&(p, _)| {
             data.lines
-                .get(p)
+                .get(p as usize)
                 .is_some_and(|line| data.entries.contains_key(&line.entry_id))
         });
         LineViews {
@@ -239,6 +239,7 @@ impl LineViews {
                 now,
             } => {
                 let (position, codes) = *lines.get(i)?;
+                let position = position as usize;
                 let mut view = view(&self.data.lines[position]);
                 view.validated = true;
                 view.ok = codes.is_empty();
