@@ -30,7 +30,7 @@
 //! merged lines.
 
 use crate::charge::{amount_to_charge, has_invoice_number};
-use crate::model::FastMap;
+use crate::model::{same_key, sorted_by_key, FastMap};
 use crate::model::{PaymentLine, RunData, Scheme, Status, GROUP_DESELECTED, GROUP_SINGLE};
 use crate::validate::{can_still_be_exported, code, liveness, Codes, LineValidation, Liveness};
 use chrono::NaiveDate;
@@ -177,9 +177,21 @@ pub fn collect_by_codes(data: &RunData, validations: &[(i64, Codes)]) -> Collect
     }
 
     let mut plan = CollectPlan::default();
-    let mut candidates: FastMap<Key<'_>, Vec<(&PaymentLine, Amount)>> = FastMap::default();
+    // Every line considered gets one assignment.
+    plan.assignments.reserve_exact(
+        data.lines
+            .iter()
+            .filter(|l| can_still_be_exported(l))
+            .count(),
+    );
+    // The lines that may be charged, by position in `data.lines`, with their amounts; grouped
+    // by key below.
+    let mut candidates: Vec<(u32, Amount)> = Vec::new();
     let mut stops: Vec<&PaymentLine> = Vec::new();
-    for line in data.lines.iter().filter(|l| can_still_be_exported(l)) {
+    for (position, line) in data.lines.iter().enumerate() {
+        if !can_still_be_exported(line) {
+            continue;
+        }
         let entry = data.entries.get(&line.entry_id);
         let format = data.formats.get(&line.format_id);
         let amount = match (entry, format) {
@@ -235,11 +247,48 @@ pub fn collect_by_codes(data: &RunData, validations: &[(i64, Codes)]) -> Collect
             deselect(&mut plan, line, amount, vec![code::DUPLICATE_DEBTOR_DATE]);
             continue;
         }
-        candidates.entry(key).or_default().push((line, amount));
+        let position = u32::try_from(position).expect("fewer than 2^32 lines");
+        candidates.push((position, amount));
     }
 
+    // The candidates of one (format, debtor, date) together, in line order: sorted as (hash of
+    // the key, index in `candidates`) pairs, as validation's buckets are. A map from each key
+    // to a vector of its lines held 66 MB at a million lines. The groups are sorted at the end,
+    // so the order the keys come in does not matter.
+    let key_of = |i: u32| {
+        let line = &data.lines[candidates[i as usize].0 as usize];
+        (
+            line.format_id.as_str(),
+            line.debtor.as_str(),
+            line.payment_date,
+        )
+    };
+    let count = u32::try_from(candidates.len()).expect("fewer than 2^32 lines");
+    let by_key = sorted_by_key(0..count, key_of);
+    // One group a key (a group that cannot be charged becomes one a line, which is rare): the
+    // list is sized once rather than grown by doubling, which held both sizes at once.
+    let keys = by_key
+        .windows(2)
+        .filter(|pair| !same_key(pair[0], pair[1], key_of))
+        .count()
+        + usize::from(!by_key.is_empty());
+    plan.groups.reserve_exact(keys + stops.len());
     let mut charged: FastMap<Key<'_>, ()> = FastMap::default();
-    for ((format_id, debtor, payment_date), members) in candidates {
+    let mut members: Vec<(&PaymentLine, Amount)> = Vec::new();
+    let mut rest = by_key.as_slice();
+    while let Some(&first) = rest.first() {
+        let len = rest
+            .iter()
+            .take_while(|&&other| same_key(first, other, key_of))
+            .count();
+        let (run, after) = rest.split_at(len);
+        rest = after;
+        members.clear();
+        members.extend(run.iter().map(|&(_, i)| {
+            let (position, amount) = candidates[i as usize];
+            (&data.lines[position as usize], amount)
+        }));
+        let (format_id, debtor, payment_date) = key_of(first.1);
         let net = Amount::checked_sum(members.iter().map(|(_, a)| *a));
         let block_payouts = data.formats.get(format_id).is_some_and(|f| f.block_payouts);
         let problem = match net {
@@ -258,22 +307,22 @@ pub fn collect_by_codes(data: &RunData, validations: &[(i64, Codes)]) -> Collect
                 let mut lines: Vec<i64> = members.iter().map(|(l, _)| l.id).collect();
                 lines.sort_unstable();
                 charged.insert((format_id, debtor, payment_date), ());
-                let first = members[0].0;
+                let first_line = members[0].0;
+                plan.assignments
+                    .extend(lines.iter().map(|&l| (l, id.clone())));
                 plan.groups.push(GroupSummary {
-                    id: id.clone(),
-                    format_id: first.format_id.clone(),
-                    debtor: first.debtor.clone(),
+                    id,
+                    format_id: first_line.format_id.clone(),
+                    debtor: first_line.debtor.clone(),
                     payment_date,
                     amount: net,
-                    lines: lines.clone(),
+                    lines,
                     codes: Vec::new(),
                 });
-                plan.assignments
-                    .extend(lines.into_iter().map(|l| (l, id.clone())));
             }
             (problem, _) => {
                 let code = problem.unwrap_or(COLLECTIVE_OVERFLOW);
-                for (line, amount) in members {
+                for &(line, amount) in &members {
                     deselect(&mut plan, line, amount, vec![code]);
                 }
             }

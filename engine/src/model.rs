@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use ledger::{Amount, Id};
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 /// The two Mastercard direct-debit schemes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -441,6 +441,42 @@ impl Hasher for FastHasher {
 /// A `HashMap` with [`FastHasher`]: make one with `FastMap::default()`.
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
+/// `positions` as (hash of its key, position) pairs, sorted so that the positions of one key
+/// lie together, in ascending order: a grouping that holds 16 bytes a position, where a map
+/// from each key to a vector of its positions held about 66 at a million lines. Cut the list
+/// where [`same_key`] says the key changes.
+///
+/// Sorted by hash and position alone first: comparing two numbers is much cheaper than
+/// reaching into two keys. Only if two keys share a hash (never seen; a 64-bit hash) are the
+/// keys themselves compared, so that each key's positions lie together.
+pub(crate) fn sorted_by_key<K: Hash + Ord>(
+    positions: impl IntoIterator<Item = u32>,
+    key: impl Fn(u32) -> K,
+) -> Vec<(u64, u32)> {
+    let hasher = BuildHasherDefault::<FastHasher>::default();
+    let mut sorted: Vec<(u64, u32)> = positions
+        .into_iter()
+        .map(|p| (hasher.hash_one(key(p)), p))
+        .collect();
+    sorted.sort_unstable();
+    let collided = sorted
+        .windows(2)
+        .any(|pair| pair[0].0 == pair[1].0 && key(pair[0].1) != key(pair[1].1));
+    if collided {
+        sorted.sort_unstable_by(|a, b| {
+            (a.0.cmp(&b.0))
+                .then_with(|| key(a.1).cmp(&key(b.1)))
+                .then(a.1.cmp(&b.1))
+        });
+    }
+    sorted
+}
+
+/// Whether two neighbours of a [`sorted_by_key`] list have the same key.
+pub(crate) fn same_key<K: Eq>(a: (u64, u32), b: (u64, u32), key: impl Fn(u32) -> K) -> bool {
+    a.0 == b.0 && key(a.1) == key(b.1)
+}
+
 /// Everything the pure core needs to know about one company's payment run, in memory.
 ///
 /// The store builds it in one read transaction; suggestion, validation and grouping are
@@ -695,6 +731,34 @@ mod tests {
         assert!(!m.is_active_on(d("2026-06-30")));
         m.status = MandateStatus::Registered;
         assert!(!m.is_active_on(d("2026-03-01")));
+    }
+
+    #[test]
+    fn sorted_by_key_puts_each_keys_positions_together_in_order() {
+        let keys = ["b", "a", "b", "c", "a", "b"];
+        let runs = |sorted: &[(u64, u32)], key: &dyn Fn(u32) -> &'static str| {
+            let mut runs: Vec<Vec<u32>> = Vec::new();
+            for (i, &pair) in sorted.iter().enumerate() {
+                if i == 0 || !same_key(sorted[i - 1], pair, key) {
+                    runs.push(Vec::new());
+                }
+                runs.last_mut().unwrap().push(pair.1);
+            }
+            runs.sort();
+            runs
+        };
+        let key = |p: u32| keys[p as usize];
+        let sorted = sorted_by_key(0..6, key);
+        assert_eq!(runs(&sorted, &key), [vec![0, 2, 5], vec![1, 4], vec![3]]);
+
+        // Keys whose hashes all collide are still told apart and kept together.
+        #[derive(PartialEq, Eq, PartialOrd, Ord)]
+        struct Colliding(&'static str);
+        impl Hash for Colliding {
+            fn hash<H: Hasher>(&self, _: &mut H) {}
+        }
+        let sorted = sorted_by_key(0..6, |p| Colliding(keys[p as usize]));
+        assert_eq!(runs(&sorted, &key), [vec![0, 2, 5], vec![1, 4], vec![3]]);
     }
 
     #[test]

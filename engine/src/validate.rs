@@ -37,7 +37,7 @@
 
 use crate::charge::{amount_to_charge, has_invoice_number, partial_payment_problem};
 use crate::collect::is_group_id;
-use crate::model::FastMap;
+use crate::model::{same_key, sorted_by_key, FastMap};
 use crate::model::{
     BsType, PaymentFormat, PaymentLine, RunData, Scheme, Status, ValidationError, GROUP_DESELECTED,
 };
@@ -268,8 +268,6 @@ struct Buckets {
 
 impl Buckets {
     fn build(data: &RunData) -> Buckets {
-        use std::hash::BuildHasher;
-        let hasher = std::hash::BuildHasherDefault::<crate::model::FastHasher>::default();
         let key = |p: u32| {
             let line = &data.lines[p as usize];
             (
@@ -280,34 +278,15 @@ impl Buckets {
         };
         // Every line gets its bucket, a line that is not live too: it is validated against
         // the live lines of its key, but is not counted.
-        let mut sorted: Vec<(u64, u32)> = (0..data.lines.len())
-            .map(|p| {
-                let p = u32::try_from(p).expect("fewer than 2^32 lines");
-                (hasher.hash_one(key(p)), p)
-            })
-            .collect();
-        // By hash and line order alone first: comparing two numbers is much cheaper than
-        // reaching into two lines. Only if two keys share a hash (never seen; a 64-bit hash)
-        // is the key itself compared, so that each key's lines lie together.
-        sorted.sort_unstable();
-        let collided = sorted
-            .windows(2)
-            .any(|pair| pair[0].0 == pair[1].0 && key(pair[0].1) != key(pair[1].1));
-        if collided {
-            sorted.sort_unstable_by(|a, b| {
-                (a.0.cmp(&b.0))
-                    .then_with(|| key(a.1).cmp(&key(b.1)))
-                    .then(a.1.cmp(&b.1))
-            });
-        }
+        let count = u32::try_from(data.lines.len()).expect("fewer than 2^32 lines");
+        let sorted = sorted_by_key(0..count, key);
         let mut buckets = Buckets {
             of_line: vec![0; data.lines.len()],
             all: Vec::new(),
         };
         let mut previous: Option<(u64, u32)> = None;
         for (hash, position) in sorted {
-            let same = previous.is_some_and(|(h, p)| h == hash && key(p) == key(position));
-            if !same {
+            if !previous.is_some_and(|before| same_key(before, (hash, position), key)) {
                 buckets.all.push(Bucket::default());
             }
             previous = Some((hash, position));
