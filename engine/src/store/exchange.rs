@@ -833,7 +833,7 @@ fn mark_lines_sent(
     let mut lines: Vec<(&crate::model::PaymentLine, &PlannedCharge<'_>)> = file
         .charges
         .iter()
-        .flat_map(|c| c.lines.iter().map(move |l| (*l, c)))
+        .flat_map(|c| c.lines.iter().map(move |l| (l.line, c)))
         .collect();
     lines.sort_unstable_by_key(|(line, _)| line.id);
     let mut send = tx.prepare(
