@@ -343,9 +343,23 @@ impl Store {
             } else {
                 LINE_COLUMNS.replace("l.errors", "NULL")
             };
-            let mut statement = tx.prepare(&format!(
-                "SELECT {columns} FROM payment_lines l WHERE l.company = ?1 ORDER BY l.id"
-            ))?;
+            // SQLite reads one company's lines through `payment_lines_by_entry` (its first
+            // column is the company) and then sorts them all by id in a temporary B-tree. In
+            // a database of one company, reading the table in id order needs no sort and no
+            // lookup per row (export at 100,000 entries: 5.5 % fewer instructions); with
+            // several companies the index keeps the others' lines unread.
+            let companies: i64 =
+                tx.query_row("SELECT count(*) FROM companies", [], |row| row.get(0))?;
+            let one_company = companies == 1;
+            let sql = if one_company {
+                format!(
+                    "SELECT {columns} FROM payment_lines l NOT INDEXED WHERE l.company = ?1 \
+                     ORDER BY l.id"
+                )
+            } else {
+                format!("SELECT {columns} FROM payment_lines l WHERE l.company = ?1 ORDER BY l.id")
+            };
+            let mut statement = tx.prepare(&sql)?;
             data.lines.reserve_exact(count_rows(
                 tx,
                 "SELECT count(*) FROM payment_lines WHERE company = ?1",
@@ -1347,6 +1361,26 @@ mod tests {
             },
             &[],
         );
+    }
+
+    /// The run data's lines are the same, in id order, whether the database holds one
+    /// company (the table is read in id order) or several (read by the company's index, then
+    /// sorted).
+    #[test]
+    fn run_data_lines_are_in_id_order_with_one_company_or_several() {
+        let dir = TempDir::new();
+        let mut store = Store::open(dir.path().join("p.db")).unwrap();
+        let a = seed_company(&mut store, "a");
+        let ids = seed_lines(&mut store, &a);
+        let lines =
+            |store: &mut Store| -> Vec<PaymentLine> { store.load_run_data(&a).unwrap().lines };
+        let alone = lines(&mut store);
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        assert_eq!(alone.iter().map(|l| l.id).collect::<Vec<_>>(), sorted);
+        let b = seed_company(&mut store, "b");
+        seed_lines(&mut store, &b);
+        assert_eq!(lines(&mut store), alone);
     }
 
     /// I11: two companies in one database with the same debtor accounts, mandate ids, entry
