@@ -343,14 +343,26 @@ impl Store {
             } else {
                 LINE_COLUMNS.replace("l.errors", "NULL")
             };
-            // Read in the order of the index by (company, entry), which SQLite walks for
-            // `company = ?` anyway: `ORDER BY l.id` made it copy every line into a sorter
-            // first (80 MB at a million lines). Lines are numbered as their entries are, so
-            // this is nearly always id order already; if not, they are sorted below.
-            let mut statement = tx.prepare(&format!(
-                "SELECT {columns} FROM payment_lines l WHERE l.company = ?1 \
-                 ORDER BY l.entry_id, l.id"
-            ))?;
+            // In a database of one company the table is read in id order (`NOT INDEXED`): no
+            // sort and no lookup per row. With several, the index by (company, entry) keeps
+            // the others' lines unread, and its order is asked for: `ORDER BY l.id` made
+            // SQLite copy every line into a sorter first (80 MB at a million lines). Lines
+            // are numbered as their entries are, so that is nearly always id order already;
+            // if not, they are sorted below.
+            let companies: i64 =
+                tx.query_row("SELECT count(*) FROM companies", [], |row| row.get(0))?;
+            let sql = if companies == 1 {
+                format!(
+                    "SELECT {columns} FROM payment_lines l NOT INDEXED WHERE l.company = ?1 \
+                     ORDER BY l.id"
+                )
+            } else {
+                format!(
+                    "SELECT {columns} FROM payment_lines l WHERE l.company = ?1 \
+                     ORDER BY l.entry_id, l.id"
+                )
+            };
+            let mut statement = tx.prepare(&sql)?;
             data.lines.reserve_exact(count_rows(
                 tx,
                 "SELECT count(*) FROM payment_lines WHERE company = ?1",
@@ -875,26 +887,33 @@ mod tests {
                 "suggest",
             )
             .unwrap();
-        for data in [
-            store.load_run_data(&company).unwrap(),
-            store.load_run_data_for_step(&company).unwrap(),
-        ] {
-            let lines: Vec<(i64, &str)> = data
-                .lines
-                .iter()
-                .map(|l| (l.id, l.entry_id.as_str()))
-                .collect();
-            assert_eq!(
-                lines,
-                [
-                    (ids[1], "E1"),
-                    (ids[2], "E3"),
-                    (ids[0], "E4"),
-                    (more[0], "E2")
-                ]
-            );
-            assert!(lines.is_sorted_by_key(|(id, _)| *id));
-        }
+        let check = |store: &Store| {
+            for data in [
+                store.load_run_data(&company).unwrap(),
+                store.load_run_data_for_step(&company).unwrap(),
+            ] {
+                let lines: Vec<(i64, &str)> = data
+                    .lines
+                    .iter()
+                    .map(|l| (l.id, l.entry_id.as_str()))
+                    .collect();
+                assert_eq!(
+                    lines,
+                    [
+                        (ids[1], "E1"),
+                        (ids[2], "E3"),
+                        (ids[0], "E4"),
+                        (more[0], "E2")
+                    ]
+                );
+                assert!(lines.is_sorted_by_key(|(id, _)| *id));
+            }
+        };
+        // One company: the table is read in id order.
+        check(&store);
+        // Several: read by the entry index, then sorted.
+        seed_company(&mut store, "other");
+        check(&store);
     }
 
     #[test]
@@ -1402,6 +1421,26 @@ mod tests {
             },
             &[],
         );
+    }
+
+    /// The run data's lines are the same, in id order, whether the database holds one
+    /// company (the table is read in id order) or several (read by the company's index, then
+    /// sorted).
+    #[test]
+    fn run_data_lines_are_in_id_order_with_one_company_or_several() {
+        let dir = TempDir::new();
+        let mut store = Store::open(dir.path().join("p.db")).unwrap();
+        let a = seed_company(&mut store, "a");
+        let ids = seed_lines(&mut store, &a);
+        let lines =
+            |store: &mut Store| -> Vec<PaymentLine> { store.load_run_data(&a).unwrap().lines };
+        let alone = lines(&mut store);
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        assert_eq!(alone.iter().map(|l| l.id).collect::<Vec<_>>(), sorted);
+        let b = seed_company(&mut store, "b");
+        seed_lines(&mut store, &b);
+        assert_eq!(lines(&mut store), alone);
     }
 
     /// I11: two companies in one database with the same debtor accounts, mandate ids, entry
