@@ -50,7 +50,9 @@ impl Engine {
         progress: crate::progress::Progress<'_>,
     ) -> Result<ExportReport> {
         let (store, company) = self.parts();
-        store.export_deliveries(company, out_dir, zip, cal, now, progress)
+        store.with_core_cache(|store| {
+            store.export_deliveries(company, out_dir, zip, cal, now, progress)
+        })
     }
 
     /// `payrun import delivery`: applies one file from Mastercard (BS 0602/0603, LS 0690/0602,

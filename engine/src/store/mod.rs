@@ -213,10 +213,11 @@ impl Store {
 
     /// Runs `work` with SQLite's page cache at [`CORE_CACHE_KIB`] instead of
     /// [`CACHE_KIB`], then gives the cache its size back. The core steps (suggest, validate,
-    /// collect) read the run once and write it back in key order, so the bigger cache only
-    /// holds pages that are not read again: at a million lines the small one gave the same
-    /// CPU time and about 50 MB less peak memory. The imports keep the big one: their index
-    /// updates land all over the indexes, and import delivery took 16 % more CPU with 16 MB.
+    /// collect) and export read the run once and write it back in key order, so the bigger
+    /// cache only holds pages that are not read again: at a million lines the small one gave
+    /// the same instructions and about 50 MB less peak memory. The imports keep the big one:
+    /// their index updates land all over the indexes, and import delivery took 16 % more CPU
+    /// with 16 MB.
     pub fn with_core_cache<T>(&mut self, work: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         self.conn
             .pragma_update(None, "cache_size", -i64::from(CORE_CACHE_KIB))?;
@@ -358,7 +359,7 @@ fn create_private_file(path: &Path) -> Result<()> {
 /// SQLite's page cache per connection, in KiB.
 pub const CACHE_KIB: u32 = 64 * 1024;
 
-/// The page cache of the core steps, in KiB ([`Store::with_core_cache`]).
+/// The page cache of the core steps and export, in KiB ([`Store::with_core_cache`]).
 pub const CORE_CACHE_KIB: u32 = 16 * 1024;
 
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
