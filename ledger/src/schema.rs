@@ -132,3 +132,121 @@ pub(crate) const LEDGER_TRIGGERS: &[&str] = &[
     "ledger_settlements_no_update",
     "ledger_settlements_no_delete",
 ];
+
+/// The journal's second migration, which the engine runs as its schema version 6: the checks
+/// that every row written paid for move out of the hot path, and the two insert triggers
+/// become cheaper ones that refuse the same rows.
+///
+/// - `journal_lines` loses its `json_valid`/`json_type` CHECK on `offsets` and its foreign key
+///   to `debtors`; `ledger_transactions` loses the same CHECK. SQLite evaluated the CHECK by
+///   copying each bound text to add a terminator and parsing it twice, and the foreign key by
+///   a lookup in `debtors`, for every draft line an import writes and every line posted.
+///   Both are kept elsewhere: offsets are only ever written by [`crate::add_draft_lines`] and
+///   `post` as the JSON that `sql::offsets_to_json` makes (an array of strings by
+///   construction), an account only by `add_draft_lines` and `set_account`, which refuse an
+///   account that is not one of the company's debtors before they write; and `payrun verify`
+///   checks every row for both (the same `json_valid`/`json_type` test, and the debtor).
+/// - The gapless-numbering trigger becomes an `AFTER INSERT` trigger that refuses a
+///   transaction unless it is number 1 or the company's transaction before it exists: with
+///   the primary key (no number twice) and no deletes, that is the same as "the next number"
+///   and it refuses the same rows, but it is one key lookup instead of `max(id)`, and an
+///   `AFTER` trigger reads the new row's values where they are instead of computing a copy of
+///   the whole row (13 columns, the texts copied) for a `BEFORE` trigger. The trigger that
+///   refuses a settlement of a transaction already written becomes `AFTER INSERT` for the
+///   same reason. A refusal still aborts the statement, so nothing of it is written.
+///
+/// The tables are rebuilt as SQLite's ALTER TABLE documentation gives (the engine runs
+/// migrations with foreign keys off and checks them before the commit): new table, rows
+/// copied with their ids, old one dropped, new one renamed, indexes and triggers made again.
+/// The triggers go first: a trigger that names a dropped table would stop the rename.
+/// `journal_lines`' AUTOINCREMENT counter carries over, so an id given before is never given
+/// again.
+pub const JOURNAL_MIGRATION_2: &str = "
+DROP TRIGGER ledger_transactions_in_sequence;
+DROP TRIGGER ledger_settlements_closed;
+DROP TRIGGER ledger_transactions_no_update;
+DROP TRIGGER ledger_transactions_no_delete;
+
+CREATE TABLE journal_lines_v2 (
+    company         INTEGER NOT NULL REFERENCES companies (key),
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    journal         TEXT NOT NULL CHECK (journal <> ''),
+    date            TEXT NOT NULL,
+    account         TEXT CHECK (account <> ''),
+    text            TEXT NOT NULL,
+    amount          INTEGER NOT NULL CHECK (amount > -9223372036854775808),
+    offset_account  TEXT CHECK (offset_account <> ''),
+    offsets         TEXT NOT NULL,
+    source          TEXT NOT NULL,
+    fixed_by_person INTEGER NOT NULL DEFAULT 0 CHECK (fixed_by_person IN (0, 1)),
+    attention       INTEGER NOT NULL GENERATED ALWAYS AS (
+                        (substr(text, 1, 3) = '(!)' AND fixed_by_person = 0)
+                        OR account IS NULL OR offset_account IS NULL) VIRTUAL
+) STRICT;
+
+INSERT INTO journal_lines_v2 (company, id, journal, date, account, text, amount,
+    offset_account, offsets, source, fixed_by_person)
+SELECT company, id, journal, date, account, text, amount, offset_account, offsets, source,
+    fixed_by_person
+FROM journal_lines ORDER BY id;
+
+-- The old table's counter, which may be above its largest id (lines posted).
+DELETE FROM sqlite_sequence WHERE name = 'journal_lines_v2';
+INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'journal_lines_v2', seq FROM sqlite_sequence WHERE name = 'journal_lines';
+
+DROP TABLE journal_lines;
+ALTER TABLE journal_lines_v2 RENAME TO journal_lines;
+
+-- As in the journal's first migration.
+CREATE INDEX journal_lines_by_journal ON journal_lines (company, journal);
+
+CREATE TABLE ledger_transactions_v2 (
+    company        INTEGER NOT NULL REFERENCES companies (key),
+    id             INTEGER NOT NULL CHECK (id > 0),
+    journal        TEXT NOT NULL,
+    date           TEXT NOT NULL,
+    posted_at      TEXT NOT NULL,
+    journal_line   INTEGER NOT NULL,
+    text           TEXT NOT NULL,
+    offsets        TEXT NOT NULL,
+    source         TEXT NOT NULL,
+    account        TEXT NOT NULL CHECK (account <> ''),
+    offset_account TEXT NOT NULL CHECK (offset_account <> ''),
+    amount         INTEGER NOT NULL CHECK (amount <> 0 AND amount > -9223372036854775808),
+    chain          TEXT NOT NULL,
+    PRIMARY KEY (company, id)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO ledger_transactions_v2 SELECT * FROM ledger_transactions ORDER BY company, id;
+
+DROP TABLE ledger_transactions;
+ALTER TABLE ledger_transactions_v2 RENAME TO ledger_transactions;
+
+-- I2: the company's transactions are numbered 1, 2, 3, … so a missing one shows. (The
+-- primary key refuses a number twice, and nothing is deleted.)
+CREATE TRIGGER ledger_transactions_in_sequence AFTER INSERT ON ledger_transactions
+WHEN NEW.id <> 1 AND NOT EXISTS (SELECT 1 FROM ledger_transactions
+                                 WHERE company = NEW.company AND id = NEW.id - 1)
+BEGIN
+    SELECT RAISE(ABORT, 'ledger transactions are numbered without gaps (I2)');
+END;
+
+-- I2: settlements are written before their transaction, never after.
+CREATE TRIGGER ledger_settlements_closed AFTER INSERT ON ledger_settlements
+WHEN EXISTS (SELECT 1 FROM ledger_transactions WHERE company = NEW.company AND id = NEW.txn)
+BEGIN
+    SELECT RAISE(ABORT, 'ledger transactions are immutable (I2)');
+END;
+
+-- I2: posted rows are never updated or deleted.
+CREATE TRIGGER ledger_transactions_no_update BEFORE UPDATE ON ledger_transactions
+BEGIN
+    SELECT RAISE(ABORT, 'ledger transactions are immutable (I2)');
+END;
+
+CREATE TRIGGER ledger_transactions_no_delete BEFORE DELETE ON ledger_transactions
+BEGIN
+    SELECT RAISE(ABORT, 'ledger transactions are immutable (I2)');
+END;
+";
