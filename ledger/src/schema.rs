@@ -20,8 +20,10 @@
 //!   its `chain` is a checksum over its content and the previous transaction's chain (see
 //!   `ledger.rs`).
 //! - `ledger_settlements`: what each transaction did to the entries, written *before* the
-//!   transaction row (the foreign key is deferred to the commit) so that a trigger can refuse
-//!   anything added to a transaction already written.
+//!   transaction row so that a trigger can refuse anything added to a transaction already
+//!   written (until [`JOURNAL_MIGRATION_2`] a foreign key deferred to the commit checked that
+//!   the transaction came; now `post` writes both in one flush and `check_invariants`
+//!   reports settlements without their transaction).
 //!
 //! No row of the ledger is ever updated or deleted: triggers abort any attempt (I2); a
 //! correction is a new transaction.
@@ -154,6 +156,12 @@ pub(crate) const LEDGER_TRIGGERS: &[&str] = &[
 ///   the whole row (13 columns, the texts copied) for a `BEFORE` trigger. The trigger that
 ///   refuses a settlement of a transaction already written becomes `AFTER INSERT` for the
 ///   same reason. A refusal still aborts the statement, so nothing of it is written.
+/// - `ledger_settlements` loses its deferred foreign key to `ledger_transactions`, which cost
+///   a lookup in the transactions for every settlement written and one in the settlements for
+///   every transaction written after them. `post` writes a transaction's settlements and its
+///   row in the same flush, in its one transaction, so the row is there at the commit; and
+///   `check_invariants` (`payrun verify`) reports settlements of a transaction that does not
+///   exist.
 ///
 /// The tables are rebuilt as SQLite's ALTER TABLE documentation gives (the engine runs
 /// migrations with foreign keys off and checks them before the commit): new table, rows
@@ -166,6 +174,8 @@ DROP TRIGGER ledger_transactions_in_sequence;
 DROP TRIGGER ledger_settlements_closed;
 DROP TRIGGER ledger_transactions_no_update;
 DROP TRIGGER ledger_transactions_no_delete;
+DROP TRIGGER ledger_settlements_no_update;
+DROP TRIGGER ledger_settlements_no_delete;
 
 CREATE TABLE journal_lines_v2 (
     company         INTEGER NOT NULL REFERENCES companies (key),
@@ -223,6 +233,21 @@ INSERT INTO ledger_transactions_v2 SELECT * FROM ledger_transactions ORDER BY co
 DROP TABLE ledger_transactions;
 ALTER TABLE ledger_transactions_v2 RENAME TO ledger_transactions;
 
+CREATE TABLE ledger_settlements_v2 (
+    company          INTEGER NOT NULL,
+    txn              INTEGER NOT NULL,
+    entry_id         TEXT NOT NULL,
+    invoice          TEXT NOT NULL,
+    remaining_before INTEGER NOT NULL,
+    remaining_after  INTEGER NOT NULL,
+    PRIMARY KEY (company, txn, entry_id)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO ledger_settlements_v2 SELECT * FROM ledger_settlements ORDER BY company, txn, entry_id;
+
+DROP TABLE ledger_settlements;
+ALTER TABLE ledger_settlements_v2 RENAME TO ledger_settlements;
+
 -- I2: the company's transactions are numbered 1, 2, 3, … so a missing one shows. (The
 -- primary key refuses a number twice, and nothing is deleted.)
 CREATE TRIGGER ledger_transactions_in_sequence AFTER INSERT ON ledger_transactions
@@ -246,6 +271,16 @@ BEGIN
 END;
 
 CREATE TRIGGER ledger_transactions_no_delete BEFORE DELETE ON ledger_transactions
+BEGIN
+    SELECT RAISE(ABORT, 'ledger transactions are immutable (I2)');
+END;
+
+CREATE TRIGGER ledger_settlements_no_update BEFORE UPDATE ON ledger_settlements
+BEGIN
+    SELECT RAISE(ABORT, 'ledger transactions are immutable (I2)');
+END;
+
+CREATE TRIGGER ledger_settlements_no_delete BEFORE DELETE ON ledger_settlements
 BEGIN
     SELECT RAISE(ABORT, 'ledger transactions are immutable (I2)');
 END;
