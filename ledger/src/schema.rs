@@ -9,7 +9,8 @@
 //!   one row to write and one to delete. `attention` is a generated
 //!   column: the rule of [`crate::needs_attention`], computed from the text, the
 //!   `fixed_by_person` flag and the accounts, so it cannot disagree with them. The account
-//!   must be one of the company's debtors (a foreign key).
+//!   must be one of the company's debtors (a foreign key until [`JOURNAL_MIGRATION_2`]; since
+//!   then the writers check it and `payrun verify` checks every line).
 //! - `ledger_transactions`: what posting wrote, one row per transaction: the amount on the
 //!   debtor account and its opposite on the offset account, so its two postings sum to zero
 //!   by construction (I1); `transactions` and `trial_balance` show them as postings. (Every
@@ -151,9 +152,10 @@ pub(crate) const LEDGER_TRIGGERS: &[&str] = &[
 /// - The gapless-numbering trigger becomes an `AFTER INSERT` trigger that refuses a
 ///   transaction unless it is number 1 or the company's transaction before it exists: with
 ///   the primary key (no number twice) and no deletes, that is the same as "the next number"
-///   and it refuses the same rows, but it is one key lookup instead of `max(id)`, and an
-///   `AFTER` trigger reads the new row's values where they are instead of computing a copy of
-///   the whole row (13 columns, the texts copied) for a `BEFORE` trigger. The trigger that
+///   and it refuses the same rows. (Its key lookup costs about what `max(id)` cost; the
+///   saving is that an `AFTER` trigger reads the new row's values where they are, where a
+///   `BEFORE` trigger made SQLite compute a copy of the whole row, 13 columns with their
+///   texts copied.) The trigger that
 ///   refuses a settlement of a transaction already written becomes `AFTER INSERT` for the
 ///   same reason. A refusal still aborts the statement, so nothing of it is written.
 /// - `ledger_settlements` loses its deferred foreign key to `ledger_transactions`, which cost
