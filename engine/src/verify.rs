@@ -61,6 +61,7 @@ pub fn verify_database(path: impl AsRef<Path>) -> Result<VerifyReport> {
         exported_once(conn)?,
         exported_dates_met_deadlines(conn)?,
         journal_company_isolation(conn)?,
+        journal_offsets(conn)?,
     ];
     Ok(VerifyReport {
         ok: checks.iter().all(|c| c.ok),
@@ -660,6 +661,36 @@ fn journal_company_isolation(conn: &Connection) -> Result<Check> {
     ))
 }
 
+/// The offsets of every journal line and ledger transaction are a JSON array (of invoice
+/// numbers). Until schema version 6 a CHECK refused anything else; since then the ledger's
+/// writers make the JSON themselves (see `ledger::JOURNAL_MIGRATION_2`) and this check runs
+/// the same test over every row.
+fn journal_offsets(conn: &Connection) -> Result<Check> {
+    let queries = [
+        (
+            "journal lines whose offsets are not a JSON array",
+            "SELECT count(*) FROM journal_lines \
+             WHERE NOT (json_valid(offsets) AND json_type(offsets) = 'array')",
+        ),
+        (
+            "ledger transactions whose offsets are not a JSON array",
+            "SELECT count(*) FROM ledger_transactions \
+             WHERE NOT (json_valid(offsets) AND json_type(offsets) = 'array')",
+        ),
+    ];
+    let problems = offending_rows(conn, &queries)?;
+    let (lines, transactions): (i64, i64) = conn.query_row(
+        "SELECT (SELECT count(*) FROM journal_lines), (SELECT count(*) FROM ledger_transactions)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(check(
+        "journal and ledger offsets are JSON arrays",
+        problems,
+        format!("{lines} journal lines, {transactions} ledger transactions"),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -681,7 +712,7 @@ mod tests {
         Store::open(&path).unwrap();
         let report = verify_database(&path).unwrap();
         assert!(report.ok, "{report:?}");
-        assert_eq!(report.checks.len(), 15);
+        assert_eq!(report.checks.len(), 16);
     }
 
     #[test]
@@ -702,6 +733,45 @@ mod tests {
         );
         assert!(
             report.checks[3].detail.contains("has no status log"),
+            "{report:?}"
+        );
+        drop(dir);
+    }
+
+    /// Offsets that are not a JSON array (which a CHECK refused before schema version 6) are
+    /// found, as is a draft line whose account is no debtor (a foreign key before).
+    #[test]
+    fn malformed_offsets_and_unknown_accounts_are_found() {
+        let (dir, store, _company) = seeded();
+        let path = store.path().to_path_buf();
+        let conn = store.connection();
+        for (offsets, account) in [
+            ("[\"5001\"]", None),
+            ("not json", None),
+            ("{}", Some("nobody")),
+        ] {
+            conn.execute(
+                "INSERT INTO journal_lines (company, journal, date, account, text, amount, \
+                 offset_account, offsets, source) SELECT key, 'Day', '2026-07-01', ?1, 'x', 100, \
+                 '5850', ?2, 'test' FROM companies",
+                (account, offsets),
+            )
+            .unwrap();
+        }
+        drop(store);
+        let report = verify_database(&path).unwrap();
+        assert_eq!(
+            failing(&report),
+            [
+                "I11 journal and ledger rows stay in their company",
+                "journal and ledger offsets are JSON arrays"
+            ]
+        );
+        let offsets = report.checks.last().unwrap();
+        assert!(
+            offsets
+                .detail
+                .contains("2 journal lines whose offsets are not a JSON array"),
             "{report:?}"
         );
         drop(dir);

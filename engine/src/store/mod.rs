@@ -561,7 +561,11 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 5);
+        // Brought up to date: version 5 and those after it.
+        assert_eq!(
+            store.schema_version().unwrap() as usize,
+            schema::MIGRATIONS.len()
+        );
         assert_eq!(pragma(&store, "foreign_keys"), "1");
         let seq: i64 = store
             .conn
@@ -587,6 +591,127 @@ mod tests {
         assert!(insert("bogus").is_err());
         insert("sent").unwrap();
         assert_eq!(store.conn.last_insert_rowid(), 42);
+    }
+
+    /// Version 6 (the journal's second migration) rebuilds `journal_lines` and
+    /// `ledger_transactions`: the rows stay as they were, the drafts' AUTOINCREMENT counter
+    /// carries over, and the ledger's triggers still refuse a gap in the numbering, a
+    /// settlement of a written transaction, and any change.
+    #[test]
+    fn migration_6_keeps_the_journal_and_the_ledger_guards() {
+        let dir = TempDir::new();
+        let path = dir.path().join("p.db");
+        let dump = |conn: &Connection| -> Vec<String> {
+            let mut rows = Vec::new();
+            for sql in [
+                "SELECT company, id, journal, date, account, text, amount, offset_account, \
+                 offsets, source, fixed_by_person, attention FROM journal_lines ORDER BY id",
+                "SELECT * FROM ledger_transactions ORDER BY company, id",
+                "SELECT * FROM ledger_settlements ORDER BY company, txn, entry_id",
+            ] {
+                let mut statement = conn.prepare(sql).unwrap();
+                let columns = statement.column_count();
+                let mut query = statement.query([]).unwrap();
+                while let Some(row) = query.next().unwrap() {
+                    let values: Vec<String> = (0..columns)
+                        .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                        .collect();
+                    rows.push(values.join("|"));
+                }
+            }
+            rows
+        };
+        let before = {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &schema::MIGRATIONS[..5] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(
+                "BEGIN;
+                 INSERT INTO companies (key, id, name) VALUES (1, 'main', 'Main');
+                 INSERT INTO debtors (company, account, name, address, postcode, city, country, \
+                     email) VALUES (1, '100100', 'A', '', '', '', 'DK', '');
+                 INSERT INTO journal_lines (company, id, journal, date, account, text, amount, \
+                     offset_account, offsets, source) VALUES \
+                     (1, 7, 'Day', '2026-07-01', '100100', 'BS 5001', -1000, '5850', \
+                      '[\"5001\"]', 'file 1, line 2'), \
+                     (1, 9, 'Day', '2026-07-01', NULL, '(!) BS', 50, '5850', '[]', 'file 1, line 3');
+                 UPDATE sqlite_sequence SET seq = 41 WHERE name = 'journal_lines';
+                 INSERT INTO ledger_settlements VALUES (1, 1, 'E1', '5001', 1000, 0);
+                 INSERT INTO ledger_transactions VALUES (1, 1, 'Day', '2026-07-01', \
+                     '2026-07-02T09:00:00', 3, 'BS 5001', '[\"5001\"]', 'file 1, line 1', \
+                     '100100', '5850', -1000, 'c1'), \
+                     (1, 2, 'Day', '2026-07-01', '2026-07-02T09:00:00', 4, 'BS 5002', '[]', \
+                     'file 1, line 4', '100100', '5850', -5, 'c2');
+                 COMMIT;
+                 PRAGMA user_version = 5;",
+            )
+            .unwrap();
+            dump(&conn)
+        };
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 6);
+        assert_eq!(pragma(&store, "foreign_keys"), "1");
+        let conn = &store.conn;
+        assert_eq!(dump(conn), before);
+        // The drafts' counter: the next line is 42, not 10.
+        conn.execute(
+            "INSERT INTO journal_lines (company, journal, date, account, text, amount, \
+             offset_account, offsets, source) \
+             VALUES (1, 'Day', '2026-07-01', '100100', 'x', 1, '5850', '[]', 'test')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(conn.last_insert_rowid(), 42);
+        let refused = |sql: &str| conn.execute_batch(sql).unwrap_err().to_string();
+        let transaction = |id: i64| {
+            conn.execute(
+                "INSERT INTO ledger_transactions VALUES (1, ?1, 'Day', '2026-07-01', \
+                 '2026-07-02T09:00:00', 5, 'x', '[]', 'test', '100100', '5850', 100, 'c')",
+                [id],
+            )
+            .map_err(|e| e.to_string())
+        };
+        for id in [4, 5] {
+            assert_eq!(
+                transaction(id).unwrap_err(),
+                "ledger transactions are numbered without gaps (I2)"
+            );
+        }
+        assert!(transaction(2)
+            .unwrap_err()
+            .starts_with("UNIQUE constraint failed"));
+        for sql in [
+            "INSERT INTO ledger_settlements VALUES (1, 1, 'E2', '5001', 0, 0)",
+            "UPDATE ledger_transactions SET text = 'changed' WHERE id = 1",
+            "DELETE FROM ledger_transactions WHERE id = 2",
+            "UPDATE ledger_settlements SET remaining_after = 5",
+            "DELETE FROM ledger_settlements",
+        ] {
+            assert_eq!(
+                refused(sql),
+                "ledger transactions are immutable (I2)",
+                "{sql}"
+            );
+        }
+        transaction(3).unwrap();
+        for name in [
+            "ledger_transactions_in_sequence",
+            "ledger_settlements_closed",
+            "ledger_transactions_no_update",
+            "ledger_transactions_no_delete",
+            "ledger_settlements_no_update",
+            "ledger_settlements_no_delete",
+        ] {
+            let found: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = ?1",
+                    [name],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            assert_eq!(found, 1, "{name}");
+        }
     }
 
     #[test]
