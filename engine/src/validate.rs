@@ -424,22 +424,7 @@ fn line_amount(data: &RunData, line: &PaymentLine) -> Option<Amount> {
 ///
 /// `now` is Danish local time (the caller converts); today is `now.date()`.
 pub fn validate(data: &RunData, cal: &Calendar, now: NaiveDateTime) -> Vec<LineValidation> {
-    validate_with(data, cal, now, Messages::Written)
-}
-
-/// [`validate`] with every message left empty: the codes alone, for a caller that only
-/// decides by them (collect's grouping). A million clashing lines cost no million messages.
-pub fn validate_codes(data: &RunData, cal: &Calendar, now: NaiveDateTime) -> Vec<LineValidation> {
-    validate_with(data, cal, now, Messages::Skipped)
-}
-
-fn validate_with(
-    data: &RunData,
-    cal: &Calendar,
-    now: NaiveDateTime,
-    messages: Messages,
-) -> Vec<LineValidation> {
-    each_line(data, cal, now, messages)
+    validations(data, cal, now)
         .map(|(position, errors)| LineValidation {
             line: data.lines[position].id,
             errors,
@@ -447,8 +432,9 @@ fn validate_with(
         .collect()
 }
 
-/// [`validate_codes`] as sets of codes: each line that can still be exported, by id, in the
-/// order of `data.lines`, with the codes of the rules it fails.
+/// [`validate`] as sets of codes, with no message written: each line that can still be
+/// exported, by id, in the order of `data.lines`, with the codes of the rules it fails. For a
+/// caller that only decides by the codes (collect's grouping).
 pub fn validate_code_sets(data: &RunData, cal: &Calendar, now: NaiveDateTime) -> Vec<(i64, Codes)> {
     each_line(data, cal, now, Messages::Skipped)
         .map(|(position, errors)| (data.lines[position].id, Codes::of(&errors)))

@@ -110,8 +110,6 @@ pub struct LineViews {
 /// Which lines a [`LineViews`] shows.
 #[derive(Debug, Clone)]
 enum Chosen {
-    /// `data.lines[p]` for each position.
-    Stored(Vec<usize>),
     /// Lines just created from suggestions, and their ids (in the same order): a suggestion
     /// is a third of a payment line's size, and a million new lines are kept only to be shown.
     New(Vec<i64>, Vec<NewLine>),
@@ -126,25 +124,11 @@ enum Chosen {
 
 impl Default for Chosen {
     fn default() -> Chosen {
-        Chosen::Stored(Vec::new())
+        Chosen::New(Vec::new(), Vec::new())
     }
 }
 
 impl LineViews {
-    /// The views of `data.lines[p]` for each `p` of `positions`, in that order. Lines whose
-    /// entry is not in `data` are left out, as [`LineView::new`] needs the entry.
-    pub fn new(data: RunData, mut positions: Vec<usize>) -> LineViews {
-        positions.retain(|&p| {
-            data.lines
-                .get(p)
-                .is_some_and(|line| data.entries.contains_key(&line.entry_id))
-        });
-        LineViews {
-            data,
-            lines: Chosen::Stored(positions),
-        }
-    }
-
     /// The views of `data.lines[p]` for each `(p, codes)` of `lines`, which were validated
     /// with `calendar` at `now` and failed the rules of `codes` (the lines' own `errors` are
     /// not read): a failed line's messages are made again, by the same pure validation, when
@@ -196,7 +180,6 @@ impl LineViews {
 
     pub fn len(&self) -> usize {
         match &self.lines {
-            Chosen::Stored(positions) => positions.len(),
             Chosen::Validated { lines, .. } => lines.len(),
             Chosen::New(_, lines) => lines.len(),
         }
@@ -231,7 +214,6 @@ impl LineViews {
             LineView::new(line, entry, self.data.formats.get(line.format_id.as_str()))
         };
         match &self.lines {
-            Chosen::Stored(positions) => Some(view(&self.data.lines[*positions.get(i)?])),
             Chosen::New(ids, lines) => Some(view(&lines.get(i)?.clone().into_line(ids[i]))),
             Chosen::Validated {
                 lines,
@@ -269,13 +251,6 @@ impl LineViews {
     pub fn failure_counts(&self) -> std::collections::BTreeMap<&'static str, usize> {
         let mut counts = std::collections::BTreeMap::new();
         match &self.lines {
-            Chosen::Stored(positions) => {
-                for &p in positions {
-                    for error in self.data.lines[p].errors.iter().flatten() {
-                        *counts.entry(error.code).or_default() += 1;
-                    }
-                }
-            }
             Chosen::Validated { lines, .. } => {
                 for code in lines.iter().flat_map(|(_, codes)| codes.iter()) {
                     *counts.entry(code).or_default() += 1;
