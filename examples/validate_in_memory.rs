@@ -68,7 +68,7 @@ fn main() {
             amount,
             remaining: amount,
             currency: "DKK".into(),
-            text: String::new(),
+            text: "".into(),
             has_invoice_lines: true,
             payment_id: None,
         });

@@ -610,7 +610,7 @@ impl CsvRow for Entry {
             amount,
             remaining,
             currency: f.code("currency", 3, "a currency code", "DKK"),
-            text: f.text("text"),
+            text: Id::from(f.text("text")),
             has_invoice_lines: f.boolean("has_invoice_lines", true),
             payment_id,
         }

@@ -772,7 +772,7 @@ mod tests {
             amount: Amount::from_ore(ore),
             remaining: Amount::from_ore(ore),
             currency: "DKK".into(),
-            text: String::new(),
+            text: Id::default(),
             has_invoice_lines: true,
             payment_id: None,
         };

@@ -380,7 +380,7 @@ impl Engine {
                 notify_by,
                 amount: crate::charge::amount_to_charge(line, entry, format),
                 invoice: entry.invoice.clone(),
-                text: entry.text.clone(),
+                text: entry.text.to_string(),
             });
         }
         reminders.sort_by_key(|r| (r.notify_by, r.line));

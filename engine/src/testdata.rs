@@ -187,7 +187,7 @@ impl Run {
             amount: amount(amt),
             remaining: amount(amt),
             currency: "DKK".into(),
-            text: String::new(),
+            text: Id::default(),
             has_invoice_lines: true,
             payment_id: None,
         };

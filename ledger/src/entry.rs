@@ -20,7 +20,7 @@ pub struct Entry {
     pub remaining: Amount,
     /// ISO 4217 code, `DKK` unless the file said otherwise.
     pub currency: Id,
-    pub text: String,
+    pub text: Id,
     /// LS can only charge invoices that have invoice lines.
     pub has_invoice_lines: bool,
     /// FIK71 payment id (15 digits, Luhn check digit last), when the format creates one.

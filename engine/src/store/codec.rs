@@ -208,7 +208,7 @@ pub fn entry_from_row(row: &Row<'_>, first: usize) -> rusqlite::Result<Entry> {
         amount: get_amount(row, first + 5)?,
         remaining: get_amount(row, first + 6)?,
         currency: get_id(row, first + 7)?,
-        text: row.get(first + 8)?,
+        text: get_id(row, first + 8)?,
         has_invoice_lines: row.get(first + 9)?,
         payment_id: get_optional_id(row, first + 10)?,
     })

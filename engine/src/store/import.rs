@@ -186,7 +186,7 @@ impl Store {
                     e.amount.ore(),
                     e.remaining.ore(),
                     e.currency.as_str(),
-                    e.text,
+                    e.text.as_str(),
                     e.has_invoice_lines,
                     e.payment_id.as_deref(),
                 ]);

@@ -6,8 +6,8 @@
 
 use super::batch::BatchInsert;
 use super::codec::{
-    date_text, debtor_from_row, entry_from_row, errors_to_json, format_from_row, get_status,
-    line_from_row, mandate_from_row, status_change_from_row, time_text, DEBTOR_COLUMNS,
+    date_text, debtor_from_row, entry_from_row, errors_to_json, format_from_row, get_id,
+    get_status, line_from_row, mandate_from_row, status_change_from_row, time_text, DEBTOR_COLUMNS,
     ENTRY_COLUMNS, FORMAT_COLUMNS, LINE_COLUMNS, LINE_COLUMN_COUNT, MANDATE_COLUMNS,
     STATUS_CHANGE_COLUMNS,
 };
@@ -332,7 +332,8 @@ impl Store {
                     && entry.invoice.as_deref().is_some_and(|i| !i.is_empty())
                     && !crate::charge::has_invoice_number(&entry)
                 {
-                    entry.text = text_of.query_row((key, entry.entry_id.as_str()), |r| r.get(0))?;
+                    entry.text =
+                        text_of.query_row((key, entry.entry_id.as_str()), |r| get_id(r, 0))?;
                 }
                 data.entries.insert(entry);
             }
