@@ -32,12 +32,11 @@ use crate::delivery::{
     substitute, Bs0601Delivery, Bs0601Payment, Bs0601Section, Bs0601SectionCode, Bs0601Writer,
     DeliveryKey, Ls40Delivery, Ls40Payment, Ls40PaymentKind, Ls40Record, Ls40Writer, RenderError,
 };
-use crate::model::FastMap;
 use crate::model::{
     BsType, Debtor, Mandate, MandateStatus, PaymentFormat, PaymentLine, RunData, Scheme, Status,
 };
 use crate::status::on_export;
-use crate::validate::{can_still_be_exported, LineValidation};
+use crate::validate::can_still_be_exported;
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::{Amount, Entry, Id};
 
@@ -216,37 +215,6 @@ impl<'a> Row<'a> {
     }
 }
 
-/// Whether validation passed a line. [`crate::validate::validate`] gives one result per
-/// line that can still be exported, in line order, so walking them alongside the lines
-/// finds each at the next position; results in any other order are looked up in a map.
-struct Results<'v> {
-    validations: &'v [LineValidation],
-    next: usize,
-    map: Option<FastMap<i64, bool>>,
-}
-
-impl<'v> Results<'v> {
-    fn new(validations: &'v [LineValidation]) -> Results<'v> {
-        Results {
-            validations,
-            next: 0,
-            map: None,
-        }
-    }
-
-    fn is_ok(&mut self, line: i64) -> bool {
-        if let Some(v) = self.validations.get(self.next).filter(|v| v.line == line) {
-            self.next += 1;
-            return v.is_ok();
-        }
-        let validations = self.validations;
-        let map = self
-            .map
-            .get_or_insert_with(|| validations.iter().map(|v| (v.line, v.is_ok())).collect());
-        map.get(&line).copied().unwrap_or(false)
-    }
-}
-
 /// True when export sends a line in this status (given that validation passed it).
 fn sendable(line: &PaymentLine, format: &PaymentFormat) -> bool {
     match line.status {
@@ -263,13 +231,15 @@ fn merged_group(line: &PaymentLine) -> Option<&str> {
     is_group_id(group, &line.debtor, line.payment_date).then_some(group)
 }
 
-/// Plans an export. `validations` must be the result of [`crate::validate::validate`] on the
-/// same data at the same `now`; they are dropped as soon as each line's row has its result
-/// (a million results are 32 MB, at the moment the plan's charges are built). Fails only when a delivery's net amount is beyond the largest
-/// amount; a value that does not fit its field is found by [`write_delivery`].
+/// Plans an export. `passed[i]` says whether validation passed `data.lines[i]`
+/// ([`crate::validate::validations`] on the same data at the same `now` gave it no failure);
+/// a line without a value there did not pass. One flag a line, rather than the results
+/// themselves: a million results held 32 MB while the plan's charges were built. Fails only
+/// when a delivery's net amount is beyond the largest amount; a value that does not fit its
+/// field is found by [`write_delivery`].
 pub fn plan_export<'a>(
     data: &'a RunData,
-    validations: Vec<LineValidation>,
+    passed: &[bool],
     settings: &ExportSettings<'_>,
 ) -> crate::Result<ExportPlan<'a>> {
     // One row per line that can still be exported, sorted by format and charge key: the
@@ -280,12 +250,19 @@ pub fn plan_export<'a>(
     // foreign key of its format makes one impossible).
     let mut formats: Vec<&'a PaymentFormat> = data.formats.values().collect();
     formats.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    let mut rows: Vec<Row<'a>> = Vec::with_capacity(validations.len());
-    let mut results = Results::new(&validations);
+    let exportable = data
+        .lines
+        .iter()
+        .filter(|l| can_still_be_exported(l))
+        .count();
+    let mut rows: Vec<Row<'a>> = Vec::with_capacity(exportable);
     // Nearly every line has the format of the line before it.
     let mut last: Option<(&str, u32)> = None;
-    for line in data.lines.iter().filter(|l| can_still_be_exported(l)) {
-        let ok = results.is_ok(line.id);
+    for (position, line) in data.lines.iter().enumerate() {
+        if !can_still_be_exported(line) {
+            continue;
+        }
+        let ok = passed.get(position).copied().unwrap_or(false);
         let format = match last {
             Some((id, at)) if id == line.format_id.as_str() => at,
             _ => {
@@ -312,8 +289,6 @@ pub fn plan_export<'a>(
             ok,
         });
     }
-    drop(results);
-    drop(validations);
     // Line ids are unique, so the order is total and an unstable sort gives the same one.
     rows.sort_unstable_by(|a, b| {
         (a.format, a.key(), a.line.id).cmp(&(b.format, b.key(), b.line.id))
@@ -470,8 +445,10 @@ fn draft<'a>(
         );
     }
     let cancellation = stops != 0;
+    // The first line's own group id: a clone shares its text (half a million charges: a
+    // copy of each id cost 24 MB at the export's peak).
     let group = match key {
-        ChargeKey::Group(g) => Some(Id::from(*g)),
+        ChargeKey::Group(_) => first.group.clone(),
         ChargeKey::Single(_) => None,
     };
     let net = Amount::checked_sum(members.iter().map(|r| r.amount))

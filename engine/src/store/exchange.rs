@@ -50,7 +50,7 @@ use crate::model::{BsType, FastMap, MandateStatus, PaymentFormat, Scheme, Status
 use crate::status::{
     on_bank_comment, on_bank_error, on_export, on_payment_info, on_receipt, PaymentOutcome,
 };
-use crate::validate::{validate, LineValidation};
+use crate::validate::validations;
 use bankcal::Calendar;
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Amount;
@@ -137,29 +137,6 @@ fn formats_of(tx: &Connection, company: &CompanyKey) -> Result<Vec<PaymentFormat
         .query_map([company.key], format_from_row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(formats)
-}
-
-/// Stores the validation results that differ from what the lines have (export re-validates;
-/// unchanged results are not written again).
-/// Stores the validation results that differ from the stored ones, in line id order (the
-/// order `validate` gives them in).
-fn save_changed_validations(
-    tx: &Connection,
-    company: &CompanyKey,
-    validations: &[LineValidation],
-) -> Result<()> {
-    update_in_order(
-        tx,
-        company,
-        "errors",
-        Only::Changed,
-        validations.iter().map(|v| {
-            (
-                v.line,
-                rusqlite::types::Value::Text(errors_to_json(&v.errors)),
-            )
-        }),
-    )
 }
 
 /// Status-log rows of one transaction, written 100 to a statement: nothing reads the log
@@ -274,8 +251,22 @@ impl Store {
             Load::ForCore
         };
         let data = Store::run_data_in(&tx, company, load)?;
-        let validations = validate(&data, cal, now);
-        save_changed_validations(&tx, company, &validations)?;
+        // Each line's result is stored as validation makes it; the plan keeps whether it
+        // passed.
+        let mut passed = vec![false; data.lines.len()];
+        update_in_order(
+            &tx,
+            company,
+            "errors",
+            Only::Changed,
+            validations(&data, cal, now).map(|(position, errors)| {
+                passed[position] = errors.is_empty();
+                (
+                    data.lines[position].id,
+                    rusqlite::types::Value::Text(errors_to_json(&errors)),
+                )
+            }),
+        )?;
         let company_name: String = tx.query_row(
             "SELECT name FROM companies WHERE key = ?1",
             [company.key],
@@ -296,7 +287,8 @@ impl Store {
             last_delivery_id: u64::try_from(last_delivery_id).unwrap_or(0),
             last_charge: u64::try_from(last_charge).unwrap_or(0),
         };
-        let plan = plan_export(&data, validations, &settings)?;
+        let plan = plan_export(&data, &passed, &settings)?;
+        drop(passed);
         let mut report = ExportReport {
             files: Vec::new(),
             held: plan.held.clone(),
