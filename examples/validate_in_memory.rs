@@ -22,20 +22,17 @@ fn main() {
         ("100100", "Hansen ApS", true),
         ("100102", "Mette Nielsen", false),
     ] {
-        run.debtors.insert(
-            account.into(),
-            Debtor {
-                account: account.into(),
-                name: name.to_string(),
-                tax_id: TaxId::parse("12345678").ok(),
-                address: String::new(),
-                postcode: Default::default(),
-                city: String::new(),
-                country: "DK".into(),
-                email: String::new(),
-                payment_format: Some("BS".into()),
-            },
-        );
+        run.debtors.insert(Debtor {
+            account: account.into(),
+            name: name.to_string(),
+            tax_id: TaxId::parse("12345678").ok(),
+            address: String::new(),
+            postcode: Default::default(),
+            city: String::new(),
+            country: "DK".into(),
+            email: String::new(),
+            payment_format: Some("BS".into()),
+        });
         if enrolled {
             run.mandates.insert(
                 account.into(),

@@ -131,7 +131,7 @@ impl Run {
             payment_format: self.format.clone(),
         };
         change(&mut debtor);
-        self.data.debtors.insert(account.into(), debtor);
+        self.data.debtors.insert(debtor);
         self
     }
 

@@ -273,12 +273,14 @@ impl Store {
                     .replace("city", "''")
                     .replace("email", "''")
             };
-            let mut statement =
-                tx.prepare(&format!("SELECT {columns} FROM debtors WHERE company = ?1"))?;
+            // In account order (the primary key's, so no sorting): each debtor is appended.
+            let mut statement = tx.prepare(&format!(
+                "SELECT {columns} FROM debtors WHERE company = ?1 ORDER BY account"
+            ))?;
             let mut rows = statement.query([key])?;
             while let Some(row) = rows.next()? {
                 let debtor = debtor_from_row(row)?;
-                data.debtors.insert(debtor.account.clone(), debtor);
+                data.debtors.insert(debtor);
             }
         }
         {
