@@ -319,7 +319,7 @@ pub struct PaymentLine {
     pub status: Status,
     /// The result of the last validation ("system info"); empty = ok. `None` = never validated.
     pub errors: Option<Vec<ValidationError>>,
-    pub comment: String,
+    pub comment: Id,
     /// Collective payment id: `None` (not collected), [`GROUP_SINGLE`], [`GROUP_DESELECTED`] or
     /// `<debtor>-<yyyymmdd>`.
     pub group: Option<Id>,
@@ -351,7 +351,7 @@ impl PaymentLine {
             partial_payment: None,
             status: Status::Blank,
             errors: None,
-            comment: String::new(),
+            comment: Id::new(),
             group: None,
             allow_overwriting: false,
             reference: None,

@@ -319,7 +319,7 @@ impl Engine {
         let (line, entry, log) = store.line(company, line)?;
         Ok(LineDetail {
             line: LineView::new(&line, &entry, formats.get(&line.format_id)),
-            comment: line.comment.clone(),
+            comment: line.comment.to_string(),
             log: log.iter().map(StatusChangeView::from).collect(),
         })
     }

@@ -237,7 +237,7 @@ pub fn line_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentLine> {
                     .ok_or_else(|| invalid(7, "a list of validation errors", &json))
             })
             .transpose()?,
-        comment: row.get(8)?,
+        comment: get_id(row, 8)?,
         group: get_optional_id(row, 9)?,
         allow_overwriting: row.get(10)?,
         reference: get_optional_id(row, 11)?,
