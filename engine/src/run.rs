@@ -170,6 +170,9 @@ impl Engine {
                 if let Some((line, _)) = assigned.next() {
                     return Err(Error::UnknownLine(line));
                 }
+                // The assignments (24 bytes a line) are not kept while the lines are validated
+                // again and written: that is collect's peak.
+                drop(assigned);
                 // Every line whose group changed is one validation looks at (both are the lines
                 // that can still be exported), so one write per line stores both. Each result
                 // is stored as it is made and not kept: the report shows groups, not lines.
