@@ -24,9 +24,22 @@ use std::collections::HashSet;
 /// the status, far below SQLite's limit of 32,766).
 const INSERT_BATCH: usize = 100;
 
-/// The count a `SELECT count(*) … WHERE company = ?1` gives.
-fn count_rows(tx: &rusqlite::Connection, sql: &str, company: i64) -> Result<usize> {
-    let count: i64 = tx.query_row(sql, [company], |row| row.get(0))?;
+/// How many rows of the company `of_company` (a `SELECT count(*) … WHERE company = ?1`)
+/// counts, to size a vector before it is filled. In a database of one company `of_all` (the
+/// same without the `WHERE`) counts them: SQLite counts a whole table from its pages without
+/// reading its rows (with the `WHERE` it reads every index entry: 3 % of validate).
+fn count_rows(
+    tx: &rusqlite::Connection,
+    of_all: &str,
+    of_company: &str,
+    company: i64,
+    companies: i64,
+) -> Result<usize> {
+    let count: i64 = if companies == 1 {
+        tx.query_row(of_all, [], |row| row.get(0))?
+    } else {
+        tx.query_row(of_company, [company], |row| row.get(0))?
+    };
     Ok(usize::try_from(count).unwrap_or(0))
 }
 
@@ -251,6 +264,8 @@ impl Store {
     ) -> Result<RunData> {
         let key = company.key;
         let mut data = RunData::default();
+        let companies: i64 =
+            tx.query_row("SELECT count(*) FROM companies", [], |row| row.get(0))?;
         {
             let mut statement = tx.prepare(&format!(
                 "SELECT {FORMAT_COLUMNS} FROM payment_formats WHERE company = ?1"
@@ -322,8 +337,10 @@ impl Store {
             // times its rows at the moment it moves (a million entries: 0.5 GB).
             data.entries.reserve(count_rows(
                 tx,
+                "SELECT count(*) FROM entries",
                 "SELECT count(*) FROM entries WHERE company = ?1",
                 key,
+                companies,
             )?);
             let mut rows = statement.query([key])?;
             while let Some(row) = rows.next()? {
@@ -349,8 +366,6 @@ impl Store {
             // SQLite copy every line into a sorter first (80 MB at a million lines). Lines
             // are numbered as their entries are, so that is nearly always id order already;
             // if not, they are sorted below.
-            let companies: i64 =
-                tx.query_row("SELECT count(*) FROM companies", [], |row| row.get(0))?;
             let sql = if companies == 1 {
                 format!(
                     "SELECT {columns} FROM payment_lines l NOT INDEXED WHERE l.company = ?1 \
@@ -365,8 +380,10 @@ impl Store {
             let mut statement = tx.prepare(&sql)?;
             data.lines.reserve_exact(count_rows(
                 tx,
+                "SELECT count(*) FROM payment_lines",
                 "SELECT count(*) FROM payment_lines WHERE company = ?1",
                 key,
+                companies,
             )?);
             let mut rows = statement.query([key])?;
             while let Some(row) = rows.next()? {
