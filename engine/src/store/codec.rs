@@ -193,30 +193,42 @@ pub fn format_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentFormat> {
     })
 }
 
-/// The columns of [`debtor_from_row`], in order.
+/// The columns of [`debtor_from_row`], in order: what the core needs, then the contact
+/// details.
 pub const DEBTOR_COLUMNS: &str =
-    "account, name, tax_id, address, postcode, city, country, email, payment_format";
+    "account, tax_id, postcode, country, payment_format, name, address, city, email";
+/// [`DEBTOR_COLUMNS`] without the contact details (name, address, city, e-mail), which the
+/// core does not need: [`debtor_from_row`] reads them as ''.
+pub const DEBTOR_CORE_COLUMNS: &str = "account, tax_id, postcode, country, payment_format";
 
+/// A debtor from the columns of [`DEBTOR_COLUMNS`] or of [`DEBTOR_CORE_COLUMNS`].
 pub fn debtor_from_row(row: &Row<'_>) -> rusqlite::Result<Debtor> {
-    let tax_id: Option<String> = row.get(2)?;
-    let tax_id = tax_id
+    let has_contact = row.as_ref().column_count() > 5;
+    let contact = |index: usize| {
+        if has_contact {
+            row.get(index)
+        } else {
+            Ok(String::new())
+        }
+    };
+    let tax_id = get_optional_text(row, 1)?
         .map(|digits| {
             // The value is not repeated: it may be a CPR number (I12).
-            TaxId::parse(&digits).map_err(|message| {
-                rusqlite::Error::FromSqlConversionFailure(2, Type::Text, message.into())
+            TaxId::parse(digits).map_err(|message| {
+                rusqlite::Error::FromSqlConversionFailure(1, Type::Text, message.into())
             })
         })
         .transpose()?;
     Ok(Debtor {
         account: get_id(row, 0)?,
-        name: row.get(1)?,
+        name: contact(5)?,
         tax_id,
-        address: row.get(3)?,
-        postcode: get_id(row, 4)?,
-        city: row.get(5)?,
-        country: get_id(row, 6)?,
-        email: row.get(7)?,
-        payment_format: get_optional_id(row, 8)?,
+        address: contact(6)?,
+        postcode: get_id(row, 2)?,
+        city: contact(7)?,
+        country: get_id(row, 3)?,
+        email: contact(8)?,
+        payment_format: get_optional_id(row, 4)?,
     })
 }
 

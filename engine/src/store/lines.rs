@@ -8,8 +8,8 @@ use super::batch::BatchInsert;
 use super::codec::{
     date_text, debtor_from_row, entry_from_row, errors_to_json, format_from_row, get_status,
     line_from_row, mandate_from_row, status_change_from_row, time_text, DEBTOR_COLUMNS,
-    ENTRY_COLUMNS, FORMAT_COLUMNS, LINE_COLUMNS, LINE_COLUMN_COUNT, MANDATE_COLUMNS,
-    STATUS_CHANGE_COLUMNS,
+    DEBTOR_CORE_COLUMNS, ENTRY_COLUMNS, FORMAT_COLUMNS, LINE_COLUMNS, LINE_COLUMN_COUNT,
+    MANDATE_COLUMNS, STATUS_CHANGE_COLUMNS,
 };
 use super::{is_foreign_key_violation, CompanyKey, Store};
 use crate::error::{Error, Result};
@@ -280,13 +280,9 @@ impl Store {
             // The core needs no debtor's name, address or e-mail (export's payment slips and
             // reminders do): 200,000 debtors' contact details are tens of megabytes.
             let columns = if load != Load::ForCore {
-                DEBTOR_COLUMNS.to_string()
-            } else {
                 DEBTOR_COLUMNS
-                    .replace("name", "''")
-                    .replace("address", "''")
-                    .replace("city", "''")
-                    .replace("email", "''")
+            } else {
+                DEBTOR_CORE_COLUMNS
             };
             let mut statement =
                 tx.prepare(&format!("SELECT {columns} FROM debtors WHERE company = ?1"))?;
