@@ -278,14 +278,27 @@ pub fn entry_from_row(row: &Row<'_>, first: usize) -> rusqlite::Result<Entry> {
 }
 
 /// The columns of [`line_from_row`], in order, for a table aliased `l`.
+///
+/// `l.errors` comes last: a step that validates again selects the columns without it, and
+/// [`line_from_row`] reads a row that ends before it as a line without stored validation
+/// results.
 pub const LINE_COLUMNS: &str = "l.id, l.entry_id, l.debtor, l.format_id, l.payment_date, \
-    l.partial_payment, l.status, l.errors, l.comment, l.group_id, l.allow_overwriting, \
-    l.reference, l.date_sent, l.delivery_id, l.cancellation_sent";
+    l.partial_payment, l.status, l.cancellation_sent, l.comment, l.group_id, \
+    l.allow_overwriting, l.reference, l.date_sent, l.delivery_id, l.errors";
 /// How many columns [`LINE_COLUMNS`] has.
 pub const LINE_COLUMN_COUNT: usize = 15;
 
 pub fn line_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentLine> {
-    let errors: Option<String> = row.get(7)?;
+    let errors = if row.as_ref().column_count() > 14 {
+        get_optional_text(row, 14)?
+            .map(|json| {
+                errors_from_json(json)
+                    .ok_or_else(|| invalid(14, "a list of validation errors", json))
+            })
+            .transpose()?
+    } else {
+        None
+    };
     Ok(PaymentLine {
         id: row.get(0)?,
         entry_id: get_id(row, 1)?,
@@ -294,19 +307,14 @@ pub fn line_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentLine> {
         payment_date: get_date(row, 4)?,
         partial_payment: row.get::<_, Option<i64>>(5)?.map(Amount::from_ore),
         status: get_status(row, 6)?,
-        errors: errors
-            .map(|json| {
-                errors_from_json(&json)
-                    .ok_or_else(|| invalid(7, "a list of validation errors", &json))
-            })
-            .transpose()?,
+        errors,
         comment: row.get(8)?,
         group: get_optional_id(row, 9)?,
         allow_overwriting: row.get(10)?,
         reference: get_optional_id(row, 11)?,
         date_sent: get_optional_date(row, 12)?,
         delivery_id: get_optional_id(row, 13)?,
-        cancellation_sent: row.get(14)?,
+        cancellation_sent: row.get(7)?,
     })
 }
 
@@ -342,6 +350,10 @@ pub fn errors_to_json(errors: &[ValidationError]) -> String {
 }
 
 fn errors_from_json(json: &str) -> Option<Vec<ValidationError>> {
+    if json == "[]" {
+        // Most lines: nothing to parse.
+        return Some(Vec::new());
+    }
     let stored: Vec<serde_json::Map<String, serde_json::Value>> =
         serde_json::from_str(json).ok()?;
     stored

@@ -354,7 +354,7 @@ impl Store {
             let columns = if load == Load::Whole {
                 LINE_COLUMNS.to_string()
             } else {
-                LINE_COLUMNS.replace("l.errors", "NULL")
+                LINE_COLUMNS.replace(", l.errors", "")
             };
             // In a database of one company the table is read in id order (`NOT INDEXED`): no
             // sort and no lookup per row. With several, the index by (company, entry) keeps
