@@ -1,7 +1,6 @@
 //! How model values are written to and read from columns, and the column lists of the
 //! queries that load whole model values.
 
-use crate::csv_import::parse_date;
 use crate::model::{
     Debtor, Mandate, MandateStatus, PaymentFormat, PaymentLine, Status, StatusChange, TaxId,
     ValidationError,
@@ -41,31 +40,48 @@ fn invalid(index: usize, what: &str, value: &str) -> rusqlite::Error {
     )
 }
 
+/// The error for a NULL in a column the schema declares `NOT NULL`.
+fn null(index: usize) -> rusqlite::Error {
+    rusqlite::Error::InvalidColumnType(index, String::new(), Type::Null)
+}
+
+/// A value parsed from a text column's bytes; NULL is an error.
 fn parse_with<T>(
     row: &Row<'_>,
     index: usize,
     what: &str,
-    parse: impl Fn(&str) -> Option<T>,
+    parse: impl Fn(&[u8]) -> Option<T>,
 ) -> rusqlite::Result<T> {
-    match get_optional_text(row, index)? {
-        Some(text) => parse(text).ok_or_else(|| invalid(index, what, text)),
-        None => Err(rusqlite::Error::InvalidColumnType(
-            index,
-            String::new(),
-            Type::Null,
-        )),
-    }
+    optional_with(row, index, what, parse)?.ok_or_else(|| null(index))
 }
 
-/// A text column borrowed from the row (no `String` per value: a million rows are read by
-/// every run step).
-fn get_optional_text<'r>(row: &'r Row<'_>, index: usize) -> rusqlite::Result<Option<&'r str>> {
+/// [`parse_with`] for a column that may be NULL.
+fn optional_with<T>(
+    row: &Row<'_>,
+    index: usize,
+    what: &str,
+    parse: impl Fn(&[u8]) -> Option<T>,
+) -> rusqlite::Result<Option<T>> {
+    get_optional_bytes(row, index)?
+        .map(|bytes| {
+            parse(bytes).ok_or_else(|| invalid(index, what, &String::from_utf8_lossy(bytes)))
+        })
+        .transpose()
+}
+
+/// A parser of text as a parser of the bytes of a text column.
+fn from_text<T>(parse: impl Fn(&str) -> Option<T>) -> impl Fn(&[u8]) -> Option<T> {
+    move |bytes| parse(std::str::from_utf8(bytes).ok()?)
+}
+
+/// A text column's bytes borrowed from the row, not checked as UTF-8: what is parsed (dates,
+/// statuses) is parsed from the bytes, which a million rows read by every run step need not
+/// check twice.
+fn get_optional_bytes<'r>(row: &'r Row<'_>, index: usize) -> rusqlite::Result<Option<&'r [u8]>> {
     use rusqlite::types::ValueRef;
     match row.get_ref(index)? {
         ValueRef::Null => Ok(None),
-        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
-            .map(Some)
-            .map_err(rusqlite::Error::Utf8Error),
+        ValueRef::Text(bytes) => Ok(Some(bytes)),
         other => Err(rusqlite::Error::InvalidColumnType(
             index,
             String::new(),
@@ -74,31 +90,51 @@ fn get_optional_text<'r>(row: &'r Row<'_>, index: usize) -> rusqlite::Result<Opt
     }
 }
 
-fn optional_with<T>(
-    row: &Row<'_>,
-    index: usize,
-    what: &str,
-    parse: impl Fn(&str) -> Option<T>,
-) -> rusqlite::Result<Option<T>> {
-    get_optional_text(row, index)?
-        .map(|text| parse(text).ok_or_else(|| invalid(index, what, text)))
+/// A text column borrowed from the row (no `String` per value: a million rows are read by
+/// every run step).
+fn get_optional_text<'r>(row: &'r Row<'_>, index: usize) -> rusqlite::Result<Option<&'r str>> {
+    get_optional_bytes(row, index)?
+        .map(|bytes| std::str::from_utf8(bytes).map_err(rusqlite::Error::Utf8Error))
         .transpose()
 }
 
+/// `YYYY-MM-DD` (what [`date_text`] writes, and what `csv_import::parse_date` reads) from the
+/// bytes of a column.
+fn date_from_bytes(bytes: &[u8]) -> Option<NaiveDate> {
+    let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = bytes else {
+        return None;
+    };
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(number(&[y1, y2, y3, y4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(&[m1, m2])?, number(&[d1, d2])?)
+}
+
 pub fn get_date(row: &Row<'_>, index: usize) -> rusqlite::Result<NaiveDate> {
-    parse_with(row, index, "a date", parse_date)
+    parse_with(row, index, "a date", date_from_bytes)
 }
 
 pub fn get_optional_date(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<NaiveDate>> {
-    optional_with(row, index, "a date", parse_date)
+    optional_with(row, index, "a date", date_from_bytes)
 }
 
-fn parse_time(text: &str) -> Option<NaiveDateTime> {
+fn parse_time(bytes: &[u8]) -> Option<NaiveDateTime> {
+    let text = std::str::from_utf8(bytes).ok()?;
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").ok()
 }
 
+/// [`Status::parse`] of a column's bytes.
+fn status_from_bytes(bytes: &[u8]) -> Option<Status> {
+    Status::ALL
+        .into_iter()
+        .find(|status| status.as_str().as_bytes() == bytes)
+}
+
 pub fn get_status(row: &Row<'_>, index: usize) -> rusqlite::Result<Status> {
-    parse_with(row, index, "a payment line status", Status::parse)
+    parse_with(row, index, "a payment line status", status_from_bytes)
 }
 
 /// A short id column, read straight into an [`Id`] (no `String` in between).
@@ -128,19 +164,27 @@ pub const FORMAT_COLUMNS: &str = "id, scheme, bs_type, creditor_number, supplier
 pub fn format_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentFormat> {
     Ok(PaymentFormat {
         id: get_id(row, 0)?,
-        scheme: parse_with(row, 1, "a scheme", parse_scheme)?,
-        bs_type: optional_with(row, 2, "a BS type", parse_bs_type)?,
+        scheme: parse_with(row, 1, "a scheme", from_text(parse_scheme))?,
+        bs_type: optional_with(row, 2, "a BS type", from_text(parse_bs_type))?,
         creditor_number: row.get(3)?,
         supplier_cvr: row.get(4)?,
         debtor_group: row.get(5)?,
         system_code: row.get(6)?,
-        principle: parse_with(row, 7, "a charging principle", parse_principle)?,
+        principle: parse_with(row, 7, "a charging principle", from_text(parse_principle))?,
         bank_account: row.get(8)?,
         journal: row.get(9)?,
-        banking_day_action: parse_with(row, 10, "a banking-day action", parse_banking_day_action)?,
-        cutoff: parse_with(row, 11, "a time HH:MM", |t| {
-            NaiveTime::parse_from_str(t, "%H:%M").ok()
-        })?,
+        banking_day_action: parse_with(
+            row,
+            10,
+            "a banking-day action",
+            from_text(parse_banking_day_action),
+        )?,
+        cutoff: parse_with(
+            row,
+            11,
+            "a time HH:MM",
+            from_text(|t| NaiveTime::parse_from_str(t, "%H:%M").ok()),
+        )?,
         extended_deadline: row.get(12)?,
         allow_without_invoice: row.get(13)?,
         block_payouts: row.get(14)?,
@@ -149,31 +193,50 @@ pub fn format_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentFormat> {
     })
 }
 
-/// The columns of [`debtor_from_row`], in order.
+/// The columns of [`debtor_from_row`], in order: what the core needs, then the contact
+/// details.
 pub const DEBTOR_COLUMNS: &str =
-    "account, name, tax_id, address, postcode, city, country, email, payment_format";
+    "account, tax_id, postcode, country, payment_format, name, address, city, email";
+/// [`DEBTOR_COLUMNS`] without the contact details (name, address, city, e-mail), which the
+/// core does not need: [`debtor_from_row`] reads them as ''.
+pub const DEBTOR_CORE_COLUMNS: &str = "account, tax_id, postcode, country, payment_format";
 
+/// A debtor from the columns of [`DEBTOR_COLUMNS`] or of [`DEBTOR_CORE_COLUMNS`].
 pub fn debtor_from_row(row: &Row<'_>) -> rusqlite::Result<Debtor> {
-    let tax_id: Option<String> = row.get(2)?;
-    let tax_id = tax_id
+    let has_contact = row.as_ref().column_count() > 5;
+    let contact = |index: usize| {
+        if has_contact {
+            row.get(index)
+        } else {
+            Ok(String::new())
+        }
+    };
+    let tax_id = get_optional_text(row, 1)?
         .map(|digits| {
             // The value is not repeated: it may be a CPR number (I12).
-            TaxId::parse(&digits).map_err(|message| {
-                rusqlite::Error::FromSqlConversionFailure(2, Type::Text, message.into())
+            TaxId::parse(digits).map_err(|message| {
+                rusqlite::Error::FromSqlConversionFailure(1, Type::Text, message.into())
             })
         })
         .transpose()?;
     Ok(Debtor {
         account: get_id(row, 0)?,
-        name: row.get(1)?,
+        name: contact(5)?,
         tax_id,
-        address: row.get(3)?,
-        postcode: get_id(row, 4)?,
-        city: row.get(5)?,
-        country: get_id(row, 6)?,
-        email: row.get(7)?,
-        payment_format: get_optional_id(row, 8)?,
+        address: contact(6)?,
+        postcode: get_id(row, 2)?,
+        city: contact(7)?,
+        country: get_id(row, 3)?,
+        email: contact(8)?,
+        payment_format: get_optional_id(row, 4)?,
     })
+}
+
+/// [`MandateStatus::parse`] of a column's bytes.
+fn mandate_status_from_bytes(bytes: &[u8]) -> Option<MandateStatus> {
+    MandateStatus::ALL
+        .into_iter()
+        .find(|status| status.as_str().as_bytes() == bytes)
 }
 
 /// The columns of [`mandate_from_row`], in order.
@@ -185,7 +248,7 @@ pub fn mandate_from_row(row: &Row<'_>) -> rusqlite::Result<Mandate> {
         mandate_id: get_id(row, 0)?,
         debtor: get_id(row, 1)?,
         payment_format: get_id(row, 2)?,
-        status: parse_with(row, 3, "a mandate status", MandateStatus::parse)?,
+        status: parse_with(row, 3, "a mandate status", mandate_status_from_bytes)?,
         agreement: get_optional_id(row, 4)?,
         start_date: get_optional_date(row, 5)?,
         end_date: get_optional_date(row, 6)?,
@@ -215,14 +278,27 @@ pub fn entry_from_row(row: &Row<'_>, first: usize) -> rusqlite::Result<Entry> {
 }
 
 /// The columns of [`line_from_row`], in order, for a table aliased `l`.
+///
+/// `l.errors` comes last: a step that validates again selects the columns without it, and
+/// [`line_from_row`] reads a row that ends before it as a line without stored validation
+/// results.
 pub const LINE_COLUMNS: &str = "l.id, l.entry_id, l.debtor, l.format_id, l.payment_date, \
-    l.partial_payment, l.status, l.errors, l.comment, l.group_id, l.allow_overwriting, \
-    l.reference, l.date_sent, l.delivery_id, l.cancellation_sent";
+    l.partial_payment, l.status, l.cancellation_sent, l.comment, l.group_id, \
+    l.allow_overwriting, l.reference, l.date_sent, l.delivery_id, l.errors";
 /// How many columns [`LINE_COLUMNS`] has.
 pub const LINE_COLUMN_COUNT: usize = 15;
 
 pub fn line_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentLine> {
-    let errors: Option<String> = row.get(7)?;
+    let errors = if row.as_ref().column_count() > 14 {
+        get_optional_text(row, 14)?
+            .map(|json| {
+                errors_from_json(json)
+                    .ok_or_else(|| invalid(14, "a list of validation errors", json))
+            })
+            .transpose()?
+    } else {
+        None
+    };
     Ok(PaymentLine {
         id: row.get(0)?,
         entry_id: get_id(row, 1)?,
@@ -231,19 +307,14 @@ pub fn line_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentLine> {
         payment_date: get_date(row, 4)?,
         partial_payment: row.get::<_, Option<i64>>(5)?.map(Amount::from_ore),
         status: get_status(row, 6)?,
-        errors: errors
-            .map(|json| {
-                errors_from_json(&json)
-                    .ok_or_else(|| invalid(7, "a list of validation errors", &json))
-            })
-            .transpose()?,
+        errors,
         comment: get_id(row, 8)?,
         group: get_optional_id(row, 9)?,
         allow_overwriting: row.get(10)?,
         reference: get_optional_id(row, 11)?,
         date_sent: get_optional_date(row, 12)?,
         delivery_id: get_optional_id(row, 13)?,
-        cancellation_sent: row.get(14)?,
+        cancellation_sent: row.get(7)?,
     })
 }
 
@@ -253,7 +324,7 @@ pub const STATUS_CHANGE_COLUMNS: &str = "at, old, new, cause";
 pub fn status_change_from_row(row: &Row<'_>) -> rusqlite::Result<StatusChange> {
     Ok(StatusChange {
         at: parse_with(row, 0, "a time", parse_time)?,
-        old: optional_with(row, 1, "a payment line status", Status::parse)?,
+        old: optional_with(row, 1, "a payment line status", status_from_bytes)?,
         new: get_status(row, 2)?,
         cause: row.get(3)?,
     })
@@ -279,6 +350,10 @@ pub fn errors_to_json(errors: &[ValidationError]) -> String {
 }
 
 fn errors_from_json(json: &str) -> Option<Vec<ValidationError>> {
+    if json == "[]" {
+        // Most lines: nothing to parse.
+        return Some(Vec::new());
+    }
     let stored: Vec<serde_json::Map<String, serde_json::Value>> =
         serde_json::from_str(json).ok()?;
     stored
