@@ -39,11 +39,26 @@ impl Writer {
         }
     }
 
+    /// Starts the next record as a copy of the positions of `template`: fields shared by
+    /// several records (a payment's PBS no., debtor group and customer no.) are then checked
+    /// and put once.
+    pub(crate) fn line_from(&self, record: &'static str, template: &Line) -> Line {
+        Line {
+            buf: template.buf,
+            ..self.line(record)
+        }
+    }
+
     /// Appends a finished record: trailing blanks stripped, CR LF.
     pub(crate) fn push(&mut self, line: Line) {
-        let bytes = line.buf.get(..line.width).unwrap_or(&[]);
-        let end = bytes.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
-        let bytes = bytes.get(..end).unwrap_or(&[]);
+        let mut bytes = line.buf.get(..line.width).unwrap_or(&[]);
+        // Blanks eight at a time, then one at a time.
+        while let Some(rest) = bytes.strip_suffix(b"        ") {
+            bytes = rest;
+        }
+        while let Some(rest) = bytes.strip_suffix(b" ") {
+            bytes = rest;
+        }
         // Nearly every record is ASCII, which is the same in ISO 8859-1 and UTF-8: copied
         // whole. Any other byte is the ISO 8859-1 character of that number.
         match std::str::from_utf8(bytes) {
@@ -243,10 +258,14 @@ impl Line {
         // Every count and amount fits 64 bits, whose arithmetic is cheap: the digits from the
         // last position backwards; what is left over did not fit.
         if let Ok(mut rest) = u64::try_from(value) {
-            for position in (from..=to).rev() {
+            let mut position = to;
+            while rest > 0 && position >= from {
                 // A digit, below 10: the cast cannot cut.
-                self.fill(position, 1, b'0' + (rest % 10) as u8);
+                if let Some(slot) = self.buf.get_mut(position - 1) {
+                    *slot = b'0' + (rest % 10) as u8;
+                }
                 rest /= 10;
+                position -= 1;
             }
             if rest > 0 {
                 return Err(self.error(
@@ -255,6 +274,8 @@ impl Line {
                     format!("at most {width} digits"),
                 ));
             }
+            // Zeros before the digits.
+            self.fill(from, position + 1 - from, b'0');
             return Ok(());
         }
         let text = format!("{value:0width$}");
