@@ -762,7 +762,10 @@ fn stage_delivery(
             } else {
                 Cow::Owned(to_latin1(text))
             };
-            crc.update(&bytes);
+            // The CRC is only written into the ZIP archive.
+            if file.zipped {
+                crc.update(&bytes);
+            }
             text_length += bytes.len() as u64;
             writer.write_all(&bytes).map_err(io)
         })?;
