@@ -11,7 +11,7 @@ use ledger::Amount;
 use super::bs::{self, BsStart, Counts, SectionId, SectionReader};
 use super::error::{quoted, ParseError, RenderError};
 use super::reader::{DateLayout, Lines, Record, Sign};
-use super::writer::Writer;
+use super::writer::{Line, Writer};
 use super::BS_WIDTH;
 
 /// A BS 0601 delivery.
@@ -566,22 +566,34 @@ fn write_section_start(w: &mut Writer, section: &Bs0601Section) -> Result<(), Re
     Ok(())
 }
 
-/// The first 51 positions shared by the 022, 042 and 052 records of a payment.
+/// The fields every record of a payment shares: PBS no. (6–13), debtor group (23–27) and
+/// customer no. (28–42), checked once; `record` names the payment's first record in errors.
+fn payment_fields(
+    w: &Writer,
+    record: &'static str,
+    section: &Bs0601Section,
+    customer_no: &str,
+) -> Result<Line, RenderError> {
+    let mut line = w.line(record);
+    line.digits(6, 13, "PBS no.", &section.creditor_pbs)?;
+    line.digits(23, 27, "debtor group", &section.debtor_group)?;
+    line.text(28, 42, "customer no.", customer_no)?;
+    Ok(line)
+}
+
+/// The first 42 positions of a 022, 042 or 052 record of a payment: record type, transaction
+/// code and record no. on a copy of the payment's `shared` fields ([`payment_fields`]).
 fn member_line(
     w: &Writer,
+    shared: &Line,
     record: &'static str,
     code: &str,
     record_no: u64,
-    section: &Bs0601Section,
-    customer_no: &str,
-) -> Result<super::writer::Line, RenderError> {
-    let mut line = w.line(record);
+) -> Result<Line, RenderError> {
+    let mut line = w.line_from(record, shared);
     line.fixed(1, record.get(..5).unwrap_or(record));
-    line.digits(6, 13, "PBS no.", &section.creditor_pbs)?;
     line.fixed(14, code);
     line.number(18, 22, "record no.", u128::from(record_no))?;
-    line.digits(23, 27, "debtor group", &section.debtor_group)?;
-    line.text(28, 42, "customer no.", customer_no)?;
     Ok(line)
 }
 
@@ -590,7 +602,6 @@ fn write_payment(
     section: &Bs0601Section,
     payment: &Bs0601Payment,
 ) -> Result<(), RenderError> {
-    let customer = payment.customer_no.as_str();
     if payment.name_address.len() > 5 {
         let line = w.line("BS022/0240");
         return Err(line.error(
@@ -599,14 +610,27 @@ fn write_payment(
             "at most 5 lines (records 00001-00005)",
         ));
     }
+    let has_postcode = payment.postcode.is_some() || payment.country.is_some();
+    let code = section.section;
+    let record = match code {
+        Bs0601SectionCode::Payments => "BS042/0280",
+        Bs0601SectionCode::ShortNoticeSlips => "BS042/0285",
+    };
+    let first = if payment.name_address.is_empty() && !has_postcode && payment.cpr_cvr.is_none() {
+        record
+    } else {
+        "BS022/0240"
+    };
+    let shared = payment_fields(w, first, section, &payment.customer_no)?;
+
     for (index, text) in payment.name_address.iter().enumerate() {
-        let mut line = member_line(w, "BS022/0240", "0240", index as u64 + 1, section, customer)?;
+        let mut line = member_line(w, &shared, "BS022/0240", "0240", index as u64 + 1)?;
         line.fixed(43, "000000000");
         line.text(52, 86, "name and address line", text)?;
         w.push(line);
     }
-    if payment.postcode.is_some() || payment.country.is_some() {
-        let mut line = member_line(w, "BS022/0240", "0240", 9, section, customer)?;
+    if has_postcode {
+        let mut line = member_line(w, &shared, "BS022/0240", "0240", 9)?;
         line.fixed(43, "000000000");
         line.text(
             67,
@@ -618,17 +642,12 @@ fn write_payment(
         w.push(line);
     }
     if let Some(cpr_cvr) = &payment.cpr_cvr {
-        let mut line = member_line(w, "BS022/0240", "0240", 10, section, customer)?;
+        let mut line = member_line(w, &shared, "BS022/0240", "0240", 10)?;
         line.digits(83, 92, "CPR/CVR no.", cpr_cvr)?;
         w.push(line);
     }
 
-    let code = section.section;
-    let record = match code {
-        Bs0601SectionCode::Payments => "BS042/0280",
-        Bs0601SectionCode::ShortNoticeSlips => "BS042/0285",
-    };
-    let mut line = member_line(w, record, code.payment_code(), 0, section, customer)?;
+    let mut line = member_line(w, &shared, record, code.payment_code(), 0)?;
     line.digits(43, 51, "agreement no.", &payment.agreement_no)?;
     line.date(
         52,
@@ -656,7 +675,7 @@ fn write_payment(
     w.push(line);
 
     for (index, text) in payment.texts.iter().enumerate() {
-        let mut line = member_line(w, "BS052/0241", "0241", index as u64 + 1, section, customer)?;
+        let mut line = member_line(w, &shared, "BS052/0241", "0241", index as u64 + 1)?;
         line.digits(43, 51, "agreement no.", &payment.agreement_no)?;
         line.text(53, 112, "text line", text)?;
         w.push(line);

@@ -543,10 +543,21 @@ fn check_customer_no(customer_no: &str) -> Result<(), String> {
 /// characters as blanks, cut to the width (a name or a text line may be cut; an amount or a
 /// customer number never is).
 pub fn fit(text: &str, width: usize) -> String {
-    // Printable ASCII (nearly every name and text) is its own substitution and has no
-    // control character and no `Ã` or `Â`: the field is its first `width` bytes.
+    let mut out = text.to_string();
+    fit_in_place(&mut out, width);
+    out
+}
+
+/// [`fit`] done to a string in place: printable ASCII (nearly every name and text) is cut
+/// and trimmed where it is, without a copy.
+fn fit_in_place(text: &mut String, width: usize) {
+    // Printable ASCII is its own substitution and has no control character and no `Ã` or
+    // `Â`: the field is its first `width` bytes.
     if text.bytes().all(|b| (0x20..0x7F).contains(&b)) {
-        return text[..text.len().min(width)].trim_end().to_string();
+        text.truncate(width);
+        let trimmed = text.trim_end().len();
+        text.truncate(trimmed);
+        return;
     }
     let mut out: Vec<char> = substitute(text)
         .chars()
@@ -559,55 +570,89 @@ pub fn fit(text: &str, width: usize) -> String {
             out[i] = '?';
         }
     }
-    out.into_iter().collect::<String>().trim_end().to_string()
+    *text = out.into_iter().collect::<String>().trim_end().to_string();
 }
 
 /// An amount as a Danish reader writes it: `1.234,50`, `-250,00`.
 pub fn danish_amount(amount: Amount) -> String {
-    let ore = amount.ore().unsigned_abs();
-    let kroner = (ore / 100).to_string();
-    let mut grouped = String::new();
-    for (i, digit) in kroner.chars().enumerate() {
-        if i > 0 && (kroner.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(digit);
-    }
-    let sign = if amount.is_negative() { "-" } else { "" };
-    format!("{sign}{grouped},{:02}", ore % 100)
+    let mut out = String::new();
+    push_danish_amount(&mut out, amount);
+    out
 }
 
-/// The 052 notification texts of a charge: one line per invoice (§5: the invoice numbers of
-/// a collective payment go into the notification text).
-fn notification_texts(format: &PaymentFormat, charge: &PlannedCharge<'_>) -> Vec<String> {
-    let mut texts = Vec::new();
+/// Appends [`danish_amount`] to `out`, without a string of its own.
+fn push_danish_amount(out: &mut String, amount: Amount) {
+    let ore = amount.ore().unsigned_abs();
+    if amount.is_negative() {
+        out.push('-');
+    }
+    // The digits of the kroner, last first (a u64 has at most 20).
+    let mut digits = [0u8; 20];
+    let mut count = 0;
+    let mut rest = ore / 100;
+    loop {
+        // A digit, below 10: the cast cannot cut.
+        digits[count] = b'0' + (rest % 10) as u8;
+        count += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    // First digit first, a `.` before each group of three.
+    for place in (0..count).rev() {
+        out.push(char::from(digits[place]));
+        if place > 0 && place % 3 == 0 {
+            out.push('.');
+        }
+    }
+    out.push(',');
+    // Two digits, each below 10.
+    out.push(char::from(b'0' + (ore % 100 / 10) as u8));
+    out.push(char::from(b'0' + (ore % 10) as u8));
+}
+
+/// The 052 notification texts of a charge into `texts`: one line per invoice (§5: the invoice
+/// numbers of a collective payment go into the notification text). The strings already in
+/// `texts` are written over, so writing a file allocates no string per text.
+fn notification_texts(format: &PaymentFormat, charge: &PlannedCharge<'_>, texts: &mut Vec<String>) {
+    let mut count = 0;
     for &ChargeLine { line, entry } in charge.lines.iter() {
         let Some(entry) = entry else {
             continue;
         };
         let amount = amount_to_charge(line, entry, format);
-        let text = match entry.invoice.as_deref().map(str::trim) {
+        if count == texts.len() {
+            texts.push(String::new());
+        }
+        let text = &mut texts[count];
+        count += 1;
+        text.clear();
+        // `Faktura 123: 1.234,50 kr.`, `<entry text>: 1.234,50 kr.` or `Betaling: …`.
+        match entry.invoice.as_deref().map(str::trim) {
             Some(invoice) if !invoice.is_empty() => {
-                let kind = if amount.is_negative() {
+                text.push_str(if amount.is_negative() {
                     "Kreditnota"
                 } else {
                     "Faktura"
-                };
-                format!("{kind} {invoice}: {} kr.", danish_amount(amount))
+                });
+                text.push(' ');
+                text.push_str(invoice);
             }
-            _ if !entry.text.trim().is_empty() => {
-                format!("{}: {} kr.", entry.text.trim(), danish_amount(amount))
-            }
-            _ => format!("Betaling: {} kr.", danish_amount(amount)),
-        };
-        texts.push(fit(&text, 60));
+            _ if !entry.text.trim().is_empty() => text.push_str(entry.text.trim()),
+            _ => text.push_str("Betaling"),
+        }
+        text.push_str(": ");
+        push_danish_amount(text, amount);
+        text.push_str(" kr.");
+        fit_in_place(text, 60);
     }
+    texts.truncate(count);
     if texts.len() > MAX_TEXT_LINES {
         let more = texts.len() - (MAX_TEXT_LINES - 1);
         texts.truncate(MAX_TEXT_LINES - 1);
         texts.push(format!("og {more} fakturaer mere"));
     }
-    texts
 }
 
 /// Name, address, postcode/country and CPR/CVR records of a BS Total debtor.
@@ -693,19 +738,31 @@ fn write_bs(
     };
     let mut w = Bs0601Writer::start(&start).map_err(|e| render_error(file, e))?;
     w.section(&section).map_err(|e| render_error(file, e))?;
+    // One payment, its strings and lists written over from charge to charge: new ones for
+    // every charge were most of the cost of writing the file.
+    let mut payment = Bs0601Payment {
+        customer_no: String::new(),
+        agreement_no: String::new(),
+        payment_date: today,
+        amount: Amount::ZERO,
+        reference: String::new(),
+        name_address: Vec::new(),
+        postcode: None,
+        country: None,
+        cpr_cvr: None,
+        texts: Vec::new(),
+    };
     for charge in &file.charges {
-        let mut payment = Bs0601Payment {
-            customer_no: charge.customer_no.to_string(),
-            agreement_no: charge.agreement_no.to_string(),
-            payment_date: charge.payment_date,
-            amount: charge.amount,
-            reference: charge.reference.to_string(),
-            name_address: Vec::new(),
-            postcode: None,
-            country: None,
-            cpr_cvr: None,
-            texts: notification_texts(format, charge),
-        };
+        set_text(&mut payment.customer_no, &charge.customer_no);
+        set_text(&mut payment.agreement_no, &charge.agreement_no);
+        payment.payment_date = charge.payment_date;
+        payment.amount = charge.amount;
+        set_text(&mut payment.reference, &charge.reference);
+        notification_texts(format, charge, &mut payment.texts);
+        payment.name_address.clear();
+        payment.postcode = None;
+        payment.country = None;
+        payment.cpr_cvr = None;
         if let (true, Some(debtor)) = (total, data.debtors.get(&charge.debtor)) {
             name_and_address(&mut payment, debtor);
         }
@@ -715,6 +772,12 @@ fn write_bs(
         }
     }
     out(&w.finish().map_err(|e| render_error(file, e))?)
+}
+
+/// Makes `target` a copy of `value`, in the space it already has.
+fn set_text(target: &mut String, value: &str) {
+    target.clear();
+    target.push_str(value);
 }
 
 /// The LS type 40 text of a planned file: one `001` per payment date with its `580`

@@ -56,6 +56,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Amount;
 use ledger::Id;
 use rusqlite::{Connection, DatabaseName, OptionalExtension};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
@@ -734,10 +735,29 @@ fn stage_delivery(
         let mut writer = BufWriter::with_capacity(1 << 16, &mut *out);
         write_delivery(data, settings, file, &mut |text| {
             // Pieces end with a whole record, so normalising piece by piece normalises the
-            // whole text.
-            hash = fnv1a64_more(hash, normalized_content(text).as_bytes());
-            let bytes = to_latin1(text);
-            crc.update(&bytes);
+            // whole text. The hash is of `normalized_content(text)`, taken line by line
+            // without building that copy: the lines it keeps, each with one LF.
+            for line in text.split('\n') {
+                let line = line
+                    .strip_suffix('\r')
+                    .unwrap_or(line)
+                    .trim_end_matches(' ');
+                if line.is_empty() || line.starts_with("PBCNET") {
+                    continue;
+                }
+                hash = fnv1a64_more(hash, line.as_bytes());
+                hash = fnv1a64_more(hash, b"\n");
+            }
+            // ASCII (nearly every delivery) is its own ISO 8859-1 spelling.
+            let bytes = if text.is_ascii() {
+                Cow::Borrowed(text.as_bytes())
+            } else {
+                Cow::Owned(to_latin1(text))
+            };
+            // The CRC is only written into the ZIP archive.
+            if file.zipped {
+                crc.update(&bytes);
+            }
             text_length += bytes.len() as u64;
             writer.write_all(&bytes).map_err(io)
         })?;
