@@ -651,6 +651,11 @@ impl<T: Keyed> ById<T> {
         self.position(id).ok()
     }
 
+    /// The value at a position in id order (see [`ById::position_of`]).
+    pub fn at(&self, position: usize) -> Option<&T> {
+        self.sorted.get(position)
+    }
+
     pub fn get(&self, id: &str) -> Option<&T> {
         self.position(id).ok().map(|i| &self.sorted[i])
     }

@@ -190,16 +190,15 @@ enum ChargeKey<'a> {
     Single(i64),
 }
 
-/// A line that can still be exported, with what planning decides by: 32 bytes (a million
+/// A line that can still be exported, with what planning decides by: 16 bytes (a million
 /// of them are at the export's peak; with the format id and charge key as fields a row was
-/// 72 bytes).
+/// 72 bytes, with its entry as a reference and its amount 32).
 struct Row<'a> {
     line: &'a PaymentLine,
-    entry: Option<&'a Entry>,
-    /// What it charges ([`amount_to_charge`]).
-    amount: Amount,
+    /// The line's entry: its position in `data.entries` ([`Row::NO_ENTRY`]: none).
+    entry: u32,
     /// The line's format: its position among the run's formats in id order.
-    format: u32,
+    format: u16,
     /// The line is part of a collective payment ([`merged_group`]).
     grouped: bool,
     /// Validation passed it.
@@ -207,10 +206,24 @@ struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
+    const NO_ENTRY: u32 = u32::MAX;
+
     fn key(&self) -> ChargeKey<'a> {
         match self.line.group.as_deref() {
             Some(group) if self.grouped => ChargeKey::Group(group),
             _ => ChargeKey::Single(self.line.id),
+        }
+    }
+
+    fn entry(&self, data: &'a RunData) -> Option<&'a Entry> {
+        data.entries.at(self.entry as usize)
+    }
+
+    /// What the line charges ([`amount_to_charge`]); nothing without its entry.
+    fn amount(&self, data: &RunData, format: &PaymentFormat) -> Amount {
+        match self.entry(data) {
+            Some(entry) => amount_to_charge(self.line, entry, format),
+            None => Amount::ZERO,
         }
     }
 }
@@ -257,7 +270,12 @@ pub fn plan_export<'a>(
         .count();
     let mut rows: Vec<Row<'a>> = Vec::with_capacity(exportable);
     // Nearly every line has the format of the line before it.
-    let mut last: Option<(&str, u32)> = None;
+    let mut last: Option<(&str, u16)> = None;
+    if formats.len() > usize::from(u16::MAX) {
+        return Err(crate::Error::Unsupported(
+            "a company of more than 65,535 payment formats cannot be exported".to_string(),
+        ));
+    }
     for (position, line) in data.lines.iter().enumerate() {
         if !can_still_be_exported(line) {
             continue;
@@ -270,20 +288,19 @@ pub fn plan_export<'a>(
                 else {
                     continue;
                 };
-                let at = u32::try_from(at).unwrap_or(u32::MAX);
+                let at = u16::try_from(at).unwrap_or(u16::MAX);
                 last = Some((line.format_id.as_str(), at));
                 at
             }
         };
-        let entry = data.entries.get(&line.entry_id);
-        let amount = match entry {
-            Some(entry) => amount_to_charge(line, entry, formats[format as usize]),
-            None => Amount::ZERO,
-        };
+        let entry = data
+            .entries
+            .position_of(&line.entry_id)
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or(Row::NO_ENTRY);
         rows.push(Row {
             line,
             entry,
-            amount,
             format,
             grouped: merged_group(line).is_some(),
             ok,
@@ -451,7 +468,7 @@ fn draft<'a>(
         ChargeKey::Group(_) => first.group.clone(),
         ChargeKey::Single(_) => None,
     };
-    let net = Amount::checked_sum(members.iter().map(|r| r.amount))
+    let net = Amount::checked_sum(members.iter().map(|r| r.amount(data, format)))
         .map_err(|_| "the net amount is beyond the largest amount".to_string())?;
     let amount = if cancellation {
         Amount::ZERO
@@ -499,7 +516,7 @@ fn draft<'a>(
             .iter()
             .map(|r| ChargeLine {
                 line: r.line,
-                entry: r.entry,
+                entry: r.entry(data),
             })
             .collect(),
     })
