@@ -676,11 +676,11 @@ fn insert_charges(
         file.charges.iter(),
         |statement, p, c| {
             statement.raw_bind_parameter(p, c.reference.as_str())?;
-            statement.raw_bind_parameter(p + 1, c.debtor.as_str())?;
+            statement.raw_bind_parameter(p + 1, c.debtor().as_str())?;
             statement.raw_bind_parameter(p + 2, customer_no_key(&c.customer_no))?;
             statement.raw_bind_parameter(p + 3, date_text(c.payment_date))?;
             statement.raw_bind_parameter(p + 4, c.amount.ore())?;
-            statement.raw_bind_parameter(p + 5, c.group.as_deref())
+            statement.raw_bind_parameter(p + 5, c.group())
         },
         |written| {
             let before = charges.done;
