@@ -34,19 +34,16 @@ fn main() {
             payment_format: Some("BS".into()),
         });
         if enrolled {
-            run.mandates.insert(
-                account.into(),
-                vec![Mandate {
-                    mandate_id: account.into(),
-                    debtor: account.into(),
-                    payment_format: "BS".into(),
-                    status: MandateStatus::Enrolled,
-                    agreement: Some("000000001".into()),
-                    start_date: Some(date("2025-01-01")),
-                    end_date: None,
-                    alt_mandate_id: None,
-                }],
-            );
+            run.mandates.insert(Mandate {
+                mandate_id: account.into(),
+                debtor: account.into(),
+                payment_format: "BS".into(),
+                status: MandateStatus::Enrolled,
+                agreement: Some("000000001".into()),
+                start_date: Some(date("2025-01-01")),
+                end_date: None,
+                alt_mandate_id: None,
+            });
         }
     }
     let entries = [

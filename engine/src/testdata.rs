@@ -157,11 +157,7 @@ impl Run {
             alt_mandate_id: None,
         };
         change(&mut mandate);
-        self.data
-            .mandates
-            .entry(debtor.into())
-            .or_default()
-            .push(mandate);
+        self.data.mandates.insert(mandate);
         self
     }
 

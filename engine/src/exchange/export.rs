@@ -529,7 +529,7 @@ fn draft<'a>(
 
 /// The mandate a charge goes out under (see the module documentation).
 fn chosen_mandate<'a>(
-    mandates: Option<&'a Vec<Mandate>>,
+    mandates: Option<&'a [Mandate]>,
     format: &PaymentFormat,
     date: NaiveDate,
 ) -> Option<&'a Mandate> {

@@ -13,7 +13,7 @@ use super::codec::{
 };
 use super::{is_foreign_key_violation, CompanyKey, Store};
 use crate::error::{Error, Result};
-use crate::model::{PaymentLine, RunData, Status, StatusChange, ValidationError};
+use crate::model::{Mandates, PaymentLine, RunData, Status, StatusChange, ValidationError};
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Entry;
 use rusqlite::types::Value;
@@ -298,16 +298,10 @@ impl Store {
             let mut statement = tx.prepare(&format!(
                 "SELECT {MANDATE_COLUMNS} FROM mandates WHERE company = ?1 ORDER BY mandate_id"
             ))?;
-            let mut rows = statement.query([key])?;
-            while let Some(row) = rows.next()? {
-                let mandate = mandate_from_row(row)?;
-                // Most debtors have one mandate: a vector's first growth would make room
-                // for four (200,000 debtors: 80 MB unused).
-                data.mandates
-                    .entry(mandate.debtor.clone())
-                    .or_insert_with(|| Vec::with_capacity(1))
-                    .push(mandate);
-            }
+            let mandates = statement
+                .query_map([key], mandate_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            data.mandates = Mandates::from_vec(mandates);
         }
         {
             // Without texts, the text of an entry with an invoice number is read as '' (no
