@@ -318,7 +318,7 @@ pub struct PaymentLine {
     pub partial_payment: Option<Amount>,
     pub status: Status,
     /// The result of the last validation ("system info"); empty = ok. `None` = never validated.
-    pub errors: Option<Vec<ValidationError>>,
+    pub errors: Option<Box<[ValidationError]>>,
     pub comment: Id,
     /// Collective payment id: `None` (not collected), [`GROUP_SINGLE`], [`GROUP_DESELECTED`] or
     /// `<debtor>-<yyyymmdd>`.

@@ -307,7 +307,7 @@ pub fn line_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentLine> {
         payment_date: get_date(row, 4)?,
         partial_payment: row.get::<_, Option<i64>>(5)?.map(Amount::from_ore),
         status: get_status(row, 6)?,
-        errors,
+        errors: errors.map(Vec::into_boxed_slice),
         comment: get_id(row, 8)?,
         group: get_optional_id(row, 9)?,
         allow_overwriting: row.get(10)?,

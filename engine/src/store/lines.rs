@@ -1066,7 +1066,7 @@ mod tests {
             .unwrap();
         let data = store.load_run_data(&company).unwrap();
         assert!(data.lines[0].is_ok());
-        assert_eq!(data.lines[1].errors, Some(vec![failure]));
+        assert_eq!(data.lines[1].errors.as_deref(), Some(&[failure][..]));
         assert_eq!(data.lines[2].errors, None);
         assert_eq!(data.lines[0].group.as_deref(), Some("100100-20260701"));
         store.save_groups(&company, &[(ids[0], None)]).unwrap();
