@@ -148,7 +148,7 @@ impl Engine {
                     }
                 }
                 let validations = validate::validate_code_sets(&data, calendar, now);
-                let mut plan = collect::collect_by_codes(&data, &validations);
+                let mut plan = collect::plan_by_codes(&data, &validations);
                 drop(validations);
                 // Every line whose old group was dissolved gets its new group, or none. Both
                 // lists are in line id order, as `data.lines` is, so one walk pairs them, and each
@@ -187,10 +187,14 @@ impl Engine {
                         (line.id, line.group.as_deref(), errors)
                     }),
                 )?;
-                drop(data);
+                // The groups are written out once the lines are stored and their second
+                // validation is gone, from the lines alone: the rest of the run goes first.
                 let charges = plan.charges();
-                let groups: Vec<GroupView> = plan
-                    .groups
+                let lines = std::mem::take(&mut data.lines);
+                drop(data);
+                let summaries = plan.groups(&lines);
+                drop(lines);
+                let groups: Vec<GroupView> = summaries
                     .into_iter()
                     .map(|g| GroupView {
                         id: g.id,
