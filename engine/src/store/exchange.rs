@@ -175,8 +175,15 @@ impl StatusLog {
     }
 
     fn flush(&mut self, tx: &Connection) -> Result<()> {
-        if self.rows.is_empty() {
+        let Some((_, old, new, cause)) = self.rows.first() else {
             return Ok(());
+        };
+        if self
+            .rows
+            .iter()
+            .all(|(_, o, n, c)| (o, n, c) == (old, new, cause))
+        {
+            return self.flush_shared(tx);
         }
         let values: Vec<String> = (0..self.rows.len())
             .map(|i| {
@@ -198,6 +205,32 @@ impl StatusLog {
             statement.raw_bind_parameter(p + 1, old.as_str())?;
             statement.raw_bind_parameter(p + 2, new.as_str())?;
             statement.raw_bind_parameter(p + 3, &**cause)?;
+        }
+        statement.raw_execute()?;
+        self.rows.clear();
+        Ok(())
+    }
+
+    /// [`StatusLog::flush`] of rows that differ only in their line (an export's, nearly
+    /// always): the statuses and the cause are bound once for all of them.
+    fn flush_shared(&mut self, tx: &Connection) -> Result<()> {
+        let values: Vec<String> = (0..self.rows.len())
+            .map(|i| format!("(?1, ?{}, ?2, ?3, ?4, ?5)", 6 + i))
+            .collect();
+        let sql = format!(
+            "INSERT INTO status_log (company, line, at, old, new, cause) VALUES {}",
+            values.join(", ")
+        );
+        let mut statement = tx.prepare_cached(&sql)?;
+        statement.raw_bind_parameter(1, self.company)?;
+        statement.raw_bind_parameter(2, self.at.as_str())?;
+        if let Some((_, old, new, cause)) = self.rows.first() {
+            statement.raw_bind_parameter(3, old.as_str())?;
+            statement.raw_bind_parameter(4, new.as_str())?;
+            statement.raw_bind_parameter(5, &**cause)?;
+        }
+        for (i, (line, ..)) in self.rows.iter().enumerate() {
+            statement.raw_bind_parameter(6 + i, line)?;
         }
         statement.raw_execute()?;
         self.rows.clear();
