@@ -175,8 +175,15 @@ impl StatusLog {
     }
 
     fn flush(&mut self, tx: &Connection) -> Result<()> {
-        if self.rows.is_empty() {
+        let Some((_, old, new, cause)) = self.rows.first() else {
             return Ok(());
+        };
+        if self
+            .rows
+            .iter()
+            .all(|(_, o, n, c)| (o, n, c) == (old, new, cause))
+        {
+            return self.flush_shared(tx);
         }
         let values: Vec<String> = (0..self.rows.len())
             .map(|i| {
@@ -198,6 +205,32 @@ impl StatusLog {
             statement.raw_bind_parameter(p + 1, old.as_str())?;
             statement.raw_bind_parameter(p + 2, new.as_str())?;
             statement.raw_bind_parameter(p + 3, &**cause)?;
+        }
+        statement.raw_execute()?;
+        self.rows.clear();
+        Ok(())
+    }
+
+    /// [`StatusLog::flush`] of rows that differ only in their line (an export's, nearly
+    /// always): the statuses and the cause are bound once for all of them.
+    fn flush_shared(&mut self, tx: &Connection) -> Result<()> {
+        let values: Vec<String> = (0..self.rows.len())
+            .map(|i| format!("(?1, ?{}, ?2, ?3, ?4, ?5)", 6 + i))
+            .collect();
+        let sql = format!(
+            "INSERT INTO status_log (company, line, at, old, new, cause) VALUES {}",
+            values.join(", ")
+        );
+        let mut statement = tx.prepare_cached(&sql)?;
+        statement.raw_bind_parameter(1, self.company)?;
+        statement.raw_bind_parameter(2, self.at.as_str())?;
+        if let Some((_, old, new, cause)) = self.rows.first() {
+            statement.raw_bind_parameter(3, old.as_str())?;
+            statement.raw_bind_parameter(4, new.as_str())?;
+            statement.raw_bind_parameter(5, &**cause)?;
+        }
+        for (i, (line, ..)) in self.rows.iter().enumerate() {
+            statement.raw_bind_parameter(6 + i, line)?;
         }
         statement.raw_execute()?;
         self.rows.clear();
@@ -671,14 +704,21 @@ fn insert_charges(
         columns: 6,
         batch: CHARGE_BATCH,
     };
+    // A file's charges come in payment date order: each date is formatted once per run of
+    // charges of that date (so once, in that order).
+    let mut date: Option<(NaiveDate, String)> = None;
     insert.run(
         tx,
         file.charges.iter(),
         |statement, p, c| {
+            let date_text = match &date {
+                Some((day, text)) if *day == c.payment_date => text,
+                _ => &date.insert((c.payment_date, date_text(c.payment_date))).1,
+            };
             statement.raw_bind_parameter(p, c.reference.as_str())?;
             statement.raw_bind_parameter(p + 1, c.debtor().as_str())?;
-            statement.raw_bind_parameter(p + 2, customer_no_key(&c.customer_no))?;
-            statement.raw_bind_parameter(p + 3, date_text(c.payment_date))?;
+            statement.raw_bind_parameter(p + 2, &*customer_key(&c.customer_no))?;
+            statement.raw_bind_parameter(p + 3, date_text.as_str())?;
             statement.raw_bind_parameter(p + 4, c.amount.ore())?;
             statement.raw_bind_parameter(p + 5, c.group())
         },
@@ -690,6 +730,17 @@ fn insert_charges(
             }
         },
     )
+}
+
+/// [`customer_no_key`] of a customer number, borrowed when it is already in that form (ASCII
+/// without lower case letters, whose upper case is itself): no `String` per charge.
+fn customer_key(customer_no: &str) -> Cow<'_, str> {
+    let key = customer_no.trim().trim_start_matches('0');
+    if key.is_ascii() && !key.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Borrowed(key)
+    } else {
+        Cow::Owned(customer_no_key(customer_no))
+    }
 }
 
 /// A delivery written under its staging name, and what the archive needs of its text.
@@ -861,20 +912,40 @@ fn mark_lines_sent(
     )?;
     cancel.raw_bind_parameter(2, company.key)?;
     let mut log = StatusLog::new(company, now);
+    // A bound value stays bound from one execution to the next: the texts a line shares with
+    // the line before it (nearly always its statuses, often its reference) are not bound
+    // (copied into SQLite) again.
+    let mut send_bound: Option<(Status, Status, &str)> = None;
+    let mut cancel_bound: Option<(Status, Status)> = None;
     for (line, charge) in lines {
         let old = line.status;
         // Validation only passes lines export can move (§6), so the fallback is never taken;
         // it keeps the line where it is rather than guess.
         let new = on_export(old).unwrap_or(old);
         let statement = if charge.cancellation {
+            if cancel_bound != Some((old, new)) {
+                cancel.raw_bind_parameter(3, old.as_str())?;
+                cancel.raw_bind_parameter(4, new.as_str())?;
+                cancel_bound = Some((old, new));
+            }
             &mut cancel
         } else {
-            send.raw_bind_parameter(5, charge.reference.as_str())?;
+            let reference = charge.reference.as_str();
+            let (same_statuses, same_reference) = match send_bound {
+                Some((o, n, r)) => ((o, n) == (old, new), r == reference),
+                None => (false, false),
+            };
+            if !same_statuses {
+                send.raw_bind_parameter(3, old.as_str())?;
+                send.raw_bind_parameter(4, new.as_str())?;
+            }
+            if !same_reference {
+                send.raw_bind_parameter(5, reference)?;
+            }
+            send_bound = Some((old, new, reference));
             &mut send
         };
         statement.raw_bind_parameter(1, line.id)?;
-        statement.raw_bind_parameter(3, old.as_str())?;
-        statement.raw_bind_parameter(4, new.as_str())?;
         if statement.raw_execute()? != 1 {
             return Err(Error::Corrupt(format!(
                 "payment line {} changed during the export transaction",
