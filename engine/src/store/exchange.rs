@@ -1148,6 +1148,31 @@ const UPDATE_LINE_STATUS: &str = "UPDATE payment_lines SET status = ?4, \
      partial_payment = coalesce(?5, partial_payment) \
      WHERE company = ?1 AND id = ?2 AND status = ?3";
 
+/// Lines read per statement in pass 2 of [`Importer::payments`]: a statement per line cost
+/// more in running the statement than in reading the line.
+const LOAD_BATCH: usize = 100;
+
+/// A payment line with its entry, of `ids` line ids (`?2`…) of the company `?1`. The unary
+/// `+` keeps SQLite from reading the company's lines by the index by entry instead of
+/// looking each id up.
+fn load_lines_sql(ids: usize) -> String {
+    let mut sql = String::from(
+        "SELECT l.id, l.status, l.partial_payment, l.entry_id, l.debtor, e.invoice, e.amount, \
+         e.remaining FROM payment_lines l \
+         JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
+         WHERE +l.company = ?1 AND l.id IN (",
+    );
+    for at in 0..ids {
+        if at > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('?');
+        sql.push_str(&(at + 2).to_string());
+    }
+    sql.push(')');
+    sql
+}
+
 /// What pass 1 of [`Importer::payments`] found for a payment answer.
 struct Matched {
     /// Index into the importer's formats.
@@ -1877,30 +1902,36 @@ impl Importer<'_> {
         let mut ids = line_ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
-        let mut statement = self.tx.prepare_cached(
-            "SELECT l.status, l.partial_payment, l.entry_id, l.debtor, e.invoice, e.amount, \
-             e.remaining FROM payment_lines l \
-             JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
-             WHERE l.company = ?1 AND l.id = ?2",
-        )?;
         let mut lines = Vec::with_capacity(ids.len());
-        for id in ids {
-            let line = statement
-                .query_row((self.company.key, id), |row| {
-                    Ok(LineState {
-                        id,
-                        status: get_status(row, 0)?,
-                        partial_payment: row.get::<_, Option<i64>>(1)?.map(Amount::from_ore),
-                        entry_id: get_id(row, 2)?,
-                        debtor: get_id(row, 3)?,
-                        invoice: get_optional_id(row, 4)?,
-                        entry_amount: Amount::from_ore(row.get(5)?),
-                        remaining: Amount::from_ore(row.get(6)?),
-                    })
-                })
-                .optional()?;
-            lines.extend(line);
+        let mut full = None;
+        for chunk in ids.chunks(LOAD_BATCH) {
+            let mut short;
+            let statement = if chunk.len() == LOAD_BATCH {
+                held(&mut full, self.tx, &load_lines_sql(LOAD_BATCH))?
+            } else {
+                short = self.tx.prepare(&load_lines_sql(chunk.len()))?;
+                &mut short
+            };
+            statement.raw_bind_parameter(1, self.company.key)?;
+            for (i, id) in chunk.iter().enumerate() {
+                statement.raw_bind_parameter(i + 2, id)?;
+            }
+            let mut rows = statement.raw_query();
+            while let Some(row) = rows.next()? {
+                lines.push(LineState {
+                    id: row.get(0)?,
+                    status: get_status(row, 1)?,
+                    partial_payment: row.get::<_, Option<i64>>(2)?.map(Amount::from_ore),
+                    entry_id: get_id(row, 3)?,
+                    debtor: get_id(row, 4)?,
+                    invoice: get_optional_id(row, 5)?,
+                    entry_amount: Amount::from_ore(row.get(6)?),
+                    remaining: Amount::from_ore(row.get(7)?),
+                });
+            }
         }
+        // In id order, whatever order SQLite read a statement's lines in.
+        lines.sort_unstable_by_key(|line| line.id);
         self.line_index = lines.iter().map(|l| l.id).collect();
         self.lines = lines;
         Ok(())
