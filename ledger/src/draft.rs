@@ -8,12 +8,11 @@
 use crate::error::{JournalError, Result};
 use crate::journal::{JournalLine, NewJournalLine};
 use crate::sql::{
-    format_date, insert_values, offsets_from_json, offsets_to_json, parse_date, DATE_FORMAT,
-    ROWS_PER_INSERT,
+    format_date, offsets_from_json, offsets_to_json, parse_date, DATE_FORMAT, ROWS_PER_INSERT,
 };
 use crate::Amount;
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, Row, ToSql};
+use rusqlite::{Connection, OptionalExtension, Row};
 use std::collections::HashSet;
 
 /// Adds lines to the company's journal drafts, in the order given, and returns their ids.
@@ -29,7 +28,10 @@ pub fn add_draft_lines(
     lines: &[NewJournalLine],
 ) -> Result<Vec<i64>> {
     // Every refusal is decided before the first insert, so a refused call writes nothing.
+    // One statement for every debtor looked up: the statement cache would hash its text and
+    // clear its bindings for each of them (a 0602 names a debtor per line).
     let mut debtors: HashSet<&str> = HashSet::new();
+    let mut debtor_query = None;
     for (i, line) in lines.iter().enumerate() {
         if let Some(reason) = invalid(line) {
             return Err(JournalError::InvalidLine {
@@ -39,7 +41,11 @@ pub fn add_draft_lines(
         }
         if let Some(account) = line.account.as_deref() {
             if !debtors.contains(account) {
-                if !is_debtor(tx, company, account)? {
+                let query = match &mut debtor_query {
+                    Some(query) => query,
+                    None => debtor_query.insert(tx.prepare(IS_DEBTOR)?),
+                };
+                if !query.exists((company, account))? {
                     return Err(JournalError::UnknownDebtor {
                         index: i + 1,
                         account: account.to_string(),
@@ -49,36 +55,43 @@ pub fn add_draft_lines(
             }
         }
     }
+    drop(debtor_query);
     let mut ids = Vec::with_capacity(lines.len());
+    let mut full = None;
+    // Lines of a bank file share a few dates: each is formatted once per run of equal dates.
+    let mut date: Option<(NaiveDate, String)> = None;
     for batch in lines.chunks(ROWS_PER_INSERT) {
-        let encoded: Vec<(String, i64, String)> = batch
-            .iter()
-            .map(|line| {
-                let date = format_date(line.date);
-                (date, line.amount.ore(), offsets_to_json(&line.offsets))
-            })
-            .collect();
-        let mut params: Vec<&dyn ToSql> = Vec::with_capacity(batch.len() * 9);
-        for (line, (date, amount, offsets)) in batch.iter().zip(&encoded) {
-            params.extend([
-                &company as &dyn ToSql,
-                &line.journal,
-                date,
-                &line.account,
-                &line.text,
-                amount,
-                &line.offset_account,
-                offsets,
-                &line.source,
-            ]);
+        let mut short;
+        let statement = if batch.len() == ROWS_PER_INSERT {
+            match &mut full {
+                Some(full) => full,
+                None => full.insert(tx.prepare(&insert_lines_sql(ROWS_PER_INSERT))?),
+            }
+        } else {
+            short = tx.prepare(&insert_lines_sql(batch.len()))?;
+            &mut short
+        };
+        // Bound in place (SQLite copies each text as it is bound): no vector of the values.
+        for (row, line) in batch.iter().enumerate() {
+            let at = row * INSERT_COLUMNS + 1;
+            let date_text = match &date {
+                Some((day, text)) if *day == line.date => text.as_str(),
+                _ => date.insert((line.date, format_date(line.date))).1.as_str(),
+            };
+            statement.raw_bind_parameter(at, company)?;
+            statement.raw_bind_parameter(at + 1, &line.journal)?;
+            statement.raw_bind_parameter(at + 2, date_text)?;
+            statement.raw_bind_parameter(at + 3, &line.account)?;
+            statement.raw_bind_parameter(at + 4, &line.text)?;
+            statement.raw_bind_parameter(at + 5, line.amount.ore())?;
+            statement.raw_bind_parameter(at + 6, &line.offset_account)?;
+            statement.raw_bind_parameter(at + 7, offsets_to_json(&line.offsets))?;
+            statement.raw_bind_parameter(at + 8, &line.source)?;
         }
-        insert_values::<9>(
-            tx,
-            "INSERT INTO journal_lines (company, journal, date, account, text, amount, \
-             offset_account, offsets, source)",
-            batch.len(),
-            &params,
-        )?;
+        statement.raw_execute()?;
+        // The copies of the bound texts go now: held, they would fill SQLite's small-block
+        // allocator (lookaside) and every other statement would allocate from the heap.
+        statement.clear_bindings();
         // One statement inserts its rows in order, and AUTOINCREMENT gives each the next id:
         // the batch's ids are consecutive and end at the last one inserted.
         let last = tx.last_insert_rowid();
@@ -86,6 +99,26 @@ pub fn add_draft_lines(
         ids.extend(first..=last);
     }
     Ok(ids)
+}
+
+const IS_DEBTOR: &str = "SELECT 1 FROM debtors WHERE company = ?1 AND account = ?2";
+
+/// The values of a row of [`insert_lines_sql`].
+const INSERT_COLUMNS: usize = 9;
+
+/// `INSERT INTO journal_lines` of `rows` rows, [`INSERT_COLUMNS`] placeholders each.
+fn insert_lines_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO journal_lines (company, journal, date, account, text, amount, \
+         offset_account, offsets, source) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    }
+    sql
 }
 
 /// Why a new line cannot go into the draft, if it cannot.
@@ -106,12 +139,20 @@ fn invalid(line: &NewJournalLine) -> Option<String> {
     if line.amount.checked_neg().is_none() {
         return Some(format!("the amount {} is out of range", line.amount));
     }
+    // Most lines settle one or a few invoices: those are compared pairwise, without a set.
     let mut seen = HashSet::new();
-    for offset in &line.offsets {
+    for (i, offset) in line.offsets.iter().enumerate() {
         if offset.trim().is_empty() {
             return Some("an invoice number in the offsets is empty".to_string());
         }
-        if !seen.insert(offset.as_str()) {
+        let repeated = if line.offsets.len() <= 8 {
+            line.offsets
+                .get(..i)
+                .is_some_and(|before| before.contains(offset))
+        } else {
+            !seen.insert(offset.as_str())
+        };
+        if repeated {
             return Some(format!("invoice '{offset}' is in the offsets twice"));
         }
     }
@@ -195,7 +236,7 @@ pub fn set_account(tx: &Connection, company: i64, line: i64, account: &str) -> R
 
 fn is_debtor(conn: &Connection, company: i64, account: &str) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM debtors WHERE company = ?1 AND account = ?2")?
+        .prepare_cached(IS_DEBTOR)?
         .query_row((company, account), |_| Ok(()))
         .optional()?
         .is_some())

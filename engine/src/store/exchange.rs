@@ -238,6 +238,94 @@ impl StatusLog {
     }
 }
 
+/// The import's status-log rows, written as [`StatusLog`] writes them (the same statement,
+/// so the same rows and ids), but with the statement of a full batch prepared once and held
+/// for the whole import: a file of a million changes builds its text once, not ten thousand
+/// times, and it is not handed back to the statement cache (which clears its 400 bindings)
+/// after every batch.
+struct ImportLog<'a> {
+    company: i64,
+    at: String,
+    rows: Vec<(i64, Status, Status, std::rc::Rc<str>)>,
+    full: Option<rusqlite::Statement<'a>>,
+}
+
+impl<'a> ImportLog<'a> {
+    fn new(company: &CompanyKey, now: NaiveDateTime) -> ImportLog<'a> {
+        ImportLog {
+            company: company.key,
+            at: time_text(now),
+            rows: Vec::with_capacity(StatusLog::BATCH),
+            full: None,
+        }
+    }
+
+    /// `INSERT INTO status_log … VALUES` for `rows` rows: the company and the time are `?1`
+    /// and `?2`, each row's line, old and new status and cause the next four.
+    fn sql(rows: usize) -> String {
+        let values: Vec<String> = (0..rows)
+            .map(|i| {
+                let p = 3 + i * 4;
+                format!("(?1, ?{p}, ?2, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3)
+            })
+            .collect();
+        format!(
+            "INSERT INTO status_log (company, line, at, old, new, cause) VALUES {}",
+            values.join(", ")
+        )
+    }
+
+    fn push(
+        &mut self,
+        tx: &'a Connection,
+        line: i64,
+        old: Status,
+        new: Status,
+        cause: &std::rc::Rc<str>,
+    ) -> Result<()> {
+        self.rows.push((line, old, new, cause.clone()));
+        if self.rows.len() >= StatusLog::BATCH {
+            self.flush(tx)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, tx: &'a Connection) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let mut short;
+        let statement = if self.rows.len() == StatusLog::BATCH {
+            if self.full.is_none() {
+                self.full = Some(tx.prepare(&ImportLog::sql(StatusLog::BATCH))?);
+            }
+            match self.full.as_mut() {
+                Some(full) => full,
+                None => return Err(Error::Corrupt("status log statement missing".into())),
+            }
+        } else {
+            short = tx.prepare(&ImportLog::sql(self.rows.len()))?;
+            &mut short
+        };
+        // Bound in place: no owned copy of each status and cause per row.
+        statement.raw_bind_parameter(1, self.company)?;
+        statement.raw_bind_parameter(2, self.at.as_str())?;
+        for (i, (line, old, new, cause)) in self.rows.iter().enumerate() {
+            let p = 3 + i * 4;
+            statement.raw_bind_parameter(p, line)?;
+            statement.raw_bind_parameter(p + 1, old.as_str())?;
+            statement.raw_bind_parameter(p + 2, new.as_str())?;
+            statement.raw_bind_parameter(p + 3, &**cause)?;
+        }
+        statement.raw_execute()?;
+        // The copies of the bound texts go now: held, they would fill SQLite's small-block
+        // allocator (lookaside) and every other statement would allocate from the heap.
+        statement.clear_bindings();
+        self.rows.clear();
+        Ok(())
+    }
+}
+
 impl Store {
     /// Exports every exportable line (see [`crate::exchange::export`]) into `out_dir`, all in
     /// one transaction; see the module documentation.
@@ -535,7 +623,7 @@ impl Store {
             company,
             file_id,
             cause: format!("import of file {file_name}").into(),
-            log: StatusLog::new(company, now),
+            log: ImportLog::new(company, now),
             now,
             formats,
             content: bytes,
@@ -568,6 +656,10 @@ impl Store {
             applied: Vec::new(),
             applied_hashes: FastMap::default(),
             applied_next_id: None,
+            applied_query: None,
+            charge_query: None,
+            customer_query: None,
+            charge_lines_query: None,
             observe,
         };
         importer.apply(delivery)?;
@@ -1127,6 +1219,31 @@ const UPDATE_LINE_STATUS: &str = "UPDATE payment_lines SET status = ?4, \
      partial_payment = coalesce(?5, partial_payment) \
      WHERE company = ?1 AND id = ?2 AND status = ?3";
 
+/// Lines read per statement in pass 2 of [`Importer::payments`]: a statement per line cost
+/// more in running the statement than in reading the line.
+const LOAD_BATCH: usize = 100;
+
+/// A payment line with its entry, of `ids` line ids (`?2`…) of the company `?1`. The unary
+/// `+` keeps SQLite from reading the company's lines by the index by entry instead of
+/// looking each id up.
+fn load_lines_sql(ids: usize) -> String {
+    let mut sql = String::from(
+        "SELECT l.id, l.status, l.partial_payment, l.entry_id, l.debtor, e.invoice, e.amount, \
+         e.remaining FROM payment_lines l \
+         JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
+         WHERE +l.company = ?1 AND l.id IN (",
+    );
+    for at in 0..ids {
+        if at > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('?');
+        sql.push_str(&(at + 2).to_string());
+    }
+    sql.push(')');
+    sql
+}
+
 /// What pass 1 of [`Importer::payments`] found for a payment answer.
 struct Matched {
     /// Index into the importer's formats.
@@ -1211,7 +1328,7 @@ struct Importer<'a> {
     company: &'a CompanyKey,
     file_id: i64,
     cause: std::rc::Rc<str>,
-    log: StatusLog,
+    log: ImportLog<'a>,
     now: NaiveDateTime,
     /// The company's payment formats of the file's scheme.
     formats: Vec<PaymentFormat>,
@@ -1248,7 +1365,27 @@ struct Importer<'a> {
     applied: Vec<(i64, usize)>,
     applied_hashes: FastMap<i64, usize>,
     applied_next_id: Option<i64>,
+    /// The statements run once per record, prepared on first use and held for the import
+    /// (see [`held`]): the statement cache hashes the text of each on every use and clears
+    /// its bindings when it is handed back.
+    applied_query: Option<rusqlite::Statement<'a>>,
+    charge_query: Option<rusqlite::Statement<'a>>,
+    customer_query: Option<rusqlite::Statement<'a>>,
+    charge_lines_query: Option<rusqlite::Statement<'a>>,
     observe: &'a mut dyn FnMut(&[BankEvent]),
+}
+
+/// The statement in `slot`, prepared from `sql` first when there is none.
+fn held<'s, 'a>(
+    slot: &'s mut Option<rusqlite::Statement<'a>>,
+    tx: &'a Connection,
+    sql: &str,
+) -> Result<&'s mut rusqlite::Statement<'a>> {
+    if slot.is_none() {
+        *slot = Some(tx.prepare(sql)?);
+    }
+    slot.as_mut()
+        .ok_or_else(|| Error::Corrupt("statement not prepared".into()))
 }
 
 impl Importer<'_> {
@@ -1463,15 +1600,15 @@ impl Importer<'_> {
         };
         // The bits of the hash, as SQLite's signed integer.
         let hash = fnv1a64(text) as i64;
-        let hits: Vec<(i64, usize)> = self
-            .tx
-            .prepare_cached(
-                "SELECT file, line FROM applied_records WHERE company = ?1 AND hash = ?2",
-            )?
-            .query_map((self.company.key, hash), |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let hits: Vec<(i64, usize)> = held(
+            &mut self.applied_query,
+            self.tx,
+            "SELECT file, line FROM applied_records WHERE company = ?1 AND hash = ?2",
+        )?
+        .query_map((self.company.key, hash), |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
         for (file, at) in hits {
             if self.archived_record(file, at)? == text {
                 return Ok(Some(file));
@@ -1539,27 +1676,27 @@ impl Importer<'_> {
     }
 
     /// The charge sent under a reference in this format.
-    fn charge_by_reference(&self, format: &str, reference: &str) -> Result<Option<ChargeRow>> {
-        Ok(self
-            .tx
-            .prepare_cached(
-                "SELECT reference, amount, group_id FROM charges \
-                 WHERE company = ?1 AND reference = ?2 AND format_id = ?3",
-            )?
-            .query_row((self.company.key, reference, format), |row| {
-                Ok(ChargeRow {
-                    reference: get_id(row, 0)?,
-                    amount: Amount::from_ore(row.get(1)?),
-                    group: get_optional_id(row, 2)?,
-                })
+    fn charge_by_reference(&mut self, format: &str, reference: &str) -> Result<Option<ChargeRow>> {
+        Ok(held(
+            &mut self.charge_query,
+            self.tx,
+            "SELECT reference, amount, group_id FROM charges \
+             WHERE company = ?1 AND reference = ?2 AND format_id = ?3",
+        )?
+        .query_row((self.company.key, reference, format), |row| {
+            Ok(ChargeRow {
+                reference: get_id(row, 0)?,
+                amount: Amount::from_ore(row.get(1)?),
+                group: get_optional_id(row, 2)?,
             })
-            .optional()?)
+        })
+        .optional()?)
     }
 
     /// The charge of a customer on a date: the latest one of that amount; for LS (whose
     /// answers carry the amount that moved) also the only one with an amount.
     fn charge_by_customer(
-        &self,
+        &mut self,
         format: &PaymentFormat,
         customer_key: &str,
         date: NaiveDate,
@@ -1567,28 +1704,28 @@ impl Importer<'_> {
     ) -> Result<Option<ChargeRow>> {
         // No ORDER BY: with one, SQLite walks the primary key (in reference order) instead of
         // looking the customer up in charges_by_customer. The few candidates are sorted here.
-        let mut candidates: Vec<ChargeRow> = self
-            .tx
-            .prepare_cached(
-                "SELECT reference, amount, group_id FROM charges INDEXED BY charges_by_customer \
-                 WHERE company = ?1 AND customer_key = ?2 AND payment_date = ?3 AND format_id = ?4",
-            )?
-            .query_map(
-                (
-                    self.company.key,
-                    customer_key,
-                    date_text(date),
-                    format.id.as_str(),
-                ),
-                |row| {
-                    Ok(ChargeRow {
-                        reference: get_id(row, 0)?,
-                        amount: Amount::from_ore(row.get(1)?),
-                        group: get_optional_id(row, 2)?,
-                    })
-                },
-            )?
-            .collect::<rusqlite::Result<_>>()?;
+        let mut candidates: Vec<ChargeRow> = held(
+            &mut self.customer_query,
+            self.tx,
+            "SELECT reference, amount, group_id FROM charges INDEXED BY charges_by_customer \
+             WHERE company = ?1 AND customer_key = ?2 AND payment_date = ?3 AND format_id = ?4",
+        )?
+        .query_map(
+            (
+                self.company.key,
+                customer_key,
+                date_text(date),
+                format.id.as_str(),
+            ),
+            |row| {
+                Ok(ChargeRow {
+                    reference: get_id(row, 0)?,
+                    amount: Amount::from_ore(row.get(1)?),
+                    group: get_optional_id(row, 2)?,
+                })
+            },
+        )?
+        .collect::<rusqlite::Result<_>>()?;
         // The latest charge first: references are running numbers of equal width.
         candidates.sort_by(|a, b| b.reference.cmp(&a.reference));
         let mut with_amount: Vec<ChargeRow> = Vec::new();
@@ -1790,14 +1927,16 @@ impl Importer<'_> {
         let mut matched_by = MatchedBy::Nothing;
         let mut charge = None;
         if !reference.is_empty() {
-            charge = self.charge_by_reference(&self.formats[format].id, reference)?;
+            let format_id = self.formats[format].id.clone();
+            charge = self.charge_by_reference(&format_id, reference)?;
             if charge.is_some() {
                 matched_by = MatchedBy::Reference;
             }
         }
         if charge.is_none() {
+            let of_format = self.formats[format].clone();
             charge = self.charge_by_customer(
-                &self.formats[format],
+                &of_format,
                 &answer.customer_key(),
                 answer.payment_date,
                 answer.amount,
@@ -1808,7 +1947,9 @@ impl Importer<'_> {
         }
         let start = line_ids.len();
         if let Some(charge) = &charge {
-            let mut statement = self.tx.prepare_cached(
+            let statement = held(
+                &mut self.charge_lines_query,
+                self.tx,
                 "SELECT id FROM payment_lines WHERE company = ?1 AND reference = ?2 ORDER BY id",
             )?;
             let mut rows = statement.query((self.company.key, charge.reference.as_str()))?;
@@ -1832,30 +1973,36 @@ impl Importer<'_> {
         let mut ids = line_ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
-        let mut statement = self.tx.prepare_cached(
-            "SELECT l.status, l.partial_payment, l.entry_id, l.debtor, e.invoice, e.amount, \
-             e.remaining FROM payment_lines l \
-             JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
-             WHERE l.company = ?1 AND l.id = ?2",
-        )?;
         let mut lines = Vec::with_capacity(ids.len());
-        for id in ids {
-            let line = statement
-                .query_row((self.company.key, id), |row| {
-                    Ok(LineState {
-                        id,
-                        status: get_status(row, 0)?,
-                        partial_payment: row.get::<_, Option<i64>>(1)?.map(Amount::from_ore),
-                        entry_id: get_id(row, 2)?,
-                        debtor: get_id(row, 3)?,
-                        invoice: get_optional_id(row, 4)?,
-                        entry_amount: Amount::from_ore(row.get(5)?),
-                        remaining: Amount::from_ore(row.get(6)?),
-                    })
-                })
-                .optional()?;
-            lines.extend(line);
+        let mut full = None;
+        for chunk in ids.chunks(LOAD_BATCH) {
+            let mut short;
+            let statement = if chunk.len() == LOAD_BATCH {
+                held(&mut full, self.tx, &load_lines_sql(LOAD_BATCH))?
+            } else {
+                short = self.tx.prepare(&load_lines_sql(chunk.len()))?;
+                &mut short
+            };
+            statement.raw_bind_parameter(1, self.company.key)?;
+            for (i, id) in chunk.iter().enumerate() {
+                statement.raw_bind_parameter(i + 2, id)?;
+            }
+            let mut rows = statement.raw_query();
+            while let Some(row) = rows.next()? {
+                lines.push(LineState {
+                    id: row.get(0)?,
+                    status: get_status(row, 1)?,
+                    partial_payment: row.get::<_, Option<i64>>(2)?.map(Amount::from_ore),
+                    entry_id: get_id(row, 3)?,
+                    debtor: get_id(row, 4)?,
+                    invoice: get_optional_id(row, 5)?,
+                    entry_amount: Amount::from_ore(row.get(6)?),
+                    remaining: Amount::from_ore(row.get(7)?),
+                });
+            }
         }
+        // In id order, whatever order SQLite read a statement's lines in.
+        lines.sort_unstable_by_key(|line| line.id);
         self.line_index = lines.iter().map(|l| l.id).collect();
         self.lines = lines;
         Ok(())
