@@ -145,7 +145,7 @@ fn formats_of(tx: &Connection, company: &CompanyKey) -> Result<Vec<PaymentFormat
 struct StatusLog {
     company: i64,
     at: String,
-    rows: Vec<(i64, Status, Status, std::rc::Rc<str>)>,
+    rows: Vec<StatusRow>,
 }
 
 impl StatusLog {
@@ -185,27 +185,8 @@ impl StatusLog {
         {
             return self.flush_shared(tx);
         }
-        let values: Vec<String> = (0..self.rows.len())
-            .map(|i| {
-                let p = 3 + i * 4;
-                format!("(?1, ?{p}, ?2, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3)
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO status_log (company, line, at, old, new, cause) VALUES {}",
-            values.join(", ")
-        );
-        // Bound in place: no owned copy of each status and cause per row.
-        let mut statement = tx.prepare_cached(&sql)?;
-        statement.raw_bind_parameter(1, self.company)?;
-        statement.raw_bind_parameter(2, self.at.as_str())?;
-        for (i, (line, old, new, cause)) in self.rows.iter().enumerate() {
-            let p = 3 + i * 4;
-            statement.raw_bind_parameter(p, line)?;
-            statement.raw_bind_parameter(p + 1, old.as_str())?;
-            statement.raw_bind_parameter(p + 2, new.as_str())?;
-            statement.raw_bind_parameter(p + 3, &**cause)?;
-        }
+        let mut statement = tx.prepare_cached(&status_log_sql(self.rows.len()))?;
+        bind_status_rows(&mut statement, self.company, &self.at, &self.rows)?;
         statement.raw_execute()?;
         self.rows.clear();
         Ok(())
@@ -238,6 +219,44 @@ impl StatusLog {
     }
 }
 
+/// A status-log row waiting to be written: line, old and new status, cause.
+type StatusRow = (i64, Status, Status, std::rc::Rc<str>);
+
+/// `INSERT INTO status_log … VALUES` for `rows` rows: the company and the time are `?1`
+/// and `?2`, each row's line, old and new status and cause the next four.
+fn status_log_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let p = 3 + i * 4;
+            format!("(?1, ?{p}, ?2, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3)
+        })
+        .collect();
+    format!(
+        "INSERT INTO status_log (company, line, at, old, new, cause) VALUES {}",
+        values.join(", ")
+    )
+}
+
+/// Binds `rows` to a statement of [`status_log_sql`], in place: no owned copy of each status
+/// and cause per row.
+fn bind_status_rows(
+    statement: &mut rusqlite::Statement<'_>,
+    company: i64,
+    at: &str,
+    rows: &[StatusRow],
+) -> Result<()> {
+    statement.raw_bind_parameter(1, company)?;
+    statement.raw_bind_parameter(2, at)?;
+    for (i, (line, old, new, cause)) in rows.iter().enumerate() {
+        let p = 3 + i * 4;
+        statement.raw_bind_parameter(p, line)?;
+        statement.raw_bind_parameter(p + 1, old.as_str())?;
+        statement.raw_bind_parameter(p + 2, new.as_str())?;
+        statement.raw_bind_parameter(p + 3, &**cause)?;
+    }
+    Ok(())
+}
+
 /// The import's status-log rows, written as [`StatusLog`] writes them (the same statement,
 /// so the same rows and ids), but with the statement of a full batch prepared once and held
 /// for the whole import: a file of a million changes builds its text once, not ten thousand
@@ -246,7 +265,7 @@ impl StatusLog {
 struct ImportLog<'a> {
     company: i64,
     at: String,
-    rows: Vec<(i64, Status, Status, std::rc::Rc<str>)>,
+    rows: Vec<StatusRow>,
     full: Option<rusqlite::Statement<'a>>,
 }
 
@@ -258,21 +277,6 @@ impl<'a> ImportLog<'a> {
             rows: Vec::with_capacity(StatusLog::BATCH),
             full: None,
         }
-    }
-
-    /// `INSERT INTO status_log … VALUES` for `rows` rows: the company and the time are `?1`
-    /// and `?2`, each row's line, old and new status and cause the next four.
-    fn sql(rows: usize) -> String {
-        let values: Vec<String> = (0..rows)
-            .map(|i| {
-                let p = 3 + i * 4;
-                format!("(?1, ?{p}, ?2, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3)
-            })
-            .collect();
-        format!(
-            "INSERT INTO status_log (company, line, at, old, new, cause) VALUES {}",
-            values.join(", ")
-        )
     }
 
     fn push(
@@ -297,26 +301,17 @@ impl<'a> ImportLog<'a> {
         let mut short;
         let statement = if self.rows.len() == StatusLog::BATCH {
             if self.full.is_none() {
-                self.full = Some(tx.prepare(&ImportLog::sql(StatusLog::BATCH))?);
+                self.full = Some(tx.prepare(&status_log_sql(StatusLog::BATCH))?);
             }
             match self.full.as_mut() {
                 Some(full) => full,
                 None => return Err(Error::Corrupt("status log statement missing".into())),
             }
         } else {
-            short = tx.prepare(&ImportLog::sql(self.rows.len()))?;
+            short = tx.prepare(&status_log_sql(self.rows.len()))?;
             &mut short
         };
-        // Bound in place: no owned copy of each status and cause per row.
-        statement.raw_bind_parameter(1, self.company)?;
-        statement.raw_bind_parameter(2, self.at.as_str())?;
-        for (i, (line, old, new, cause)) in self.rows.iter().enumerate() {
-            let p = 3 + i * 4;
-            statement.raw_bind_parameter(p, line)?;
-            statement.raw_bind_parameter(p + 1, old.as_str())?;
-            statement.raw_bind_parameter(p + 2, new.as_str())?;
-            statement.raw_bind_parameter(p + 3, &**cause)?;
-        }
+        bind_status_rows(statement, self.company, &self.at, &self.rows)?;
         statement.raw_execute()?;
         // The copies of the bound texts go now: held, they would fill SQLite's small-block
         // allocator (lookaside) and every other statement would allocate from the heap.
