@@ -15,14 +15,15 @@ use rusqlite::Row;
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-/// `YYYY-MM-DD`.
+/// `YYYY-MM-DD` ([`ledger::iso_date`], digit by digit: chrono's formatter cost about 1,600
+/// instructions a date, a million dates in suggest and two million in an import of entries).
 pub fn date_text(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
+    ledger::iso_date(date)
 }
 
-/// `YYYY-MM-DDTHH:MM:SS`.
+/// `YYYY-MM-DDTHH:MM:SS` ([`ledger::iso_time`]).
 pub fn time_text(time: NaiveDateTime) -> String {
-    time.format("%Y-%m-%dT%H:%M:%S").to_string()
+    ledger::iso_time(time)
 }
 
 /// `HH:MM`.
