@@ -275,18 +275,23 @@ impl Delivery {
 /// trimmed, normalises to the same text.
 pub fn normalized_content(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for line in text.split('\n') {
-        let line = line
-            .strip_suffix('\r')
-            .unwrap_or(line)
-            .trim_end_matches(' ');
-        if line.is_empty() || line.starts_with("PBCNET") {
-            continue;
-        }
+    for line in normalized_lines(text) {
         out.push_str(line);
         out.push('\n');
     }
     out
+}
+
+/// The records [`normalized_content`] keeps, each without its line end and trailing blanks:
+/// for a caller that hashes them without building that text.
+pub fn normalized_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split('\n')
+        .map(|line| {
+            line.strip_suffix('\r')
+                .unwrap_or(line)
+                .trim_end_matches(' ')
+        })
+        .filter(|line| !line.is_empty() && !line.starts_with("PBCNET"))
 }
 
 /// Reads a delivery file of any supported type (see the module documentation). `file_name`

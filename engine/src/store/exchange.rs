@@ -142,26 +142,31 @@ fn formats_of(tx: &Connection, company: &CompanyKey) -> Result<Vec<PaymentFormat
 
 /// Status-log rows of one transaction, written 100 to a statement: nothing reads the log
 /// while an export or import runs, and one multi-row `INSERT` costs far less than a hundred.
-struct StatusLog {
+/// The statement of a full batch is prepared once and held for the whole transaction: a file
+/// of a million changes builds its text once, not ten thousand times, and does not hand it
+/// back to the statement cache (which clears its 400 bindings) after every batch.
+struct StatusLog<'a> {
     company: i64,
     at: String,
     rows: Vec<StatusRow>,
+    full: Option<rusqlite::Statement<'a>>,
 }
 
-impl StatusLog {
+impl<'a> StatusLog<'a> {
     const BATCH: usize = 100;
 
-    fn new(company: &CompanyKey, now: NaiveDateTime) -> StatusLog {
+    fn new(company: &CompanyKey, now: NaiveDateTime) -> StatusLog<'a> {
         StatusLog {
             company: company.key,
             at: time_text(now),
             rows: Vec::with_capacity(StatusLog::BATCH),
+            full: None,
         }
     }
 
     fn push(
         &mut self,
-        tx: &Connection,
+        tx: &'a Connection,
         line: i64,
         old: Status,
         new: Status,
@@ -174,7 +179,7 @@ impl StatusLog {
         Ok(())
     }
 
-    fn flush(&mut self, tx: &Connection) -> Result<()> {
+    fn flush(&mut self, tx: &'a Connection) -> Result<()> {
         let Some((_, old, new, cause)) = self.rows.first() else {
             return Ok(());
         };
@@ -185,9 +190,24 @@ impl StatusLog {
         {
             return self.flush_shared(tx);
         }
-        let mut statement = tx.prepare_cached(&status_log_sql(self.rows.len()))?;
-        bind_status_rows(&mut statement, self.company, &self.at, &self.rows)?;
+        let mut short;
+        let statement = if self.rows.len() == StatusLog::BATCH {
+            if self.full.is_none() {
+                self.full = Some(tx.prepare(&status_log_sql(StatusLog::BATCH))?);
+            }
+            match self.full.as_mut() {
+                Some(full) => full,
+                None => return Err(Error::Corrupt("status log statement missing".into())),
+            }
+        } else {
+            short = tx.prepare(&status_log_sql(self.rows.len()))?;
+            &mut short
+        };
+        bind_status_rows(statement, self.company, &self.at, &self.rows)?;
         statement.raw_execute()?;
+        // The copies of the bound texts go now: held, they would fill SQLite's small-block
+        // allocator (lookaside) and every other statement would allocate from the heap.
+        statement.clear_bindings();
         self.rows.clear();
         Ok(())
     }
@@ -255,70 +275,6 @@ fn bind_status_rows(
         statement.raw_bind_parameter(p + 3, &**cause)?;
     }
     Ok(())
-}
-
-/// The import's status-log rows, written as [`StatusLog`] writes them (the same statement,
-/// so the same rows and ids), but with the statement of a full batch prepared once and held
-/// for the whole import: a file of a million changes builds its text once, not ten thousand
-/// times, and it is not handed back to the statement cache (which clears its 400 bindings)
-/// after every batch.
-struct ImportLog<'a> {
-    company: i64,
-    at: String,
-    rows: Vec<StatusRow>,
-    full: Option<rusqlite::Statement<'a>>,
-}
-
-impl<'a> ImportLog<'a> {
-    fn new(company: &CompanyKey, now: NaiveDateTime) -> ImportLog<'a> {
-        ImportLog {
-            company: company.key,
-            at: time_text(now),
-            rows: Vec::with_capacity(StatusLog::BATCH),
-            full: None,
-        }
-    }
-
-    fn push(
-        &mut self,
-        tx: &'a Connection,
-        line: i64,
-        old: Status,
-        new: Status,
-        cause: &std::rc::Rc<str>,
-    ) -> Result<()> {
-        self.rows.push((line, old, new, cause.clone()));
-        if self.rows.len() >= StatusLog::BATCH {
-            self.flush(tx)?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self, tx: &'a Connection) -> Result<()> {
-        if self.rows.is_empty() {
-            return Ok(());
-        }
-        let mut short;
-        let statement = if self.rows.len() == StatusLog::BATCH {
-            if self.full.is_none() {
-                self.full = Some(tx.prepare(&status_log_sql(StatusLog::BATCH))?);
-            }
-            match self.full.as_mut() {
-                Some(full) => full,
-                None => return Err(Error::Corrupt("status log statement missing".into())),
-            }
-        } else {
-            short = tx.prepare(&status_log_sql(self.rows.len()))?;
-            &mut short
-        };
-        bind_status_rows(statement, self.company, &self.at, &self.rows)?;
-        statement.raw_execute()?;
-        // The copies of the bound texts go now: held, they would fill SQLite's small-block
-        // allocator (lookaside) and every other statement would allocate from the heap.
-        statement.clear_bindings();
-        self.rows.clear();
-        Ok(())
-    }
 }
 
 impl Store {
@@ -618,7 +574,7 @@ impl Store {
             company,
             file_id,
             cause: format!("import of file {file_name}").into(),
-            log: ImportLog::new(company, now),
+            log: StatusLog::new(company, now),
             now,
             formats,
             content: bytes,
@@ -875,14 +831,7 @@ fn stage_delivery(
             // Pieces end with a whole record, so normalising piece by piece normalises the
             // whole text. The hash is of `normalized_content(text)`, taken line by line
             // without building that copy: the lines it keeps, each with one LF.
-            for line in text.split('\n') {
-                let line = line
-                    .strip_suffix('\r')
-                    .unwrap_or(line)
-                    .trim_end_matches(' ');
-                if line.is_empty() || line.starts_with("PBCNET") {
-                    continue;
-                }
+            for line in crate::delivery::normalized_lines(text) {
                 hash = fnv1a64_more(hash, line.as_bytes());
                 hash = fnv1a64_more(hash, b"\n");
             }
@@ -1323,7 +1272,7 @@ struct Importer<'a> {
     company: &'a CompanyKey,
     file_id: i64,
     cause: std::rc::Rc<str>,
-    log: ImportLog<'a>,
+    log: StatusLog<'a>,
     now: NaiveDateTime,
     /// The company's payment formats of the file's scheme.
     formats: Vec<PaymentFormat>,
