@@ -57,14 +57,14 @@ pub fn format_date(date: NaiveDate) -> String {
 /// cost 5 % of `journal post` (the engine writes its dates with it too: a date a line in
 /// suggest, two an entry in its import).
 fn push_date(text: &mut String, date: NaiveDate) {
-    let Ok(year) = u32::try_from(date.year()) else {
-        text.push_str(&date.format(DATE_FORMAT).to_string());
-        return;
+    // Years outside 0..=9999 get chrono's sign or fifth digit.
+    let year = match u32::try_from(date.year()) {
+        Ok(year) if year <= 9999 => year,
+        _ => {
+            text.push_str(&date.format(DATE_FORMAT).to_string());
+            return;
+        }
     };
-    if year > 9999 {
-        text.push_str(&date.format(DATE_FORMAT).to_string());
-        return;
-    }
     push_digits(text, year, 4);
     text.push('-');
     push_digits(text, date.month(), 2);
