@@ -431,8 +431,11 @@ fn validate_and_save(
         }
         let position = u32::try_from(position).expect("fewer than 2^32 lines");
         validated.lines.push((position, codes));
-        (data.lines[position as usize].id, errors)
+        (&data.lines[position as usize], errors)
     });
+    let results = results
+        .filter(|(line, errors)| !crate::store::unchanged_pass(line, errors))
+        .map(|(line, errors)| (line.id, errors));
     store.save_validations_in_order(company, results)?;
     Ok(validated)
 }

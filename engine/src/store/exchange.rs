@@ -332,13 +332,17 @@ impl Store {
             company,
             "errors",
             Only::Changed,
-            validations(&data, cal, now).map(|(position, errors)| {
-                passed[position] = errors.is_empty();
-                (
-                    data.lines[position].id,
-                    rusqlite::types::Value::Text(errors_to_json(&errors)),
-                )
-            }),
+            validations(&data, cal, now)
+                .filter(|(position, errors)| {
+                    passed[*position] = errors.is_empty();
+                    !super::lines::unchanged_pass(&data.lines[*position], errors)
+                })
+                .map(|(position, errors)| {
+                    (
+                        data.lines[position].id,
+                        rusqlite::types::Value::Text(errors_to_json(&errors)),
+                    )
+                }),
         )?;
         let company_name: String = tx.query_row(
             "SELECT name FROM companies WHERE key = ?1",

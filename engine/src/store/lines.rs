@@ -71,37 +71,24 @@ fn refused_lines(
     Ok(None)
 }
 
-/// Lines per batched `UPDATE` (2 bound values each).
-const UPDATE_BATCH: usize = 200;
-
-/// `UPDATE payment_lines SET <column> = <value>, …` for `rows` lines, each bound as its id
-/// and one value per column from ?2 on.
-fn update_each_sql(columns: &[&str], rows: usize, only: Only) -> String {
-    let width = columns.len() + 1;
-    let values: Vec<String> = (0..rows)
-        .map(|i| {
-            let first = 2 + i * width;
-            let row: Vec<String> = (first..first + width).map(|p| format!("?{p}")).collect();
-            format!("({})", row.join(", "))
-        })
-        .collect();
-    // VALUES names its columns column1, column2…: column1 is the id.
+/// `UPDATE payment_lines SET <column> = ?3, … WHERE id = ?1 AND company = ?2`, with one
+/// bound value per column from ?3 on; for [`Only::Changed`] also `AND (<column> IS NOT ?3
+/// OR …)`, so an unchanged row is read but not written.
+fn update_one_sql(columns: &[&str], only: Only) -> String {
     let set: Vec<String> = columns
         .iter()
         .enumerate()
-        .map(|(i, column)| format!("{column} = v.column{}", i + 2))
+        .map(|(i, column)| format!("{column} = ?{}", i + 3))
         .collect();
     let mut sql = format!(
-        "UPDATE payment_lines SET {} FROM (VALUES {}) AS v \
-         WHERE payment_lines.company = ?1 AND payment_lines.id = v.column1",
-        set.join(", "),
-        values.join(", ")
+        "UPDATE payment_lines SET {} WHERE id = ?1 AND company = ?2",
+        set.join(", ")
     );
     if only == Only::Changed {
         let differs: Vec<String> = columns
             .iter()
             .enumerate()
-            .map(|(i, column)| format!("payment_lines.{column} IS NOT v.column{}", i + 2))
+            .map(|(i, column)| format!("{column} IS NOT ?{}", i + 3))
             .collect();
         sql.push_str(&format!(" AND ({})", differs.join(" OR ")));
     }
@@ -117,10 +104,14 @@ pub(super) enum Only {
     Changed,
 }
 
-/// Sets `column` to each value of its line, [`UPDATE_BATCH`] lines a statement as
-/// `UPDATE … FROM (VALUES …)`, in the order given. A batch is written as soon as it is full,
-/// so the values are never all in memory. A statement's lines are distinct: a line id not
-/// above the previous one starts a new batch, so a line given twice gets its last value.
+/// Sets `column` to each value of its line, in the order given (give ascending ids: the
+/// table's key order, so each page is visited once), with one prepared single-row `UPDATE`
+/// by rowid. The values are never all in memory. A line given twice gets its last value.
+///
+/// This replaced batches of 200 lines as `UPDATE … FROM (VALUES …)`: SQLite runs an
+/// `UPDATE … FROM` by materialising the `VALUES` and writing the join's rows (each line's
+/// whole row) into an ephemeral table before it updates, so every line went through two
+/// temporary tables; see the commit for the figures.
 pub(super) fn update_in_order(
     tx: &rusqlite::Connection,
     company: &CompanyKey,
@@ -145,44 +136,19 @@ fn update_columns_in_order<const N: usize>(
     only: Only,
     values: impl Iterator<Item = (i64, [Value; N])>,
 ) -> Result<()> {
-    let mut full = tx.prepare(&update_each_sql(columns, UPDATE_BATCH, only))?;
-    let mut chunk: Vec<(i64, [Value; N])> = Vec::with_capacity(UPDATE_BATCH);
-    let mut write = |chunk: &mut Vec<(i64, [Value; N])>| -> Result<()> {
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-        let mut params = Vec::with_capacity(chunk.len() * (N + 1) + 1);
-        params.push(Value::Integer(company.key));
-        for (id, row) in chunk.drain(..) {
-            params.push(Value::Integer(id));
-            params.extend(row);
-        }
-        let params = rusqlite::params_from_iter(params);
-        let updated = if ids.len() == UPDATE_BATCH {
-            full.execute(params)?
-        } else {
-            tx.prepare(&update_each_sql(columns, ids.len(), only))?
-                .execute(params)?
-        };
-        if only == Only::All && updated != ids.len() {
-            let mut exists =
-                tx.prepare("SELECT 1 FROM payment_lines WHERE company = ?1 AND id = ?2")?;
-            for id in ids {
-                if !exists.exists((company.key, id))? {
-                    return Err(Error::UnknownLine(id));
-                }
-            }
-        }
-        Ok(())
-    };
+    let mut update = tx.prepare(&update_one_sql(columns, only))?;
+    update.raw_bind_parameter(2, company.key)?;
     for (id, row) in values {
-        if chunk.len() == UPDATE_BATCH || chunk.last().is_some_and(|(last, _)| *last >= id) {
-            write(&mut chunk)?;
+        update.raw_bind_parameter(1, id)?;
+        for (i, value) in row.iter().enumerate() {
+            update.raw_bind_parameter(i + 3, value)?;
         }
-        chunk.push((id, row));
+        let updated = update.raw_execute()?;
+        if only == Only::All && updated != 1 {
+            return Err(Error::UnknownLine(id));
+        }
     }
-    write(&mut chunk)
+    Ok(())
 }
 
 /// How much of the run data [`Store::run_data_in`] reads.
@@ -192,13 +158,23 @@ pub(crate) enum Load {
     Whole,
     /// What a step that validates again needs, which at a million lines saves hundreds of
     /// megabytes: an entry's `text` only when it has no invoice number (the export's
-    /// notification text falls back to it), and no stored validation results (each line's
-    /// `errors` is `None`; the step's own results replace them, and
-    /// [`Store::save_validations_in_order`] compares with the stored ones in SQL).
+    /// notification text falls back to it), and of the stored validation results only
+    /// whether the line passed: a passed line's `errors` is `Some([])` (which needs no heap),
+    /// every other line's `None`. The step's own results replace them; a line that passed
+    /// and passes again need not be written at all ([`unchanged_pass`]), and
+    /// [`Store::save_validations_in_order`] compares any other with the stored one in SQL.
     ForStep,
     /// [`Load::ForStep`] without the debtors' names, addresses, cities and e-mails (read as
     /// ''): what suggest, validate and collect need.
     ForCore,
+}
+
+/// True when `line`, loaded for a step ([`Load::ForStep`], [`Load::ForCore`]), passed its
+/// stored validation and passes again (`errors` is its new result): its row would be
+/// written with what it holds, so a step skips it. At a million lines that is most of them,
+/// and each skipped line saves a statement that reads its row.
+pub(crate) fn unchanged_pass(line: &PaymentLine, errors: &[ValidationError]) -> bool {
+    errors.is_empty() && line.is_ok()
 }
 
 /// A payment line to create: the core's suggestion, stored as is.
@@ -245,8 +221,8 @@ impl Store {
 
     /// [`Store::load_run_data`] for a step that validates again (suggest, validate, collect):
     /// debtors come without name, address, city and e-mail (''), entries with an invoice
-    /// number without their text, and lines without stored validation results (`None`).
-    /// See `Load::ForCore`.
+    /// number without their text, and of the lines' stored validation results only whether
+    /// they passed. See `Load::ForCore`.
     pub fn load_run_data_for_step(&self, company: &CompanyKey) -> Result<RunData> {
         let tx = self.read()?;
         let data = Store::run_data_in(&tx, company, Load::ForCore)?;
@@ -351,7 +327,7 @@ impl Store {
             let columns = if load == Load::Whole {
                 LINE_COLUMNS.to_string()
             } else {
-                LINE_COLUMNS.replace(", l.errors", "")
+                LINE_COLUMNS.replace(", l.errors", ", CASE WHEN l.errors = '[]' THEN '[]' END")
             };
             // In a database of one company the table is read in id order (`NOT INDEXED`): no
             // sort and no lookup per row. With several, the index by (company, entry) keeps
