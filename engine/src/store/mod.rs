@@ -595,9 +595,9 @@ mod tests {
     }
 
     /// Version 6 (the journal's second migration) rebuilds `journal_lines` and
-    /// `ledger_transactions`: the rows stay as they were, the drafts' AUTOINCREMENT counter
-    /// carries over, and the ledger's triggers still refuse a gap in the numbering, a
-    /// settlement of a written transaction, and any change.
+    /// `ledger_transactions`, and version 7 drops the drafts' index: the rows stay as they
+    /// were, the drafts' AUTOINCREMENT counter carries over, and the ledger's triggers still
+    /// refuse a gap in the numbering, a settlement of a written transaction, and any change.
     #[test]
     fn migration_6_keeps_the_journal_and_the_ledger_guards() {
         let dir = TempDir::new();
@@ -651,10 +651,19 @@ mod tests {
             dump(&conn)
         };
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 6);
+        assert_eq!(store.schema_version().unwrap(), 7);
         assert_eq!(pragma(&store, "foreign_keys"), "1");
         let conn = &store.conn;
         assert_eq!(dump(conn), before);
+        // Version 7: the drafts have no index by journal.
+        let indexes: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'journal_lines'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexes, 0);
         // The drafts' counter: the next line is 42, not 10.
         conn.execute(
             "INSERT INTO journal_lines (company, journal, date, account, text, amount, \

@@ -23,7 +23,9 @@
 /// immutable ledger (`journal_lines`, `ledger_transactions`, `ledger_settlements` and the
 /// triggers that guard I2). Version 6 is its [`ledger::JOURNAL_MIGRATION_2`] (the offsets
 /// CHECKs, the drafts' debtor key and the settlements' key kept by the ledger's writers and
-/// by `verify`, cheaper insert triggers). The ledger owns its tables; the engine only runs the SQL in order.
+/// by `verify`, cheaper insert triggers), and version 7 its [`ledger::JOURNAL_MIGRATION_3`]
+/// (no index of the drafts by journal). The ledger owns its tables; the engine only runs the
+/// SQL in order.
 pub const MIGRATIONS: &[&str] = &[
     V1_MASTER_DATA_AND_LINES,
     V2_FILE_ARCHIVE,
@@ -31,6 +33,7 @@ pub const MIGRATIONS: &[&str] = &[
     V4_NO_STATUS_INDEX,
     V5_STATUS_CHECK_BY_COMPARISONS,
     ledger::JOURNAL_MIGRATION_2,
+    ledger::JOURNAL_MIGRATION_3,
 ];
 
 const V1_MASTER_DATA_AND_LINES: &str = "
