@@ -9,8 +9,6 @@ use std::fmt::Write;
 pub(crate) const DATE_FORMAT: &str = "%Y-%m-%d";
 pub(crate) const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
 
-/// `YYYY-MM-DD`. Written by hand because posting formats a date or two per line, and
-/// chrono's `format` parses its pattern every time; a test keeps the two equal.
 /// How many rows one INSERT statement writes: a statement per row would cost about twice
 /// the time.
 pub(crate) const ROWS_PER_INSERT: usize = 100;
@@ -46,7 +44,9 @@ pub(crate) fn insert_values<const N: usize>(
     Ok(())
 }
 
-/// `YYYY-MM-DD`, as chrono's `%Y-%m-%d` writes it.
+/// `YYYY-MM-DD`, as chrono's `%Y-%m-%d` writes it. Written by hand because posting formats
+/// a date or two per line, and chrono's `format` parses its pattern every time; a proptest
+/// keeps the two equal.
 pub fn format_date(date: NaiveDate) -> String {
     let mut text = String::with_capacity(10);
     push_date(&mut text, date);
