@@ -1651,11 +1651,13 @@ impl Importer<'_> {
         amount: Amount,
     ) -> Result<Option<ChargeRow>> {
         // No ORDER BY: with one, SQLite walks the primary key (in reference order) instead of
-        // looking the customer up in charges_by_customer. The few candidates are sorted here.
+        // looking the customer up in charges_by_date_and_customer. The few candidates are
+        // sorted here.
         let mut candidates: Vec<ChargeRow> = held(
             &mut self.customer_query,
             self.tx,
-            "SELECT reference, amount, group_id FROM charges INDEXED BY charges_by_customer \
+            "SELECT reference, amount, group_id FROM charges \
+             INDEXED BY charges_by_date_and_customer \
              WHERE company = ?1 AND customer_key = ?2 AND payment_date = ?3 AND format_id = ?4",
         )?
         .query_map(
