@@ -36,6 +36,15 @@ struct Stage {
     rows: usize,
     seconds: f64,
     peak_kb: u64,
+    /// User plus system CPU seconds of the process.
+    cpu_seconds: f64,
+}
+
+/// What [`watch`] saw of a process: its peak resident memory and the CPU time it had used
+/// when last looked at (every 5 ms, so at most that much is missed).
+struct Watched {
+    peak_kb: u64,
+    cpu_seconds: f64,
 }
 
 fn main() {
@@ -311,13 +320,14 @@ fn baseline(sqlite3: &Path, dir: &Path, csv: &Path, rows: usize) -> Result<Stage
             .write_all(script.as_bytes())
             .map_err(|e| format!("cannot talk to sqlite3: {e}"))?;
     }
-    let peak_kb = watch(&mut child)?;
+    let watched = watch(&mut child)?;
     let seconds = started.elapsed().as_secs_f64();
     Ok(Stage {
         name: "baseline: sqlite3 .import".into(),
         rows,
         seconds,
-        peak_kb,
+        peak_kb: watched.peak_kb,
+        cpu_seconds: watched.cpu_seconds,
     })
 }
 
@@ -344,7 +354,7 @@ fn stage(
         }
         text
     });
-    let peak_kb = watch(&mut child)?;
+    let watched = watch(&mut child)?;
     let seconds = started.elapsed().as_secs_f64();
     let code = child.wait().map_err(|e| e.to_string())?.code();
     let stderr = reader.join().unwrap_or_default();
@@ -356,7 +366,8 @@ fn stage(
         name: name.to_string(),
         rows,
         seconds,
-        peak_kb,
+        peak_kb: watched.peak_kb,
+        cpu_seconds: watched.cpu_seconds,
     })
 }
 
@@ -420,9 +431,18 @@ fn files_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Waits for the child, sampling its peak resident memory (VmHWM, in kB) from /proc.
-fn watch(child: &mut std::process::Child) -> Result<u64, String> {
+/// Polls a running process every 5 ms until it ends: its peak resident memory (`VmHWM` in
+/// `/proc/<pid>/status`) and its CPU time (`utime` + `stime` in `/proc/<pid>/stat`). CPU
+/// time is shown beside wall time because on a shared 2-core machine the wall time of one
+/// stage moves by a fifth between runs while its CPU time hardly does.
+fn watch(child: &mut std::process::Child) -> Result<Watched, String> {
     let status_file = format!("/proc/{}/status", child.id());
-    let mut peak = 0;
+    let stat_file = format!("/proc/{}/stat", child.id());
+    let ticks = clock_ticks_per_second();
+    let mut watched = Watched {
+        peak_kb: 0,
+        cpu_seconds: 0.0,
+    };
     loop {
         if let Ok(text) = std::fs::read_to_string(&status_file) {
             if let Some(kb) = text
@@ -430,28 +450,58 @@ fn watch(child: &mut std::process::Child) -> Result<u64, String> {
                 .find_map(|l| l.strip_prefix("VmHWM:"))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
             {
-                peak = peak.max(kb);
+                watched.peak_kb = watched.peak_kb.max(kb);
             }
         }
+        if let Some(used) = std::fs::read_to_string(&stat_file)
+            .ok()
+            .and_then(|text| cpu_ticks(&text))
+        {
+            watched.cpu_seconds = used as f64 / ticks;
+        }
         if child.try_wait().map_err(|e| e.to_string())?.is_some() {
-            return Ok(peak);
+            return Ok(watched);
         }
         std::thread::sleep(Duration::from_millis(5));
     }
 }
 
+/// `utime` + `stime` of a `/proc/<pid>/stat` line: fields 14 and 15, counted after the
+/// command name in parentheses (which may itself hold spaces or parentheses).
+fn cpu_ticks(stat: &str) -> Option<u64> {
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    // After the name come the state (field 3) and then fields 4, 5, …: utime is field 14.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// The kernel's clock ticks per second for `/proc` times (`getconf CLK_TCK`; 100 on Linux
+/// unless it says otherwise).
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .and_then(|text| text.trim().parse::<f64>().ok())
+        .filter(|ticks| *ticks > 0.0)
+        .unwrap_or(100.0)
+}
+
 fn report(stages: &[Stage], baseline: &Stage) {
     println!();
     println!(
-        "{:<26} {:>10} {:>9} {:>12} {:>9} {:>12}",
-        "stage", "rows", "seconds", "rows/s", "peak MB", "× baseline"
+        "{:<26} {:>10} {:>9} {:>8} {:>12} {:>9} {:>12}",
+        "stage", "rows", "seconds", "cpu s", "rows/s", "peak MB", "× baseline"
     );
     let line = |s: &Stage, ratio: String| {
         println!(
-            "{:<26} {:>10} {:>9.2} {:>12.0} {:>9.0} {:>12}",
+            "{:<26} {:>10} {:>9.2} {:>8.2} {:>12.0} {:>9.0} {:>12}",
             s.name,
             s.rows,
             s.seconds,
+            s.cpu_seconds,
             s.rows as f64 / s.seconds.max(1e-9),
             s.peak_kb as f64 / 1024.0,
             ratio
@@ -466,6 +516,7 @@ fn report(stages: &[Stage], baseline: &Stage) {
     }
     let cycle: Vec<&Stage> = stages.iter().filter(|s| s.name != "generate").collect();
     let total: f64 = cycle.iter().map(|s| s.seconds).sum();
+    let cpu: f64 = cycle.iter().map(|s| s.cpu_seconds).sum();
     let peak = cycle.iter().map(|s| s.peak_kb).max().unwrap_or(0);
     let worst = cycle
         .iter()
@@ -480,7 +531,7 @@ fn report(stages: &[Stage], baseline: &Stage) {
         .unwrap_or_default();
     println!();
     println!(
-        "whole cycle (without generate): {total:.2} s; peak memory {:.0} MB; slowest stage {worst}",
+        "whole cycle (without generate): {total:.2} s ({cpu:.2} CPU s); peak memory {:.0} MB; slowest stage {worst}",
         peak as f64 / 1024.0
     );
 }

@@ -57,10 +57,11 @@ fn bench_runs_every_stage_and_prints_the_table() {
     ] {
         assert!(stdout.contains(stage), "no '{stage}' in:\n{stdout}");
     }
-    // Every stage row of the table has its rows, seconds, rows/s, peak MB and ratio.
+    // Every stage row of the table has its rows, seconds, CPU seconds, rows/s, peak MB and
+    // ratio.
     let rows = stdout
         .lines()
-        .filter(|l| l.starts_with("import entries") && l.split_whitespace().count() == 7)
+        .filter(|l| l.starts_with("import entries") && l.split_whitespace().count() == 8)
         .count();
     assert_eq!(rows, 1, "{stdout}");
 }
