@@ -2116,30 +2116,24 @@ impl Importer<'_> {
         }
         let (tx, key) = (self.tx, self.company.key);
         // The entries of a 0602's lines were read with them (the import does not change a
-        // remaining amount); any other entry is looked up.
+        // remaining amount): found by the line's id; any other entry is looked up.
         let (lines, index) = (&self.lines, &self.line_index);
-        let known: HashMap<&str, Amount> = self
-            .events
-            .iter()
-            .flat_map(|event| &event.lines)
-            .filter_map(|line| {
-                let at = index.binary_search(&line.line).ok()?;
-                Some((line.entry_id.as_str(), lines.get(at)?.remaining))
-            })
-            .collect();
         let mut remaining = tx
             .prepare_cached("SELECT remaining FROM entries WHERE company = ?1 AND entry_id = ?2")?;
-        let draft = journal_lines_for(&self.events, &self.formats, &mut |entry| {
-            if let Some(amount) = known.get(entry) {
-                return Ok(Some(*amount));
+        let draft = journal_lines_for(&self.events, &self.formats, &mut |line| {
+            if let Some(read) = index
+                .binary_search(&line.line)
+                .ok()
+                .and_then(|at| lines.get(at))
+            {
+                return Ok(Some(read.remaining));
             }
             remaining
-                .query_row((key, entry), |row| row.get::<_, i64>(0))
+                .query_row((key, line.entry_id.as_str()), |row| row.get::<_, i64>(0))
                 .optional()
                 .map(|ore| ore.map(Amount::from_ore))
         })?;
         drop(remaining);
-        drop(known);
         ledger::add_draft_lines(self.tx, self.company.key, &draft.lines)?;
         self.report.attention += draft.attention;
         self.without_offset += draft.without_offset;
