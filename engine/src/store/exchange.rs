@@ -615,6 +615,7 @@ impl Store {
             charge_query: None,
             customer_query: None,
             charge_lines_query: None,
+            status_update: None,
             observe,
         };
         importer.apply(delivery)?;
@@ -1320,6 +1321,11 @@ struct Importer<'a> {
     charge_query: Option<rusqlite::Statement<'a>>,
     customer_query: Option<rusqlite::Statement<'a>>,
     charge_lines_query: Option<rusqlite::Statement<'a>>,
+    /// [`UPDATE_LINE_STATUS`], with the company bound once and the (old, new) statuses bound
+    /// now: a change binds the statuses only when they differ from the last change's (in
+    /// pass 4, in line id order, 9 changes in 10 repeat the pair), as binding a text copies
+    /// it (−1.3 % instructions at 100,000).
+    status_update: Option<(rusqlite::Statement<'a>, Option<(Status, Status)>)>,
     observe: &'a mut dyn FnMut(&[BankEvent]),
 }
 
@@ -1763,29 +1769,22 @@ impl Importer<'_> {
         partial: Option<Amount>,
         cause: &std::rc::Rc<str>,
     ) -> Result<()> {
-        let mut update = self.tx.prepare_cached(UPDATE_LINE_STATUS)?;
-        self.write_status_with(&mut update, line, old, new, partial, cause)
-    }
-
-    /// [`Importer::write_status`] with the statement of [`UPDATE_LINE_STATUS`] prepared by
-    /// the caller (pass 4 of [`Importer::payments`] writes a million changes with one).
-    fn write_status_with(
-        &mut self,
-        update: &mut rusqlite::Statement<'_>,
-        line: i64,
-        old: Status,
-        new: Status,
-        partial: Option<Amount>,
-        cause: &std::rc::Rc<str>,
-    ) -> Result<()> {
-        let updated = update.execute((
-            self.company.key,
-            line,
-            old.as_str(),
-            new.as_str(),
-            partial.map(Amount::ore),
-        ))?;
-        if updated == 0 {
+        let (update, bound) = match &mut self.status_update {
+            Some(held) => held,
+            None => {
+                let mut update = self.tx.prepare(UPDATE_LINE_STATUS)?;
+                update.raw_bind_parameter(1, self.company.key)?;
+                self.status_update.insert((update, None))
+            }
+        };
+        if *bound != Some((old, new)) {
+            update.raw_bind_parameter(3, old.as_str())?;
+            update.raw_bind_parameter(4, new.as_str())?;
+            *bound = Some((old, new));
+        }
+        update.raw_bind_parameter(2, line)?;
+        update.raw_bind_parameter(5, partial.map(Amount::ore))?;
+        if update.raw_execute()? == 0 {
             return Err(Error::Corrupt(format!(
                 "payment line {line} changed during the import transaction"
             )));
@@ -1834,8 +1833,6 @@ impl Importer<'_> {
         drop(line_ids);
         let Changes { mut list, causes } = changes;
         list.sort_by_key(|change| change.line);
-        let tx = self.tx;
-        let mut update = tx.prepare_cached(UPDATE_LINE_STATUS)?;
         for change in &list {
             let Some(cause) = usize::try_from(change.cause)
                 .ok()
@@ -1843,14 +1840,7 @@ impl Importer<'_> {
             else {
                 return Err(Error::Corrupt("status change cause out of range".into()));
             };
-            self.write_status_with(
-                &mut update,
-                change.line,
-                change.old,
-                change.new,
-                change.partial,
-                cause,
-            )?;
+            self.write_status(change.line, change.old, change.new, change.partial, cause)?;
         }
         Ok(())
     }
