@@ -61,6 +61,9 @@ pub fn add_draft_lines(
     // Lines of a bank file share a few dates: each is formatted once per run of equal dates.
     let mut date: Option<(NaiveDate, String)> = None;
     for batch in lines.chunks(ROWS_PER_INSERT) {
+        let Some(first) = batch.first() else {
+            continue;
+        };
         let mut short;
         let statement = if batch.len() == ROWS_PER_INSERT {
             match &mut full {
@@ -72,24 +75,31 @@ pub fn add_draft_lines(
             &mut short
         };
         // Bound in place (SQLite copies each text as it is bound): no vector of the values.
+        statement.raw_bind_parameter(1, company)?;
+        statement.raw_bind_parameter(2, &first.journal)?;
+        statement.raw_bind_parameter(3, format_date(first.date))?;
         for (row, line) in batch.iter().enumerate() {
-            let at = row * INSERT_COLUMNS + 1;
-            let date_text = match &date {
-                Some((day, text)) if *day == line.date => text.as_str(),
-                _ => date.insert((line.date, format_date(line.date))).1.as_str(),
-            };
-            statement.raw_bind_parameter(at, company)?;
-            statement.raw_bind_parameter(at + 1, &line.journal)?;
-            statement.raw_bind_parameter(at + 2, date_text)?;
-            statement.raw_bind_parameter(at + 3, &line.account)?;
-            statement.raw_bind_parameter(at + 4, &line.text)?;
-            statement.raw_bind_parameter(at + 5, line.amount.ore())?;
-            statement.raw_bind_parameter(at + 6, &line.offset_account)?;
-            statement.raw_bind_parameter(at + 7, offsets_to_json(&line.offsets))?;
-            statement.raw_bind_parameter(at + 8, &line.source)?;
+            let at = row * INSERT_COLUMNS + SHARED_VALUES + 1;
+            if line.journal != first.journal {
+                statement.raw_bind_parameter(at, &line.journal)?;
+            }
+            if line.date != first.date {
+                let date_text = match &date {
+                    Some((day, text)) if *day == line.date => text.as_str(),
+                    _ => date.insert((line.date, format_date(line.date))).1.as_str(),
+                };
+                statement.raw_bind_parameter(at + 1, date_text)?;
+            }
+            statement.raw_bind_parameter(at + 2, &line.account)?;
+            statement.raw_bind_parameter(at + 3, &line.text)?;
+            statement.raw_bind_parameter(at + 4, line.amount.ore())?;
+            statement.raw_bind_parameter(at + 5, &line.offset_account)?;
+            statement.raw_bind_parameter(at + 6, offsets_to_json(&line.offsets))?;
+            statement.raw_bind_parameter(at + 7, &line.source)?;
         }
         statement.raw_execute()?;
-        // The copies of the bound texts go now: held, they would fill SQLite's small-block
+        // The copies of the bound texts go now, and the journals and dates left unbound must
+        // be NULL again for the next batch: held, the copies would fill SQLite's small-block
         // allocator (lookaside) and every other statement would allocate from the heap.
         statement.clear_bindings();
         // One statement inserts its rows in order, and AUTOINCREMENT gives each the next id:
@@ -103,10 +113,18 @@ pub fn add_draft_lines(
 
 const IS_DEBTOR: &str = "SELECT 1 FROM debtors WHERE company = ?1 AND account = ?2";
 
-/// The values of a row of [`insert_lines_sql`].
-const INSERT_COLUMNS: usize = 9;
+/// The values bound once for all rows of [`insert_lines_sql`]: the company, and the first
+/// row's journal and date.
+const SHARED_VALUES: usize = 3;
 
-/// `INSERT INTO journal_lines` of `rows` rows, [`INSERT_COLUMNS`] placeholders each.
+/// The values of a row of [`insert_lines_sql`].
+const INSERT_COLUMNS: usize = 8;
+
+/// `INSERT INTO journal_lines` of `rows` rows: the company is `?1`, the first row's journal
+/// and date `?2` and `?3`; each row has [`INSERT_COLUMNS`] placeholders after those, its
+/// journal and date left unbound (NULL, so `coalesce` takes the first row's) when they are
+/// the first row's. The lines of a bank file nearly always share both, and binding a text
+/// copies it (−0.8 % instructions of `import delivery` at 100,000).
 fn insert_lines_sql(rows: usize) -> String {
     let mut sql = String::from(
         "INSERT INTO journal_lines (company, journal, date, account, text, amount, \
@@ -116,7 +134,17 @@ fn insert_lines_sql(rows: usize) -> String {
         if row > 0 {
             sql.push_str(", ");
         }
-        sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        let p = row * INSERT_COLUMNS + SHARED_VALUES + 1;
+        sql.push_str(&format!(
+            "(?1, coalesce(?{p}, ?2), coalesce(?{}, ?3), ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6,
+            p + 7
+        ));
     }
     sql
 }

@@ -55,7 +55,7 @@
 //!   lines. A format without a bank account gives lines without an offset account, which the
 //!   ledger never posts either; the import warns in the log (stderr).
 
-use super::BankEvent;
+use super::{BankEvent, EventLine};
 use crate::delivery::customer_no_key;
 use crate::model::{PaymentFormat, Scheme};
 use crate::status::PaymentOutcome;
@@ -76,14 +76,17 @@ pub struct JournalDraft {
 /// in the journal and with the bank account of the event's payment format (`formats` are the
 /// company's; see the module documentation).
 ///
-/// `remaining` looks up an entry's remaining amount by entry id (`None`: no such entry). A
-/// line that would otherwise post without a person, but moves more than its entries have
-/// open (a standard-principle charge of a partly paid invoice, an invoice settled since the
-/// export), gets the `(!)` mark: posting it would be refused, so a person decides.
+/// `remaining` looks up the remaining amount of an event line's entry (`None`: no such
+/// entry). It is handed the whole line, so the store finds the entry it read with the line by
+/// the line's id, without a map by entry id (−1.3 % instructions of `import delivery` at
+/// 100,000). A line that would otherwise post without a person, but moves more than its
+/// entries have open (a standard-principle charge of a partly paid invoice, an invoice
+/// settled since the export), gets the `(!)` mark: posting it would be refused, so a person
+/// decides.
 pub fn journal_lines_for<E>(
     events: &[BankEvent],
     formats: &[PaymentFormat],
-    remaining: &mut dyn FnMut(&str) -> Result<Option<Amount>, E>,
+    remaining: &mut dyn FnMut(&EventLine) -> Result<Option<Amount>, E>,
 ) -> Result<JournalDraft, E> {
     let mut draft = JournalDraft::default();
     for event in events {
@@ -95,7 +98,7 @@ pub fn journal_lines_for<E>(
             let mut open: i128 = 0;
             let mut known = true;
             for entry in &event.lines {
-                match remaining(&entry.entry_id)? {
+                match remaining(entry)? {
                     Some(amount) => open += i128::from(amount.ore()),
                     None => known = false,
                 }
@@ -155,11 +158,24 @@ pub fn journal_line(event: &BankEvent, format: Option<&PaymentFormat>) -> Option
             }
             PaymentOutcome::Completed | PaymentOutcome::Difference => {
                 let slip = if event.code == "0297" { " FI" } else { "" };
-                let what = match &event.group {
-                    Some(group) => group.to_string(),
-                    None => invoices.join(" "),
-                };
-                let plain = format!("{scheme}{slip} {what}");
+                // `{scheme}{slip} {group or invoices}`, written in place rather than formatted
+                // from a joined copy (with [`source`]: −0.7 % instructions of `import delivery`
+                // at 100,000).
+                let mut plain = String::with_capacity(32);
+                plain.push_str(scheme);
+                plain.push_str(slip);
+                plain.push(' ');
+                match &event.group {
+                    Some(group) => plain.push_str(group),
+                    None => {
+                        for (i, invoice) in invoices.iter().enumerate() {
+                            if i > 0 {
+                                plain.push(' ');
+                            }
+                            plain.push_str(invoice);
+                        }
+                    }
+                }
                 let missing_invoice = event
                     .lines
                     .iter()
@@ -190,8 +206,19 @@ pub fn journal_line(event: &BankEvent, format: Option<&PaymentFormat>) -> Option
             .and_then(|f| f.bank_account.clone())
             .filter(|a| !a.trim().is_empty()),
         offsets: invoices,
-        source: format!("file {}, line {}", event.file_id, event.record_line),
+        source: source(event.file_id, event.record_line),
     })
+}
+
+/// `file F, line L`, written in place rather than by `format!` (see `journal_line`).
+fn source(file: i64, line: usize) -> String {
+    let (file, line) = (file.to_string(), line.to_string());
+    let mut source = String::with_capacity(13 + file.len() + line.len());
+    source.push_str("file ");
+    source.push_str(&file);
+    source.push_str(", line ");
+    source.push_str(&line);
+    source
 }
 
 /// What moved on the debtor account (see the module documentation).
