@@ -44,6 +44,7 @@ use crate::model::{
 use bankcal::Calendar;
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use ledger::Amount;
+use std::fmt::Write as _;
 
 /// The stable codes of the validation rules.
 pub mod code {
@@ -876,7 +877,8 @@ fn duplicate_message<'a>(
             }
             named += 1;
             message.push_str("line ");
-            push_number(message, id);
+            // `write!` into the message: no `String` of its own.
+            let _ = write!(message, "{id}");
             if sent {
                 message.push_str(" (sent)");
             }
@@ -899,7 +901,7 @@ fn duplicate_message<'a>(
         let count = unsent_clash + sent_clash;
         message.push_str(&more(count, named));
         message.push_str(" on ");
-        push_date(&mut message, line.payment_date);
+        message.push_str(&ledger::iso_date(line.payment_date));
         message.push_str(" in payment format ");
         message.push_str(format_id);
         message.push_str(": only one charge per debtor per payment date; ");
@@ -912,48 +914,13 @@ fn duplicate_message<'a>(
     })
 }
 
-/// Appends `number` as `{}` writes it.
-fn push_number(text: &mut String, number: i64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = number.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if number < 0 {
-        text.push('-');
-    }
-    for &digit in &digits[at..] {
-        text.push(char::from(digit));
-    }
-}
-
-/// Appends `date` as `{}` writes it (`YYYY-MM-DD` for the years 0–9999).
-fn push_date(text: &mut String, date: NaiveDate) {
-    use chrono::Datelike;
-    if (0..=9999).contains(&date.year()) {
-        text.push_str(&ledger::iso_date(date));
-    } else {
-        text.push_str(&date.to_string());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The clash message writes its date with the ledger's writer: the same text as `{}`.
     #[test]
-    fn numbers_and_dates_are_written_as_display_writes_them() {
-        for number in [0, 1, 9, 10, 99, 100, 12345, -1, -10, i64::MAX, i64::MIN] {
-            let mut text = String::from("x");
-            push_number(&mut text, number);
-            assert_eq!(text, format!("x{number}"));
-        }
+    fn dates_are_written_as_display_writes_them() {
         for (y, m, d) in [
             (2026, 5, 4),
             (1, 1, 1),
@@ -963,9 +930,7 @@ mod tests {
             (-1, 1, 1),
         ] {
             let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
-            let mut text = String::new();
-            push_date(&mut text, date);
-            assert_eq!(text, date.to_string());
+            assert_eq!(ledger::iso_date(date), date.to_string());
         }
     }
     use crate::model::TaxId;
