@@ -433,9 +433,6 @@ fn validate_and_save(
         validated.lines.push((position, codes));
         (&data.lines[position as usize], errors)
     });
-    let results = results
-        .filter(|(line, errors)| !crate::store::unchanged_pass(line, errors))
-        .map(|(line, errors)| (line.id, errors));
     store.save_validations_in_order(company, results)?;
     Ok(validated)
 }

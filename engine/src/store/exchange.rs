@@ -22,10 +22,10 @@
 
 use super::batch::BatchInsert;
 use super::codec::{
-    date_text, errors_to_json, format_from_row, get_id, get_optional_id, get_status,
-    mandate_from_row, time_text, FORMAT_COLUMNS, MANDATE_COLUMNS,
+    date_text, format_from_row, get_id, get_optional_id, get_status, mandate_from_row, time_text,
+    FORMAT_COLUMNS, MANDATE_COLUMNS,
 };
-use super::lines::{update_in_order, Load, Only};
+use super::lines::{store_validations, Load};
 use super::{CompanyKey, Store};
 use crate::charge::amount_to_charge_of;
 use crate::delivery::{
@@ -318,22 +318,13 @@ impl Store {
         // Each line's result is stored as validation makes it; the plan keeps whether it
         // passed.
         let mut passed = vec![false; data.lines.len()];
-        update_in_order(
+        store_validations(
             &tx,
             company,
-            "errors",
-            Only::Changed,
-            validations(&data, cal, now)
-                .filter(|(position, errors)| {
-                    passed[*position] = errors.is_empty();
-                    !super::lines::unchanged_pass(&data.lines[*position], errors)
-                })
-                .map(|(position, errors)| {
-                    (
-                        data.lines[position].id,
-                        rusqlite::types::Value::Text(errors_to_json(&errors)),
-                    )
-                }),
+            validations(&data, cal, now).map(|(position, errors)| {
+                passed[position] = errors.is_empty();
+                (&data.lines[position], errors)
+            }),
         )?;
         let company_name: String = tx.query_row(
             "SELECT name FROM companies WHERE key = ?1",

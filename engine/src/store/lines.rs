@@ -97,7 +97,7 @@ fn update_one_sql(columns: &[&str], only: Only) -> String {
 
 /// Which lines [`update_in_order`] writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Only {
+enum Only {
     /// Every line given; an unknown line refuses all.
     All,
     /// The lines whose value differs from the stored one (no check for unknown lines).
@@ -112,7 +112,7 @@ pub(super) enum Only {
 /// `UPDATE … FROM` by materialising the `VALUES` and writing the join's rows (each line's
 /// whole row) into an ephemeral table before it updates, so every line went through two
 /// temporary tables; see the commit for the figures.
-pub(super) fn update_in_order(
+fn update_in_order(
     tx: &rusqlite::Connection,
     company: &CompanyKey,
     column: &str,
@@ -161,20 +161,42 @@ pub(crate) enum Load {
     /// notification text falls back to it), and of the stored validation results only
     /// whether the line passed: a passed line's `errors` is `Some([])` (which needs no heap),
     /// every other line's `None`. The step's own results replace them; a line that passed
-    /// and passes again need not be written at all ([`unchanged_pass`]), and
-    /// [`Store::save_validations_in_order`] compares any other with the stored one in SQL.
+    /// and passes again is not written at all, and any other is compared with the stored
+    /// one in SQL ([`store_validations`]).
     ForStep,
     /// [`Load::ForStep`] without the debtors' names, addresses, cities and e-mails (read as
     /// ''): what suggest, validate and collect need.
     ForCore,
 }
 
-/// True when `line`, loaded for a step ([`Load::ForStep`], [`Load::ForCore`]), passed its
-/// stored validation and passes again (`errors` is its new result): its row would be
-/// written with what it holds, so a step skips it. At a million lines that is most of them,
-/// and each skipped line saves a statement that reads its row.
-pub(crate) fn unchanged_pass(line: &PaymentLine, errors: &[ValidationError]) -> bool {
+/// True when `line` (read in this transaction, by any [`Load`]) passed its stored validation
+/// and passes again (`errors` is its new result): its row would be written with what it
+/// holds. At a million lines that is most of them, and each one skipped saves a statement
+/// that reads its row.
+fn unchanged_pass(line: &PaymentLine, errors: &[ValidationError]) -> bool {
     errors.is_empty() && line.is_ok()
+}
+
+/// Stores each line's new validation result, in the order given (ascending ids, the table's
+/// key order), each line's JSON made only when it is written (a million results are not
+/// held as JSON at once). A line that passed and passes again is not written at all
+/// ([`unchanged_pass`]); any other only where its result differs from the stored one, so
+/// validating again without a change in between writes nothing. Validate and export store
+/// their results through this.
+pub(super) fn store_validations<'l, E: AsRef<[ValidationError]>>(
+    tx: &rusqlite::Connection,
+    company: &CompanyKey,
+    results: impl Iterator<Item = (&'l PaymentLine, E)>,
+) -> Result<()> {
+    update_in_order(
+        tx,
+        company,
+        "errors",
+        Only::Changed,
+        results
+            .filter(|(line, errors)| !unchanged_pass(line, errors.as_ref()))
+            .map(|(line, errors)| (line.id, Value::Text(errors_to_json(errors.as_ref())))),
+    )
 }
 
 /// A payment line to create: the core's suggestion, stored as is.
@@ -550,24 +572,16 @@ impl Store {
         )
     }
 
-    /// Stores validation results like [`Store::save_validations`], each line's JSON made only
-    /// when its batch is written (a million results are not held as JSON at once), and only
-    /// where it differs from the stored one (validating again without a change in between
-    /// writes nothing). Give the lines in ascending id order (the table's key order); a line
-    /// that does not exist is skipped, so give lines read in the same transaction.
-    pub fn save_validations_in_order<E: AsRef<[ValidationError]>>(
+    /// Stores validation results like [`Store::save_validations`], as [`store_validations`]
+    /// does: give each line as read in the same transaction, with its new result, in
+    /// ascending id order; a line that does not exist is skipped.
+    pub fn save_validations_in_order<'l, E: AsRef<[ValidationError]>>(
         &mut self,
         company: &CompanyKey,
-        results: impl Iterator<Item = (i64, E)>,
+        results: impl Iterator<Item = (&'l PaymentLine, E)>,
     ) -> Result<()> {
         let tx = self.write()?;
-        update_in_order(
-            &tx,
-            company,
-            "errors",
-            Only::Changed,
-            results.map(|(id, errors)| (id, Value::Text(errors_to_json(errors.as_ref())))),
-        )?;
+        store_validations(&tx, company, results)?;
         tx.commit()?;
         Ok(())
     }

@@ -21,7 +21,6 @@ pub mod schema;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub(crate) use lines::unchanged_pass;
 pub use lines::{LineFilter, NewLineRow};
 
 use crate::error::{Error, Result};
