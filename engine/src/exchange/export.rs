@@ -714,7 +714,7 @@ fn name_and_address(payment: &mut Bs0601Payment, debtor: &Debtor) {
 }
 
 /// Writes the delivery text of a planned file (ISO 8859-1 characters, CR LF), handing it to
-/// `out` in pieces of whole records of about [`TEXT_PIECE`] bytes, so that the text of a
+/// `out` in pieces of whole records of about `TEXT_PIECE` (1 MiB) bytes, so that the text of a
 /// million charges is never held whole. Fails when a value does not fit its field (nothing
 /// is sent then: the caller discards what it was given) or when `out` fails.
 pub fn write_delivery(

@@ -572,7 +572,7 @@ impl Store {
         )
     }
 
-    /// Stores validation results like [`Store::save_validations`], as [`store_validations`]
+    /// Stores validation results like [`Store::save_validations`], as `store_validations`
     /// does: give each line as read in the same transaction, with its new result, in
     /// ascending id order; a line that does not exist is skipped.
     pub fn save_validations_in_order<'l, E: AsRef<[ValidationError]>>(
