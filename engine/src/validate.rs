@@ -447,7 +447,7 @@ pub fn validate_code_sets(data: &RunData, cal: &Calendar, now: NaiveDateTime) ->
 /// their messages. A caller that stores each result and keeps only the codes never holds a
 /// million messages at once (160 MB at a million lines, most of them clashes on a date).
 /// The failures keep the spare room their vector and messages grew (see
-/// [`Messages::Streamed`]): drop them soon, or shrink them before keeping many.
+/// `Messages::Streamed`): drop them soon, or shrink them before keeping many.
 pub fn validations<'a>(
     data: &'a RunData,
     cal: &'a Calendar,
