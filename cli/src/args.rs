@@ -232,9 +232,23 @@ pub enum JournalCommand {
         /// The debtor account.
         account: String,
     },
+    /// Set a draft line's offset account (the bank account it balances against); for lines
+    /// of a payment format without a bank account. This does not approve a (!) line.
+    #[command(
+        after_help = "A line without an offset account is never posted. A line whose text starts \
+        (!) still needs `payrun journal set-account` to be approved.\n\nExample:\n  \
+        payrun journal set-offset-account 7 5850"
+    )]
+    SetOffsetAccount {
+        /// The journal line id (journal list shows it).
+        journal_line: i64,
+        /// The general-ledger account, e.g. the bank account.
+        account: String,
+    },
     /// Post every line that needs no attention: settle its invoices, write the ledger, empty the draft.
     #[command(
-        after_help = "Lines marked (!) stay in the draft until a person sets their account. An empty \
+        after_help = "Lines marked (!) stay in the draft until a person sets their account, and \
+        lines without an offset account until a person sets that. An empty \
         draft, an unknown invoice or an invoice settled meanwhile: refused (exit 2), nothing \
         posted.\n\nExample:\n  payrun journal post --journal Day"
     )]

@@ -1,6 +1,6 @@
 //! The accounting journal (`domain.md` §8) as methods of [`Engine`], in an `impl` block of
-//! its own: list the draft, fix a `(!)` line, post, transfer payment lines by hand, and read
-//! the posted ledger.
+//! its own: list the draft, fix a `(!)` line, give a line its offset account, post, transfer
+//! payment lines by hand, and read the posted ledger.
 //!
 //! The `ledger` crate does the booking (drafts, settlement, immutable transactions); these
 //! methods give it the company and one `IMMEDIATE` transaction, so every call is all or
@@ -62,6 +62,26 @@ impl Engine {
                 line = line.id,
                 account,
                 "journal line fixed"
+            );
+            Ok(line)
+        })
+    }
+
+    /// `payrun journal set-offset-account`: a person sets a draft line's offset account, the
+    /// general-ledger account it balances against (the bank account), for a line imported for
+    /// a payment format without a bank account. Not an approval: a `(!)` line still needs
+    /// `journal_set_account`. Unknown line or empty account: refused, nothing changed.
+    pub fn journal_set_offset_account(&mut self, line: i64, account: &str) -> Result<JournalLine> {
+        let company = self.company().clone();
+        self.store().atomically(|store| {
+            let conn = store.connection();
+            let key = company_key(conn, &company)?;
+            let line = ledger::set_offset_account(conn, key, line, account)?;
+            tracing::info!(
+                company = company.id(),
+                line = line.id,
+                offset_account = account,
+                "journal line given an offset account"
             );
             Ok(line)
         })

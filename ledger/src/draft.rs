@@ -1,4 +1,5 @@
-//! Journal drafts in the database: adding lines, listing them, a person's fix of a line.
+//! Journal drafts in the database: adding lines, listing them, a person's fix of a line (its
+//! debtor account, its offset account).
 //!
 //! Every function takes the company (the `companies.key`) and touches only that company's
 //! lines (I11). Writers take the caller's transaction (the engine begins it `IMMEDIATE` and
@@ -262,6 +263,39 @@ pub fn set_account(tx: &Connection, company: i64, line: i64, account: &str) -> R
     draft_line(tx, company, line)
 }
 
+/// A person sets a line's offset account: the general-ledger account its amount balances
+/// against, typically the bank account (a line imported for a payment format without a bank
+/// account has none, and is never posted without one).
+///
+/// The account is a general-ledger account, not a debtor, so it is not looked up among the
+/// debtors. This is not an approval: the line is not marked `fixed_by_person`, so a line whose
+/// text starts with `(!)` still needs [`set_account`] before it is posted. Refused with
+/// [`JournalError::UnknownLine`] for a line the company does not have and
+/// [`JournalError::EmptyOffsetAccount`]. Returns the line as it is now.
+pub fn set_offset_account(
+    tx: &Connection,
+    company: i64,
+    line: i64,
+    account: &str,
+) -> Result<JournalLine> {
+    let exists = tx
+        .prepare_cached("SELECT 1 FROM journal_lines WHERE company = ?1 AND id = ?2")?
+        .query_row((company, line), |_| Ok(()))
+        .optional()?
+        .is_some();
+    if !exists {
+        return Err(JournalError::UnknownLine { line });
+    }
+    if account.trim().is_empty() {
+        return Err(JournalError::EmptyOffsetAccount { line });
+    }
+    tx.prepare_cached(
+        "UPDATE journal_lines SET offset_account = ?1 WHERE company = ?2 AND id = ?3",
+    )?
+    .execute((account, company, line))?;
+    draft_line(tx, company, line)
+}
+
 fn is_debtor(conn: &Connection, company: i64, account: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached(IS_DEBTOR)?
@@ -380,6 +414,20 @@ mod tests {
                         crate::needs_attention(text, true, Some("100101"), offset),
                         "{new:?} fixed"
                     );
+                    let banked = set_offset_account(&tx, 1, id, "5851").unwrap();
+                    assert_eq!(
+                        banked.attention,
+                        crate::needs_attention(text, true, Some("100101"), Some("5851")),
+                        "{new:?} fixed, with an offset account"
+                    );
+                    // Without a person's approval: only the offset account set.
+                    let id = add_draft_lines(&tx, 1, std::slice::from_ref(&new)).unwrap()[0];
+                    let banked = set_offset_account(&tx, 1, id, "5851").unwrap();
+                    assert_eq!(
+                        banked.attention,
+                        crate::needs_attention(text, false, account, Some("5851")),
+                        "{new:?} with an offset account"
+                    );
                     tx.commit().unwrap();
                 }
             }
@@ -456,6 +504,83 @@ mod tests {
     }
 
     #[test]
+    fn set_offset_account_makes_a_line_postable() {
+        let mut db = seeded();
+        let ids = db.lines(
+            1,
+            "Day|2026-07-02|100100|BS 5001|-600.00|-|5001
+             Day|2026-07-02|100100|(!) BS 5001|-100.00|-|5001",
+        );
+        assert!(draft_lines(&db.conn, 1, None)
+            .unwrap()
+            .iter()
+            .all(|l| l.attention));
+        let tx = db.write();
+        let banked = set_offset_account(&tx, 1, ids[0], "5850").unwrap();
+        assert_eq!(banked.offset_account.as_deref(), Some("5850"));
+        assert_eq!(
+            banked.account.as_deref(),
+            Some("100100"),
+            "the debtor stays"
+        );
+        assert!(!banked.attention);
+        assert!(!banked.fixed_by_person, "not a person's approval");
+        // A (!) line gets its offset account, but still waits for set_account.
+        let marked = set_offset_account(&tx, 1, ids[1], "5850").unwrap();
+        assert_eq!(marked.offset_account.as_deref(), Some("5850"));
+        assert!(marked.attention);
+        assert!(!marked.fixed_by_person);
+        // Setting it again replaces it.
+        let again = set_offset_account(&tx, 1, ids[1], "5851").unwrap();
+        assert_eq!(again.offset_account.as_deref(), Some("5851"));
+        tx.commit().unwrap();
+        assert_eq!(draft_line(&db.conn, 1, ids[0]).unwrap(), banked);
+
+        // Posting posts the line that now balances and leaves the (!) line.
+        let tx = db.write();
+        let report =
+            crate::post(&tx, 1, None, crate::testing::time("2026-07-03T10:00:00")).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(report.posted.len(), 1);
+        assert_eq!(report.posted[0].line, ids[0]);
+        assert_eq!(report.attention, 1);
+        assert_eq!(db.remaining(1), "E1 400.00");
+        let left: Vec<i64> = draft_lines(&db.conn, 1, None)
+            .unwrap()
+            .iter()
+            .map(|l| l.id)
+            .collect();
+        assert_eq!(left, [ids[1]]);
+    }
+
+    #[test]
+    fn set_offset_account_refusals_change_nothing() {
+        let mut db = seeded();
+        let ids = db.lines(1, "Day|2026-07-02|100100|BS 5001|-20.00|-|5001");
+        let id = ids[0];
+        let empty = format!("journal line {id}: the offset account is empty: give the general-ledger account the line balances against, e.g. the bank account");
+        let cases = [
+            (
+                id + 100,
+                "5850",
+                format!(
+                    "no journal line {} in this company: list the journal draft to see its lines",
+                    id + 100
+                ),
+            ),
+            (id, "", empty.clone()),
+            (id, "  ", empty),
+        ];
+        for (line, account, expected) in cases {
+            let message = refused(&mut db, |tx| set_offset_account(tx, 1, line, account));
+            assert_eq!(message, expected);
+        }
+        let line = draft_line(&db.conn, 1, id).unwrap();
+        assert_eq!(line.offset_account, None);
+        assert!(line.attention);
+    }
+
+    #[test]
     fn companies_never_see_each_others_lines() {
         // I11
         let mut db = seeded();
@@ -488,6 +613,15 @@ mod tests {
             draft_line(&db.conn, 1, theirs[0]),
             Err(JournalError::UnknownLine { .. })
         ));
+        // Nor give it an offset account.
+        let message = refused(&mut db, |tx| set_offset_account(tx, 1, theirs[0], "5850"));
+        assert_eq!(
+            message,
+            format!(
+                "no journal line {} in this company: list the journal draft to see its lines",
+                theirs[0]
+            )
+        );
         // Company 2's debtor is not an account of company 1.
         let message = refused(&mut db, |tx| set_account(tx, 1, mine[0], "200200"));
         assert!(

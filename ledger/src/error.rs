@@ -34,6 +34,10 @@ pub enum JournalError {
     )]
     EmptyAccount { line: i64 },
 
+    /// `set_offset_account` with an empty or blank account.
+    #[error("journal line {line}: the offset account is empty: give the general-ledger account the line balances against, e.g. the bank account")]
+    EmptyOffsetAccount { line: i64 },
+
     /// `set_account` with an account that is not one of the company's debtors.
     #[error("journal line {line}: no debtor account '{account}' in this company: a journal line posts to a debtor account; import the debtor first or give an existing account")]
     UnknownAccount { line: i64, account: String },
@@ -110,10 +114,10 @@ fn nothing_to_post(journal: Option<&str>, attention: usize) -> String {
         (Some(journal), 0) => format!("journal {journal} is empty: nothing to post"),
         (None, 0) => "the journals are empty: nothing to post".to_string(),
         (Some(journal), n) => format!(
-            "nothing to post in journal {journal}: {n} {lines} attention (!): set an account on each to approve it, then post"
+            "nothing to post in journal {journal}: {n} {lines} attention (!): set an account on each to approve it, and an offset account on each that has none, then post"
         ),
         (None, n) => format!(
-            "nothing to post: {n} {lines} attention (!): set an account on each to approve it, then post"
+            "nothing to post: {n} {lines} attention (!): set an account on each to approve it, and an offset account on each that has none, then post"
         ),
     }
 }
@@ -150,7 +154,7 @@ mod tests {
         assert_eq!(message(None, 0), "the journals are empty: nothing to post");
         assert_eq!(
             message(None, 1),
-            "nothing to post: 1 line needs attention (!): set an account on each to approve it, then post"
+            "nothing to post: 1 line needs attention (!): set an account on each to approve it, and an offset account on each that has none, then post"
         );
     }
 }

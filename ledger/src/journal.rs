@@ -13,7 +13,8 @@
 //!   marks every line that deviates (a difference, an unknown customer, a rejection, …) this
 //!   way, so the rule lives in one place, the text; or
 //! - it has no account (the engine could not tell whose money it is); or
-//! - it has no offset account (it could not balance, I1).
+//! - it has no offset account (it could not balance, I1); a person gives it one with
+//!   `set_offset_account`, which is not an approval of a `(!)` text.
 //!
 //! Setting a line's account (`set_account`) is a person's approval: the line is then marked
 //! `fixed_by_person` and is posted even though its text still starts with `(!)` (the text

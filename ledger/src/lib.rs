@@ -5,7 +5,8 @@
 //! - **Journal drafts**: the engine turns bank records into [`NewJournalLine`]s and adds them
 //!   with [`add_draft_lines`]; [`draft_lines`] lists a draft. A line whose text starts `(!)`
 //!   needs a person ([`needs_attention`]), who approves it by setting its account
-//!   ([`set_account`]).
+//!   ([`set_account`]); a line without an offset account (its payment format has no bank
+//!   account) gets one with [`set_offset_account`].
 //! - **Posting**: [`post`] turns the approved lines into ledger transactions, settles the
 //!   entries they name and empties the draft; [`PostingReport`] says what it did.
 //! - **The ledger**: immutable transactions (I2) of two postings that sum to zero (I1):
@@ -71,7 +72,7 @@ mod sql;
 mod testing;
 
 pub use amount::{Amount, AmountError};
-pub use draft::{add_draft_lines, draft_line, draft_lines, set_account};
+pub use draft::{add_draft_lines, draft_line, draft_lines, set_account, set_offset_account};
 pub use entry::Entry;
 
 /// A short identifier: an entry id, a debtor account, a format id, a currency code, a payment

@@ -1,6 +1,6 @@
-//! The accounting journal through the real binary (issue 5): `journal list|set-account|post|
-//! transfer`, the cli.md JSON of `journal list`, `import delivery` exiting 1 on `(!)` lines,
-//! and bad input refused with exit 2 and nothing changed.
+//! The accounting journal through the real binary (issue 5): `journal list|set-account|
+//! set-offset-account|post|transfer`, the cli.md JSON of `journal list`, `import delivery`
+//! exiting 1 on `(!)` lines, and bad input refused with exit 2 and nothing changed.
 
 use crate::support::{assert_verified, at, data, dump_database, payrun_in, TempDir};
 use serde_json::Value;
@@ -11,6 +11,12 @@ const LATER: &str = "2026-07-02T08:00";
 
 /// The run fixture with bank accounts, exported.
 fn exported(dir: &Path) {
+    exported_with(dir, Some("5850"));
+}
+
+/// The run fixture, its payment formats with `bank_account` (none: no `--bank-account`),
+/// exported.
+fn exported_with(dir: &Path, bank_account: Option<&str>) {
     at(dir, NOW, &["init", "--name", "Eksempel Forsyning A/S"], 0);
     for (id, scheme, creditor, extra) in [
         ("BS", "bs", "09990001", &["--bs-type", "basis"][..]),
@@ -29,9 +35,10 @@ fn exported(dir: &Path) {
             creditor,
             "--supplier-cvr",
             "99887766",
-            "--bank-account",
-            "5850",
         ];
+        if let Some(bank_account) = bank_account {
+            args.extend_from_slice(&["--bank-account", bank_account]);
+        }
         args.extend_from_slice(extra);
         at(dir, NOW, &args, 0);
     }
@@ -349,5 +356,95 @@ fn transfer_to_draft_by_hand() {
     assert_eq!(other["lines"][0]["offset_account"], "5860");
     let table = at(dir, LATER, &["journal", "post", "--journal", "Day"], 0).stdout;
     assert!(table.contains("Posted 2 journal lines"), "{table}");
+    assert_verified(dir);
+}
+
+#[test]
+fn lines_without_an_offset_account_post_once_a_person_gives_it() {
+    let tmp = TempDir::new("journal");
+    let dir = tmp.path();
+    exported_with(dir, None);
+    // Everything completed: no (!) line, but no line has an offset account either.
+    assert_eq!(answered(dir, &[]), 0);
+    assert_verified(dir);
+    let lines = journal(dir);
+    assert!(lines.len() >= 2, "{lines:#?}");
+    for line in &lines {
+        assert!(line["offset_account"].is_null(), "{line}");
+        assert_eq!(line["attention"], true, "{line}");
+        assert!(!line["text"].as_str().unwrap().starts_with("(!)"), "{line}");
+    }
+    let table = at(dir, LATER, &["journal", "list"], 0).stdout;
+    assert!(
+        table.contains(&format!(
+            "{0} of {0} lines have no offset account (their payment format has no bank account): give the bank account with `payrun journal set-offset-account LINE ACCOUNT`; `payrun journal post` posts a line once it has one.",
+            lines.len()
+        )),
+        "{table}"
+    );
+    assert!(!table.contains("need a person (!)"), "{table}");
+    // None of them can be posted, and the refusal says what to do.
+    refused(
+        dir,
+        &["journal", "post"],
+        "and an offset account on each that has none, then post",
+    );
+
+    let ids: Vec<String> = lines
+        .iter()
+        .map(|l| l["id"].as_i64().unwrap().to_string())
+        .collect();
+    refused(
+        dir,
+        &["journal", "set-offset-account", "999999", "5850"],
+        "no journal line 999999 in this company",
+    );
+    refused(
+        dir,
+        &["journal", "set-offset-account", &ids[0], " "],
+        &format!("journal line {}: the offset account is empty", ids[0]),
+    );
+
+    // The first in words, the rest as JSON.
+    let said = at(
+        dir,
+        LATER,
+        &["journal", "set-offset-account", &ids[0], "5850"],
+        0,
+    )
+    .stdout;
+    assert_eq!(
+        said.trim_end(),
+        format!(
+            "Journal line {} ({}) is against offset account 5850 now and can be posted.",
+            ids[0],
+            lines[0]["text"].as_str().unwrap()
+        )
+    );
+    for (id, line) in ids.iter().zip(&lines).skip(1) {
+        let set = at(
+            dir,
+            LATER,
+            &["--json", "journal", "set-offset-account", id, "5850"],
+            0,
+        )
+        .json();
+        assert_eq!(set["offset_account"], "5850", "{set}");
+        assert_eq!(set["account"], line["account"], "the debtor stays");
+        assert_eq!(set["attention"], false, "{set}");
+        assert_eq!(set["fixed_by_person"], false, "not a person's approval");
+    }
+    assert_verified(dir);
+
+    let posted = at(dir, LATER, &["--json", "journal", "post"], 0).json();
+    let posted: Vec<i64> = posted["posted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["line"].as_i64().unwrap())
+        .collect();
+    let expected: Vec<i64> = lines.iter().map(|l| l["id"].as_i64().unwrap()).collect();
+    assert_eq!(posted, expected);
+    assert!(journal(dir).is_empty());
     assert_verified(dir);
 }

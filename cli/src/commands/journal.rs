@@ -1,4 +1,5 @@
-//! `payrun journal list|set-account|post|transfer`: the accounting journal draft.
+//! `payrun journal list|set-account|set-offset-account|post|transfer`: the accounting journal
+//! draft.
 
 use crate::args::{Global, JournalCommand};
 use crate::{context, output, Outcome};
@@ -16,10 +17,24 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
                 println!("The journal draft is empty.");
             } else {
                 print!("{}", table(&lines));
-                let attention = lines.iter().filter(|l| l.attention).count();
-                if attention > 0 {
+                // A line can need both: its debtor account or approval, and its offset account.
+                let marked = lines
+                    .iter()
+                    .filter(|l| {
+                        l.account.is_none()
+                            || (l.text.starts_with(ledger::ATTENTION_MARK) && !l.fixed_by_person)
+                    })
+                    .count();
+                if marked > 0 {
                     println!(
-                        "{attention} of {} lines need a person (!): set the debtor account with `payrun journal set-account LINE ACCOUNT` to approve one; `payrun journal post` posts the rest.",
+                        "{marked} of {} lines need a person (!): set the debtor account with `payrun journal set-account LINE ACCOUNT` to approve one; `payrun journal post` posts the rest.",
+                        lines.len()
+                    );
+                }
+                let without_offset = lines.iter().filter(|l| l.offset_account.is_none()).count();
+                if without_offset > 0 {
+                    println!(
+                        "{without_offset} of {} lines have no offset account (their payment format has no bank account): give the bank account with `payrun journal set-offset-account LINE ACCOUNT`; `payrun journal post` posts a line once it has one.",
                         lines.len()
                     );
                 }
@@ -40,10 +55,32 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
                     line.text,
                     account,
                     if line.attention {
-                        ", but still needs attention: it has no offset account"
+                        ", but still needs attention: it has no offset account; give the bank account with `payrun journal set-offset-account LINE ACCOUNT`"
                     } else {
                         " and can be posted"
                     }
+                );
+            }
+            Ok(Outcome::Done)
+        }
+        JournalCommand::SetOffsetAccount {
+            journal_line,
+            account,
+        } => {
+            let line = engine.journal_set_offset_account(*journal_line, account)?;
+            if global.json {
+                output::print_json(&line)?;
+            } else {
+                let still = if !line.attention {
+                    " and can be posted"
+                } else if line.account.is_none() {
+                    ", but still needs attention: it has no debtor account; set it with `payrun journal set-account LINE ACCOUNT`"
+                } else {
+                    ", but still needs attention: its text is marked (!); approve it with `payrun journal set-account LINE ACCOUNT`"
+                };
+                println!(
+                    "Journal line {} ({}) is against offset account {} now{}.",
+                    line.id, line.text, account, still
                 );
             }
             Ok(Outcome::Done)
@@ -123,7 +160,7 @@ pub fn print_posting(report: &PostingReport) {
     );
     if report.attention > 0 {
         println!(
-            "{} lines marked (!) stay in the draft for a person.",
+            "{} lines that need a person stay in the draft: `payrun journal list` shows them and how to fix them.",
             report.attention
         );
     }

@@ -53,7 +53,8 @@
 //!   mark on its usual text (`(!) BS 5001`): posting would refuse it, so a person decides.
 //! * **Attention** (the file's `error` status, `import delivery`'s exit 1) counts the `(!)`
 //!   lines. A format without a bank account gives lines without an offset account, which the
-//!   ledger never posts either; the import warns in the log (stderr).
+//!   ledger does not post until a person gives each one (`payrun journal set-offset-account`,
+//!   `ledger::set_offset_account`); the import warns in the log (stderr).
 
 use super::{BankEvent, EventLine};
 use crate::delivery::customer_no_key;

@@ -2514,7 +2514,7 @@ impl Importer<'_> {
                 company = self.company.id(),
                 file = self.file_id,
                 lines = self.without_offset,
-                "journal lines without an offset account: their payment format has no bank account, so they cannot be posted"
+                "journal lines without an offset account: their payment format has no bank account, so they are not posted until a person gives each its bank account with `payrun journal set-offset-account LINE ACCOUNT`"
             );
         }
         let report = self.report;

@@ -168,7 +168,7 @@ fn round_trip_add_list_fix_post() {
     // Nothing left but the attention line.
     assert_eq!(
         post_refused(&mut db, 1, Some("Day")),
-        "nothing to post in journal Day: 1 line needs attention (!): set an account on each to approve it, then post"
+        "nothing to post in journal Day: 1 line needs attention (!): set an account on each to approve it, and an offset account on each that has none, then post"
     );
     // A person fixes it: now it is posted, without settling anything (no offsets).
     fix(&mut db, unknown, "100101");
@@ -384,7 +384,7 @@ fn refused_postings_change_nothing() {
             "Day|2026-07-01|-|(!) M:999999|-20.00|5850|-
              Day|2026-07-01|100100|(!) BS 5001|-20.00|5850|5001",
             "",
-            "nothing to post in journal Day: 2 lines need attention (!): set an account on each to approve it, then post",
+            "nothing to post in journal Day: 2 lines need attention (!): set an account on each to approve it, and an offset account on each that has none, then post",
         ),
         (
             "Day|2026-07-01|100100|BS 9999|-20.00|5850|9999",
