@@ -31,6 +31,8 @@ fn prepared(dir: &Path) {
             creditor,
             "--supplier-cvr",
             "99887766",
+            "--bank-account",
+            "5850",
         ];
         args.extend_from_slice(extra);
         at(dir, NOW, &args, 0);

@@ -364,8 +364,22 @@ fn lines_without_an_offset_account_post_once_a_person_gives_it() {
     let tmp = TempDir::new("journal");
     let dir = tmp.path();
     exported_with(dir, None);
-    // Everything completed: no (!) line, but no line has an offset account either.
-    assert_eq!(answered(dir, &[]), 0);
+    // Everything completed: no (!) line, but no line has an offset account either, so every
+    // one needs a person: the import says so (exit 1) and marks its 0602s `error` (the LS
+    // receipt makes no journal line).
+    assert_eq!(answered(dir, &[]), 1);
+    let archive = at(dir, LATER, &["--json", "archive", "list"], 0).json();
+    let imported: Vec<&Value> = archive["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["delivery_type"] == "0602")
+        .collect();
+    assert!(!imported.is_empty(), "{archive:#}");
+    assert!(
+        imported.iter().all(|f| f["status"] == "error"),
+        "{archive:#}"
+    );
     assert_verified(dir);
     let lines = journal(dir);
     assert!(lines.len() >= 2, "{lines:#?}");

@@ -51,10 +51,11 @@
 //! * **A payment its entries cannot take** (more than they have open: a standard-principle
 //!   charge of a partly paid invoice, or an invoice settled since the export) gets the `(!)`
 //!   mark on its usual text (`(!) BS 5001`): posting would refuse it, so a person decides.
-//! * **Attention** (the file's `error` status, `import delivery`'s exit 1) counts the `(!)`
-//!   lines. A format without a bank account gives lines without an offset account, which the
-//!   ledger does not post until a person gives each one (`payrun journal set-offset-account`,
-//!   `ledger::set_offset_account`); the import warns in the log (stderr).
+//! * **Attention** (the file's `error` status, `import delivery`'s exit 1) counts the lines a
+//!   person must act on before they are posted: the `(!)` lines, and the lines without an
+//!   offset account. A format without a bank account gives those: the ledger does not post
+//!   them until a person gives each one its bank account (`payrun journal set-offset-account`,
+//!   `ledger::set_offset_account`), and the import also says so in the log (stderr).
 
 use super::{BankEvent, EventLine};
 use crate::delivery::customer_no_key;
@@ -67,7 +68,8 @@ use ledger::{Amount, Id, NewJournalLine, ATTENTION_MARK};
 pub struct JournalDraft {
     /// The draft lines to add, in the order of the events.
     pub lines: Vec<NewJournalLine>,
-    /// How many of them carry the `(!)` mark.
+    /// How many of them need a person before they are posted: the `(!)` mark, or no offset
+    /// account (`journal_lines.attention`, without the person's approval).
     pub attention: usize,
     /// How many have no offset account (the format has no bank account).
     pub without_offset: usize,
@@ -115,7 +117,8 @@ pub fn journal_lines_for<E>(
                 line.text = format!("{ATTENTION_MARK} {}", line.text);
             }
         }
-        draft.attention += usize::from(line.text.starts_with(ATTENTION_MARK));
+        draft.attention +=
+            usize::from(line.text.starts_with(ATTENTION_MARK) || line.offset_account.is_none());
         draft.without_offset += usize::from(line.offset_account.is_none());
         draft.lines.push(line);
     }

@@ -295,6 +295,46 @@ fn row_0236_completed_as_charged() {
     assert_eq!(f.status_of("E1"), Status::Received);
 }
 
+/// §8 row 1 for a format without a bank account: the line has no offset account, so it waits
+/// for a person (`journal set-offset-account`), and the import counts it as needing one: its
+/// file is `error`, as for a `(!)` line.
+#[test]
+fn row_0236_without_a_bank_account_needs_a_person() {
+    let mut f = exported(SINGLE);
+    let conn = rusqlite::Connection::open(f.db_path()).unwrap();
+    conn.execute("UPDATE payment_formats SET bank_account = NULL", [])
+        .unwrap();
+    drop(conn);
+    let reference = reference(&mut f, "E1");
+    let report = import(
+        &mut f,
+        "D1.txt",
+        &bs0602(
+            1,
+            vec![record(
+                Bs0602PaymentCode::Completed,
+                "100100",
+                &reference,
+                100000,
+                100000,
+            )],
+        ),
+    );
+    let line = only_line(&mut f);
+    assert_line(
+        &line,
+        "BS 5001",
+        Some("100100"),
+        "-1000.00",
+        &["5001"],
+        true,
+    );
+    assert_eq!(line.offset_account, None);
+    assert_eq!(report.attention, 1);
+    assert_eq!(archive_status(&mut f, report.file_id), "error");
+    assert_eq!(f.status_of("E1"), Status::Received);
+}
+
 /// §8 row 1, collective: one line `BS <group id>` whose offsets list every invoice of the
 /// group, credit note included, for the net amount.
 #[test]

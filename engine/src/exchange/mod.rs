@@ -285,7 +285,8 @@ pub struct ImportReport {
     pub outcome: ImportOutcome,
     /// Detail records in the file (payment, mandate, receipt, remark… records).
     pub records: usize,
-    /// Records a person must look at (the journal's `(!)` lines, unknown mandates, remarks).
+    /// Records a person must look at (the journal's `(!)` lines and lines without an offset
+    /// account, unknown mandates, remarks).
     pub attention: usize,
     /// Status changes made to payment lines (a line that a charge-back moves to received and
     /// then to reversed counts twice).

@@ -26,7 +26,7 @@ pub fn cal() -> &'static bankcal::Calendar {
 }
 
 /// Formats: `BS` (Basis, PBS 12345678), `BST` (Total, PBS 87654321), `LS` (creditor 12345),
-/// data supplier 11223344.
+/// data supplier 11223344, each with bank account 5850.
 pub const DEBTORS: &str = "\
 account,name,cvr,address,postcode,city,country,payment_format
 100100,Hansen ApS,12345678,Vej 1,8000,Aarhus C,DK,BS
@@ -71,7 +71,8 @@ impl Fixture {
         let mut total = with_defaults("BST", Scheme::Bs, "87654321", "11223344");
         total.bs_type = Some(BsType::Total);
         let ls = with_defaults("LS", Scheme::Ls, "12345", "11223344");
-        for format in [bs, total, ls] {
+        for mut format in [bs, total, ls] {
+            format.bank_account = Some("5850".to_string());
             engine.add_format(&format).unwrap();
         }
         engine.import_debtors("debtors.csv", debtors).unwrap();
