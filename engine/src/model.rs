@@ -497,8 +497,9 @@ pub struct RunData {
 /// slack around each or a second copy of each id as its key. A map of 200,000 debtors held
 /// 55 MB, this 40 MB.
 ///
-/// A lookup tries where the last one ended and the next position first (payment lines are
-/// numbered in entry order, so a step walking its lines asks for those), then a table of
+/// A lookup tries where the last one ended and the next position first (a payment format's
+/// lines are numbered in entry order, so a step walking its lines mostly asks for those),
+/// then a table of
 /// positions by a hash of the id: open addressing, 4 bytes a slot, at least two slots a
 /// value, so a lookup is one hash, one slot and (nearly always) one comparison. The table
 /// keeps no copy of the id; a map from hash to position held 36 MB at a million entries, this
@@ -509,9 +510,9 @@ pub struct ById<T> {
     /// Positions in `sorted` ([`ById::EMPTY`] for a free slot), found by a hash of the id
     /// and the next slots after it; the length is a power of two.
     slots: Vec<u32>,
-    /// Where the last lookup found its value. Payment lines are numbered in entry id order,
-    /// so a step walking its lines asks for the same entry or the next one: comparing two ids
-    /// there costs less than a hash and a cache miss in the index.
+    /// Where the last lookup found its value. A payment format's lines are numbered in entry
+    /// id order, so a step walking its lines mostly asks for the same entry or the next one:
+    /// comparing two ids there costs less than a hash and a cache miss in the index.
     last: LastPosition,
 }
 

@@ -1787,8 +1787,8 @@ impl Importer<'_> {
     /// 1. in file order, per answer: its format, I5, its charge (charges are kept in reference
     ///    order, like the file) and the ids of the charge's lines (from the reference index,
     ///    in the same order);
-    /// 2. every line named is read once, with its entry, in line id order (entries are in
-    ///    about the same order as their lines);
+    /// 2. every line named is read once, with its entry, in line id order (a format's lines
+    ///    are numbered in the order of their entries);
     /// 3. in file order, per answer: the status machine on the lines as read and as changed
     ///    by the answers before it in this file, the counts and the bank events, exactly as
     ///    when each answer was written to the database before the next was read;

@@ -354,9 +354,9 @@ impl Store {
             // In a database of one company the table is read in id order (`NOT INDEXED`): no
             // sort and no lookup per row. With several, the index by (company, entry) keeps
             // the others' lines unread, and its order is asked for: `ORDER BY l.id` made
-            // SQLite copy every line into a sorter first (80 MB at a million lines). Lines
-            // are numbered as their entries are, so that is nearly always id order already;
-            // if not, they are sorted below.
+            // SQLite copy every line into a sorter first (80 MB at a million lines). A
+            // format's lines are numbered as their entries are, so with one format that is
+            // nearly always id order already; if not, they are sorted below.
             let sql = if companies == 1 {
                 format!(
                     "SELECT {columns} FROM payment_lines l NOT INDEXED WHERE l.company = ?1 \

@@ -94,12 +94,12 @@ impl Store {
         &self.path
     }
 
-    /// The schema version (`PRAGMA user_version`): the number of migrations applied.
     /// The connection, for read-only checks (`verify`) that look across companies.
     pub(crate) fn connection(&self) -> &Connection {
         &self.conn
     }
 
+    /// The schema version (`PRAGMA user_version`): the number of migrations applied.
     pub fn schema_version(&self) -> Result<u32> {
         user_version(&self.conn)
     }
