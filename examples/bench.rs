@@ -430,7 +430,6 @@ fn files_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// Waits for the child, sampling its peak resident memory (VmHWM, in kB) from /proc.
 /// Polls a running process every 5 ms until it ends: its peak resident memory (`VmHWM` in
 /// `/proc/<pid>/status`) and its CPU time (`utime` + `stime` in `/proc/<pid>/stat`). CPU
 /// time is shown beside wall time because on a shared 2-core machine the wall time of one
