@@ -29,8 +29,45 @@ fn main() -> ExitCode {
         Ok(Outcome::Done) => ExitCode::from(0),
         Ok(Outcome::Attention) => ExitCode::from(1),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", message(&error));
             ExitCode::from(2)
         }
+    }
+}
+
+/// The error's message and then each cause's, the way `{:#}` joins them (": "), but leaving
+/// out a cause whose message is already said: the engine's errors say their cause in their
+/// own message (a file's path and why it could not be read; every bad row of a CSV file) and
+/// also give it as their `source`, so `{:#}` printed it twice.
+fn message(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let error = engine::Error::Io {
+            path: "/nonexistent.csv".into(),
+            source: io,
+        };
+        assert_eq!(
+            message(&anyhow::Error::new(error)),
+            "'/nonexistent.csv': No such file or directory"
+        );
+        // A context says something new: the cause follows it.
+        let error = anyhow::Error::new(std::io::Error::other("disk full")).context("writing out/x");
+        assert_eq!(message(&error), "writing out/x: disk full");
     }
 }

@@ -587,6 +587,36 @@ fn stated_limits_are_refused_with_clear_messages() {
 /// Every value in SQL is a bound parameter: the SQL texts the engine and the ledger build with
 /// `format!` interpolate only constants (column lists in capitals), placeholders (`?{n}`), and
 /// the reviewed cases listed here. A new interpolation fails this test until it is reviewed.
+/// The last line of stderr: the error the command ended with.
+fn error_line(run: &Run) -> String {
+    run.stderr
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn an_error_says_its_cause_once() {
+    let tmp = TempDir::new("sec-errors");
+    let dir = tmp.path();
+    at(dir, NOW, &["init"], &[0]);
+    // A file that is not there: the path and the reason, once.
+    let run = at(dir, NOW, &["import", "entries", "missing.csv"], &[2]);
+    assert_eq!(
+        error_line(&run),
+        "error: 'missing.csv': No such file or directory (os error 2)"
+    );
+    // A CSV file refused for two reasons: each said once.
+    std::fs::write(dir.join("e.csv"), "entry_id,debtor\nE1,100100\n").unwrap();
+    let run = at(dir, NOW, &["import", "entries", "e.csv"], &[2]);
+    assert_eq!(
+        run.stderr.trim_end(),
+        "error: e.csv:1: missing required column 'due_date'\ne.csv:1: missing required column 'amount'"
+    );
+}
+
 #[test]
 fn sql_is_built_only_from_constants_and_placeholders() {
     // (file, interpolation, why it is safe)
