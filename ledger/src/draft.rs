@@ -238,14 +238,7 @@ pub fn draft_line(conn: &Connection, company: i64, line: i64) -> Result<JournalL
 /// [`JournalError::EmptyAccount`] and [`JournalError::UnknownAccount`]. Returns the line as
 /// it is now.
 pub fn set_account(tx: &Connection, company: i64, line: i64, account: &str) -> Result<JournalLine> {
-    let exists = tx
-        .prepare_cached("SELECT 1 FROM journal_lines WHERE company = ?1 AND id = ?2")?
-        .query_row((company, line), |_| Ok(()))
-        .optional()?
-        .is_some();
-    if !exists {
-        return Err(JournalError::UnknownLine { line });
-    }
+    require_line(tx, company, line)?;
     if account.trim().is_empty() {
         return Err(JournalError::EmptyAccount { line });
     }
@@ -278,14 +271,7 @@ pub fn set_offset_account(
     line: i64,
     account: &str,
 ) -> Result<JournalLine> {
-    let exists = tx
-        .prepare_cached("SELECT 1 FROM journal_lines WHERE company = ?1 AND id = ?2")?
-        .query_row((company, line), |_| Ok(()))
-        .optional()?
-        .is_some();
-    if !exists {
-        return Err(JournalError::UnknownLine { line });
-    }
+    require_line(tx, company, line)?;
     if account.trim().is_empty() {
         return Err(JournalError::EmptyOffsetAccount { line });
     }
@@ -294,6 +280,20 @@ pub fn set_offset_account(
     )?
     .execute((account, company, line))?;
     draft_line(tx, company, line)
+}
+
+/// [`JournalError::UnknownLine`] unless the company has the draft line.
+fn require_line(tx: &Connection, company: i64, line: i64) -> Result<()> {
+    let exists = tx
+        .prepare_cached("SELECT 1 FROM journal_lines WHERE company = ?1 AND id = ?2")?
+        .query_row((company, line), |_| Ok(()))
+        .optional()?
+        .is_some();
+    if exists {
+        Ok(())
+    } else {
+        Err(JournalError::UnknownLine { line })
+    }
 }
 
 fn is_debtor(conn: &Connection, company: i64, account: &str) -> Result<bool> {
