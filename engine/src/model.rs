@@ -501,8 +501,9 @@ pub struct RunData {
 /// lines are numbered in entry order, so a step walking its lines mostly asks for those),
 /// then a table of positions by a hash of the id: open addressing, 4 bytes a slot, at least
 /// two slots a value, so a lookup is one hash, one slot and (nearly always) one comparison.
-/// The table keeps no copy of the id; a map from hash to position held 36 MB at a million entries, this
-/// 8 MB. Halving the vector instead, without a table, made suggest 8 % slower at a million.
+/// The table keeps no copy of the id; a map from hash to position held 36 MB at a million
+/// entries, this 8 MB. Halving the vector instead, without a table, made suggest 8 % slower at
+/// a million.
 #[derive(Debug, Clone)]
 pub struct ById<T> {
     sorted: Vec<T>,
