@@ -232,8 +232,10 @@ pub enum JournalCommand {
         /// The debtor account.
         account: String,
     },
-    /// Set a draft line's offset account (the bank account it balances against); for lines
-    /// of a payment format without a bank account. This does not approve a (!) line.
+    /// Set a draft line's offset account: the bank account of a format that has none.
+    ///
+    /// The offset account is the general-ledger account the line balances against. Setting it
+    /// does not approve a (!) line.
     #[command(
         after_help = "A line without an offset account is never posted. A line whose text starts \
         (!) still needs `payrun journal set-account` to be approved.\n\nExample:\n  \
