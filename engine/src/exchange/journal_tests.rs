@@ -259,24 +259,23 @@ fn partial_payment(f: &mut Fixture, entry: &str) -> Option<Amount> {
 
 /// §8 row 1: 0236, amount as charged: `BS <invoice>`, the paid amount credited to the
 /// debtor, against the bank account, dated the actual payment date, in the format's journal.
+/// Imports a 0602 in which the charge of `E1` (1,000.00) was completed as charged.
+fn e1_completed(f: &mut Fixture) -> ImportReport {
+    let reference = reference(f, "E1");
+    let answer = record(
+        Bs0602PaymentCode::Completed,
+        "100100",
+        &reference,
+        100000,
+        100000,
+    );
+    import(f, "D1.txt", &bs0602(1, vec![answer]))
+}
+
 #[test]
 fn row_0236_completed_as_charged() {
     let mut f = exported(SINGLE);
-    let reference = reference(&mut f, "E1");
-    let report = import(
-        &mut f,
-        "D1.txt",
-        &bs0602(
-            1,
-            vec![record(
-                Bs0602PaymentCode::Completed,
-                "100100",
-                &reference,
-                100000,
-                100000,
-            )],
-        ),
-    );
+    let report = e1_completed(&mut f);
     let line = only_line(&mut f);
     assert_line(
         &line,
@@ -305,21 +304,7 @@ fn row_0236_without_a_bank_account_needs_a_person() {
     conn.execute("UPDATE payment_formats SET bank_account = NULL", [])
         .unwrap();
     drop(conn);
-    let reference = reference(&mut f, "E1");
-    let report = import(
-        &mut f,
-        "D1.txt",
-        &bs0602(
-            1,
-            vec![record(
-                Bs0602PaymentCode::Completed,
-                "100100",
-                &reference,
-                100000,
-                100000,
-            )],
-        ),
-    );
+    let report = e1_completed(&mut f);
     let line = only_line(&mut f);
     assert_line(
         &line,
@@ -898,21 +883,7 @@ fn a_payment_its_entries_cannot_take_needs_a_person() {
     let mut f = exported(
         "entry_id,debtor,due_date,amount,remaining,invoice\nE1,100100,2026-06-01,1000.00,400.00,5001\n",
     );
-    let reference = reference(&mut f, "E1");
-    let report = import(
-        &mut f,
-        "D1.txt",
-        &bs0602(
-            1,
-            vec![record(
-                Bs0602PaymentCode::Completed,
-                "100100",
-                &reference,
-                100000,
-                100000,
-            )],
-        ),
-    );
+    let report = e1_completed(&mut f);
     let line = only_line(&mut f);
     assert_line(
         &line,
