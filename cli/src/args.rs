@@ -105,6 +105,9 @@ pub enum Command {
     /// Change the status of payment lines by hand.
     #[command(subcommand)]
     Status(StatusCommand),
+    /// Charge part of an entry: set or clear a line's partial payment.
+    #[command(subcommand)]
+    Partial(PartialCommand),
     /// Mandates (customer numbers) and their status.
     #[command(subcommand)]
     Mandates(MandatesCommand),
@@ -446,6 +449,30 @@ pub enum StatusCommand {
         /// The line ids.
         #[arg(required = true)]
         lines: Vec<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartialCommand {
+    /// Charge AMOUNT instead of the entry's amount, on a line not sent yet (blank or waiting).
+    #[command(
+        after_help = "The amount has the entry's sign (negative for a payout), at most two \
+        decimals, and is no more than the entry's remaining amount. Refused: exit 2, nothing \
+        changed. Run `payrun validate` afterwards to see the line's result.\n\nExamples:\n  \
+        payrun partial set 17 500.00\n  payrun partial set 18 -120.50   # part of a credit note"
+    )]
+    Set {
+        /// The line id.
+        line: i64,
+        /// The amount to charge, e.g. 500.00.
+        #[arg(allow_hyphen_values = true)]
+        amount: String,
+    },
+    /// Charge the entry's own amount again.
+    #[command(after_help = "Example:\n  payrun partial clear 17")]
+    Clear {
+        /// The line id.
+        line: i64,
     },
 }
 

@@ -132,6 +132,11 @@ pub enum Error {
     /// `journal transfer` was asked for something it cannot do; nothing changed.
     #[error("{0}")]
     Transfer(String),
+
+    /// A partial payment that cannot be set on the line (it was sent already, or the amount
+    /// does not fit its entry); nothing changed.
+    #[error("payment line {line}: {reason}; nothing was changed")]
+    PartialPaymentRefused { line: i64, reason: String },
 }
 
 impl From<ledger::JournalError> for Error {

@@ -311,6 +311,49 @@ impl Engine {
         })
     }
 
+    /// Sets a line's partial payment, the amount to charge instead of its entry's amount
+    /// (`domain.md` §3: "Amount to charge"), or clears it (`None`). Only a line not sent yet
+    /// may get one (blank or waiting), and the amount must fit the entry: not zero, the sign of
+    /// the entry's amount, and no more than what remains (the `partial-payment-invalid` rule,
+    /// which validate and export check again, as the entry may change meanwhile). Refused with
+    /// [`Error::PartialPaymentRefused`], nothing changed. Validate the line again before the
+    /// export to see its result.
+    pub fn set_partial_payment(&mut self, line: i64, partial: Option<Amount>) -> Result<LineView> {
+        let (store, company) = self.parts();
+        store.atomically(|store| {
+            let (current, entry, _) = store.line(company, line)?;
+            let refused = |reason: String| Error::PartialPaymentRefused { line, reason };
+            if !matches!(current.status, Status::Blank | Status::Waiting) {
+                return Err(refused(format!(
+                    "it is {}: a partial payment is set only on a line not sent yet (blank or waiting)",
+                    current.status.as_str()
+                )));
+            }
+            if partial.is_some_and(|amount| amount.is_zero()) {
+                return Err(refused(
+                    "a partial payment of 0.00 charges nothing: give an amount, or set the line to waiting"
+                        .to_string(),
+                ));
+            }
+            let probe = PaymentLine {
+                partial_payment: partial,
+                ..current
+            };
+            if let Some(problem) = crate::charge::partial_payment_problem(&probe, &entry) {
+                return Err(refused(problem));
+            }
+            store.set_partial_payment(company, line, partial)?;
+            tracing::info!(
+                company = company.id(),
+                line,
+                partial = %partial.map_or("none".to_string(), |a| a.to_string()),
+                "partial payment set"
+            );
+            let formats = formats_by_id(store, company)?;
+            Ok(LineView::new(&probe, &entry, formats.get(&probe.format_id)))
+        })
+    }
+
     /// The lines that match `filter`, by line id.
     pub fn list(&mut self, filter: &LineFilter) -> Result<Vec<LineView>> {
         let (store, company) = self.parts();

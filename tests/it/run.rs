@@ -636,3 +636,114 @@ fn suggest_earliest_moves_dates_that_would_miss_the_deadline() {
     assert_eq!(date_of("E-2006"), "2026-05-05");
     assert_verified(dir);
 }
+
+#[test]
+fn a_partial_payment_is_charged_instead_of_the_entry_and_only_before_it_is_sent() {
+    let dir = TempDir::new("partial");
+    let dir = dir.path();
+    ok(dir, &["init"], 0);
+    ok(
+        dir,
+        &[
+            "format",
+            "add",
+            "--id",
+            "BS",
+            "--scheme",
+            "bs",
+            "--creditor",
+            "09990001",
+            "--supplier-cvr",
+            "99887766",
+            "--bs-type",
+            "basis",
+            "--bank-account",
+            "5850",
+        ],
+        0,
+    );
+    let files = [
+        (
+            "debtors",
+            "account,name,cvr,address,postcode,city,country,payment_format\n\
+             100100,Hansen ApS,12345678,Vej 1,8000,Aarhus C,DK,BS\n",
+        ),
+        (
+            "mandates",
+            "mandate_id,debtor,payment_format,status,agreement,start_date\n\
+             100100,100100,BS,enrolled,000000001,2025-01-01\n",
+        ),
+        (
+            "entries",
+            "entry_id,debtor,due_date,amount,invoice\nE1,100100,2026-06-01,1000.00,5001\n",
+        ),
+    ];
+    for (kind, text) in files {
+        let file = dir.join(format!("{kind}.csv"));
+        std::fs::write(&file, text).unwrap();
+        ok(dir, &["import", kind, file.to_str().unwrap()], 0);
+    }
+    let suggested = ok(dir, &["--json", "suggest"], 0).json();
+    let line = line_of(&json_created(&suggested), "E1").to_string();
+
+    // Refused, each with its reason, and nothing changes.
+    let before = ok(dir, &["--json", "show", &line], 0).stdout;
+    for (amount, reason) in [
+        (
+            "1000.01",
+            "partial payment 1000.01 is larger than entry E1's remaining amount 1000.00",
+        ),
+        (
+            "-5",
+            "partial payment -5.00 does not have the sign of entry E1's amount 1000.00",
+        ),
+        ("0", "a partial payment of 0.00 charges nothing"),
+        ("12.345", "'12.345' has more than two decimals"),
+    ] {
+        let refused = ok(dir, &["partial", "set", &line, amount], 2);
+        assert!(
+            refused.stderr.contains(reason),
+            "{amount}: {}",
+            refused.stderr
+        );
+    }
+    assert_eq!(ok(dir, &["--json", "show", &line], 0).stdout, before);
+    let unknown = ok(dir, &["partial", "set", "9999", "1"], 2);
+    assert!(
+        unknown.stderr.contains("no payment line 9999"),
+        "{}",
+        unknown.stderr
+    );
+
+    // Set, cleared, set again: the line charges 400.00, and so does the delivery.
+    let set = ok(dir, &["--json", "partial", "set", &line, "600"], 0).json();
+    assert_eq!(set["partial_payment"], "600.00");
+    assert_eq!(set["amount"], "600.00");
+    let cleared = ok(dir, &["--json", "partial", "clear", &line], 0).json();
+    assert_eq!(cleared["partial_payment"], Value::Null);
+    assert_eq!(cleared["amount"], "1000.00");
+    let text = ok(dir, &["partial", "set", &line, "400.00"], 0).stdout;
+    assert!(
+        text.contains(&format!("Line {line} charges 400.00 of entry E1 now")),
+        "{text}"
+    );
+    ok(dir, &["validate"], 0);
+    std::fs::create_dir(dir.join("out")).unwrap();
+    ok(dir, &["export", "--out", "out", "--no-zip"], 0);
+    let archive = ok(dir, &["--json", "archive", "list"], 0).json();
+    let sent = &archive["files"][0];
+    assert_eq!(sent["delivery_type"], "0601", "{archive:#}");
+    assert_eq!(sent["amount"], "400.00", "{archive:#}");
+
+    // Sent: the amount is the bank's now.
+    let refused = ok(dir, &["partial", "set", &line, "300"], 2);
+    assert!(
+        refused
+            .stderr
+            .contains("it is sent: a partial payment is set only on a line not sent yet"),
+        "{}",
+        refused.stderr
+    );
+    ok(dir, &["partial", "clear", &line], 2);
+    assert_verified(dir);
+}

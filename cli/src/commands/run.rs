@@ -1,7 +1,9 @@
 //! The payment run: `suggest`, `validate`, `collect`, `list`, `show`, `status set`,
-//! `mandates list`, `reminders`.
+//! `partial set|clear`, `mandates list`, `reminders`.
 
-use crate::args::{Global, ListArgs, MandatesCommand, PeriodArg, StatusCommand, StatusTargetArg};
+use crate::args::{
+    Global, ListArgs, MandatesCommand, PartialCommand, PeriodArg, StatusCommand, StatusTargetArg,
+};
 use crate::{context, output, Outcome};
 use chrono::Months;
 use engine::status::ManualTarget;
@@ -283,6 +285,33 @@ pub fn status(global: &Global, command: &StatusCommand) -> anyhow::Result<Outcom
         for line in &changed {
             println!("Line {} is now {}.", line.line, status_label(line.status));
         }
+    }
+    Ok(Outcome::Done)
+}
+
+pub fn partial(global: &Global, command: &PartialCommand) -> anyhow::Result<Outcome> {
+    let (line, partial) = match command {
+        PartialCommand::Set { line, amount } => {
+            let amount = ledger::Amount::parse(amount)
+                .map_err(|e| anyhow::anyhow!("partial payment of line {line}: {e}"))?;
+            (*line, Some(amount))
+        }
+        PartialCommand::Clear { line } => (*line, None),
+    };
+    let mut engine = context::open(global)?;
+    let view = engine.set_partial_payment(line, partial)?;
+    if global.json {
+        output::print_json(&view)?;
+    } else if view.partial_payment.is_some() {
+        println!(
+            "Line {} charges {} of entry {} now (a partial payment); run `payrun validate` to check it.",
+            view.line, view.amount, view.entry
+        );
+    } else {
+        println!(
+            "Line {} charges {} of entry {} again (no partial payment).",
+            view.line, view.amount, view.entry
+        );
     }
     Ok(Outcome::Done)
 }

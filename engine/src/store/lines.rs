@@ -15,7 +15,7 @@ use super::{is_foreign_key_violation, CompanyKey, Store};
 use crate::error::{Error, Result};
 use crate::model::{Mandates, PaymentLine, RunData, Status, StatusChange, ValidationError};
 use chrono::{NaiveDate, NaiveDateTime};
-use ledger::Entry;
+use ledger::{Amount, Entry};
 use rusqlite::types::Value;
 use rusqlite::OptionalExtension;
 use std::collections::HashSet;
@@ -699,6 +699,27 @@ impl Store {
             .query_map((company.key, entry_id), line_from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(lines)
+    }
+
+    /// Sets or clears (`None`) a line's partial payment: the amount to charge instead of the
+    /// entry's amount. Whether it may be set is the caller's to decide
+    /// (`Engine::set_partial_payment`).
+    pub fn set_partial_payment(
+        &mut self,
+        company: &CompanyKey,
+        line: i64,
+        partial: Option<Amount>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        let changed = tx.execute(
+            "UPDATE payment_lines SET partial_payment = ?3 WHERE company = ?1 AND id = ?2",
+            (company.key, line, partial.map(Amount::ore)),
+        )?;
+        if changed == 0 {
+            return Err(Error::UnknownLine(line));
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// One payment line with its entry and its whole status log, oldest first.
