@@ -35,8 +35,18 @@ pub struct VerifyReport {
 /// How many offending rows a detail names at most.
 const EXAMPLES: usize = 5;
 
-/// Runs every check on the database at `path` (which must exist).
+/// Runs every check on the database at `path` (which must exist), with the Danish banking
+/// calendar.
 pub fn verify_database(path: impl AsRef<Path>) -> Result<VerifyReport> {
+    verify_database_with(path, &bankcal::Calendar::danish())
+}
+
+/// [`verify_database`] with `calendar` for I9: the Danish one with the extra closing days the
+/// commands were given (`--closing-days`), so a payment date on one of those is found too.
+pub fn verify_database_with(
+    path: impl AsRef<Path>,
+    calendar: &bankcal::Calendar,
+) -> Result<VerifyReport> {
     let path = path.as_ref();
     if !path.exists() {
         return Err(crate::Error::DatabaseMissing(path.to_path_buf()));
@@ -59,7 +69,7 @@ pub fn verify_database(path: impl AsRef<Path>) -> Result<VerifyReport> {
         deliveries_applied_once(conn)?,
         records_journalled_once(conn)?,
         exported_once(conn)?,
-        exported_dates_met_deadlines(conn)?,
+        exported_dates_met_deadlines(conn, calendar)?,
         journal_company_isolation(conn)?,
         journal_offsets(conn)?,
     ];
@@ -564,12 +574,10 @@ fn exported_once(conn: &Connection) -> Result<Check> {
     ))
 }
 
-/// I9: every exported charge's payment date is a banking day (of the Danish calendar; extra
-/// closing days given to a command are not known here) and its file was written before the
-/// delivery deadline of its payment format.
-fn exported_dates_met_deadlines(conn: &Connection) -> Result<Check> {
+/// I9: every exported charge's payment date is a banking day of `calendar` and its file was
+/// written before the delivery deadline of its payment format.
+fn exported_dates_met_deadlines(conn: &Connection, calendar: &bankcal::Calendar) -> Result<Check> {
     use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-    let calendar = bankcal::Calendar::danish();
     let mut statement = conn.prepare(
         "SELECT c.reference, c.payment_date, c.amount, f.created, p.scheme, \
                 p.extended_deadline, p.cutoff \

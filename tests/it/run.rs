@@ -637,10 +637,9 @@ fn suggest_earliest_moves_dates_that_would_miss_the_deadline() {
     assert_verified(dir);
 }
 
-#[test]
-fn a_partial_payment_is_charged_instead_of_the_entry_and_only_before_it_is_sent() {
-    let dir = TempDir::new("partial");
-    let dir = dir.path();
+/// A company with one BS format, one enrolled debtor and one invoice, E1: 1,000.00 due on
+/// Monday 1 June 2026.
+fn one_invoice(dir: &Path) {
     ok(dir, &["init"], 0);
     ok(
         dir,
@@ -683,6 +682,13 @@ fn a_partial_payment_is_charged_instead_of_the_entry_and_only_before_it_is_sent(
         std::fs::write(&file, text).unwrap();
         ok(dir, &["import", kind, file.to_str().unwrap()], 0);
     }
+}
+
+#[test]
+fn a_partial_payment_is_charged_instead_of_the_entry_and_only_before_it_is_sent() {
+    let dir = TempDir::new("partial");
+    let dir = dir.path();
+    one_invoice(dir);
     let suggested = ok(dir, &["--json", "suggest"], 0).json();
     let line = line_of(&json_created(&suggested), "E1").to_string();
 
@@ -746,4 +752,32 @@ fn a_partial_payment_is_charged_instead_of_the_entry_and_only_before_it_is_sent(
     );
     ok(dir, &["partial", "clear", &line], 2);
     assert_verified(dir);
+}
+
+#[test]
+fn verify_checks_payment_dates_against_the_closing_days_it_is_given() {
+    // I9
+    let dir = TempDir::new("verify-closing");
+    let dir = dir.path();
+    one_invoice(dir);
+    ok(dir, &["suggest"], 0);
+    ok(dir, &["validate"], 0);
+    std::fs::create_dir(dir.join("out")).unwrap();
+    ok(dir, &["export", "--out", "out", "--no-zip"], 0);
+    assert_verified(dir);
+    // 1 June 2026 made a closing day after the export: I9 names the charge on it.
+    std::fs::write(dir.join("closing.csv"), "date,name\n2026-06-01,Extra\n").unwrap();
+    let run = ok(dir, &["--closing-days", "closing.csv", "verify"], 1);
+    let failed: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("FAIL"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{}", run.stdout);
+    assert!(
+        failed[0].contains("I9")
+            && failed[0].contains("payment date 2026-06-01 is not a banking day"),
+        "{}",
+        run.stdout
+    );
 }

@@ -1,10 +1,12 @@
 //! `payrun verify`: the invariants of reliability.md, checked on the whole database.
 
 use crate::args::Global;
-use crate::{output, Outcome};
+use crate::{context, output, Outcome};
 
+/// With `--closing-days`, I9 knows the extra closing days too.
 pub fn run(global: &Global) -> anyhow::Result<Outcome> {
-    let report = engine::verify::verify_database(&global.db)?;
+    let calendar = context::calendar(global)?;
+    let report = engine::verify::verify_database_with(&global.db, &calendar)?;
     if global.json {
         output::print_json(&report)?;
     } else {
