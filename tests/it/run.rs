@@ -26,24 +26,28 @@ fn ok(dir: &Path, args: &[&str], code: i32) -> Run {
     run
 }
 
+/// `format add`'s arguments for the BS Basis format `BS` of the fixture and of
+/// [`one_invoice`].
+const BS_BASIS: &[&str] = &[
+    "--id",
+    "BS",
+    "--scheme",
+    "bs",
+    "--creditor",
+    "09990001",
+    "--supplier-cvr",
+    "99887766",
+    "--bs-type",
+    "basis",
+    "--bank-account",
+    "5850",
+];
+
 /// A company with four payment formats and the fixture's master data.
 fn fixture(dir: &Path) {
     ok(dir, &["init", "--name", "Eksempel Forsyning A/S"], 0);
     for format in [
-        &[
-            "--id",
-            "BS",
-            "--scheme",
-            "bs",
-            "--creditor",
-            "09990001",
-            "--supplier-cvr",
-            "99887766",
-            "--bs-type",
-            "basis",
-            "--bank-account",
-            "5850",
-        ][..],
+        BS_BASIS,
         &[
             "--id",
             "BST",
@@ -641,26 +645,9 @@ fn suggest_earliest_moves_dates_that_would_miss_the_deadline() {
 /// Monday 1 June 2026.
 fn one_invoice(dir: &Path) {
     ok(dir, &["init"], 0);
-    ok(
-        dir,
-        &[
-            "format",
-            "add",
-            "--id",
-            "BS",
-            "--scheme",
-            "bs",
-            "--creditor",
-            "09990001",
-            "--supplier-cvr",
-            "99887766",
-            "--bs-type",
-            "basis",
-            "--bank-account",
-            "5850",
-        ],
-        0,
-    );
+    let mut args = vec!["format", "add"];
+    args.extend_from_slice(BS_BASIS);
+    ok(dir, &args, 0);
     let files = [
         (
             "debtors",
