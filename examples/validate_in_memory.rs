@@ -24,13 +24,13 @@ fn main() {
     ] {
         run.debtors.insert(Debtor {
             account: account.into(),
-            name: name.to_string(),
+            name: name.into(),
             tax_id: TaxId::parse("12345678").ok(),
-            address: String::new(),
+            address: Default::default(),
             postcode: Default::default(),
-            city: String::new(),
+            city: Default::default(),
             country: "DK".into(),
-            email: String::new(),
+            email: Default::default(),
             payment_format: Some("BS".into()),
         });
         if enrolled {

@@ -293,7 +293,7 @@ pub fn plan_by_codes(data: &RunData, validations: &[(i64, Codes)]) -> PlannedGro
     plan.positions.reserve_exact(considered);
     // The lines that may be charged, by position in `data.lines`, with their amounts; grouped
     // by key below.
-    let mut candidates: Vec<(u32, Amount)> = Vec::new();
+    let mut candidates: Vec<(u32, Amount)> = Vec::with_capacity(considered);
     let mut stops: Vec<u32> = Vec::new();
     for (position, line) in data.lines.iter().enumerate() {
         if !can_still_be_exported(line) {

@@ -341,8 +341,8 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn text(&self, column: &str) -> String {
-        self.get(column).unwrap_or_default().to_string()
+    fn text(&self, column: &str) -> Id {
+        Id::from(self.get(column).unwrap_or_default())
     }
 
     fn date(&mut self, column: &str) -> Option<NaiveDate> {
@@ -485,7 +485,7 @@ impl CsvRow for Debtor {
 
     fn from_fields(f: &mut Fields<'_>) -> Debtor {
         let account = f.required_id("account");
-        let name = f.required("name").to_string();
+        let name = Id::from(f.required("name"));
         let tax_id = f.get("cvr").and_then(|value| match TaxId::parse(value) {
             Ok(tax_id) => Some(tax_id),
             Err(message) => {
@@ -610,7 +610,7 @@ impl CsvRow for Entry {
             amount,
             remaining,
             currency: f.code("currency", 3, "a currency code", "DKK"),
-            text: Id::from(f.text("text")),
+            text: f.text("text"),
             has_invoice_lines: f.boolean("has_invoice_lines", true),
             payment_id,
         }

@@ -6,7 +6,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use ledger::{Amount, Id};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
@@ -90,9 +90,9 @@ pub struct PaymentFormat {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum TaxId {
     /// 8 digits.
-    Cvr(String),
+    Cvr(Id),
     /// 10 digits.
-    Cpr(String),
+    Cpr(Id),
 }
 
 impl TaxId {
@@ -105,8 +105,8 @@ impl TaxId {
             );
         }
         match text.len() {
-            8 => Ok(TaxId::Cvr(text.to_string())),
-            10 => Ok(TaxId::Cpr(text.to_string())),
+            8 => Ok(TaxId::Cvr(Id::from(text))),
+            10 => Ok(TaxId::Cpr(Id::from(text))),
             n => Err(format!(
                 "a CVR number has 8 digits and a CPR number 10; found {n} digits"
             )),
@@ -146,14 +146,14 @@ impl fmt::Debug for TaxId {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Debtor {
     pub account: Id,
-    pub name: String,
+    pub name: Id,
     pub tax_id: Option<TaxId>,
-    pub address: String,
+    pub address: Id,
     pub postcode: Id,
-    pub city: String,
+    pub city: Id,
     /// ISO 3166 alpha-2, default `DK`.
     pub country: Id,
-    pub email: String,
+    pub email: Id,
     pub payment_format: Option<Id>,
 }
 
@@ -440,6 +440,9 @@ impl Hasher for FastHasher {
 
 /// A `HashMap` with [`FastHasher`]: make one with `FastMap::default()`.
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// A `HashSet` with [`FastHasher`]: make one with `FastSet::default()`.
+pub type FastSet<T> = HashSet<T, BuildHasherDefault<FastHasher>>;
 
 /// `positions` as (hash of its key, position) pairs, sorted so that the positions of one key
 /// lie together, in ascending order: a grouping that holds 16 bytes a position, where a map
@@ -745,6 +748,7 @@ impl Mandates {
     pub fn from_vec(mut mandates: Vec<Mandate>) -> Mandates {
         mandates.sort_by(|a, b| a.debtor.cmp(&b.debtor));
         let mut firsts: ById<FirstMandate> = ById::default();
+        firsts.reserve(mandates.chunk_by(|a, b| a.debtor == b.debtor).count());
         let mut at = 0;
         for run in mandates.chunk_by(|a, b| a.debtor == b.debtor) {
             firsts.insert(FirstMandate {

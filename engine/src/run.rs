@@ -424,8 +424,8 @@ impl Engine {
             reminders.push(Reminder {
                 line: line.id,
                 debtor: debtor.account.clone(),
-                name: debtor.name.clone(),
-                email: debtor.email.clone(),
+                name: debtor.name.to_string(),
+                email: debtor.email.to_string(),
                 payment_date: line.payment_date,
                 notify_by,
                 amount: crate::charge::amount_to_charge(line, entry, format),

@@ -121,13 +121,13 @@ impl Run {
     pub fn debtor_with(mut self, account: &str, change: impl FnOnce(&mut Debtor)) -> Run {
         let mut debtor = Debtor {
             account: account.into(),
-            name: format!("Debtor {account}"),
-            tax_id: Some(TaxId::Cvr("12345678".to_string())),
-            address: "Vej 1".to_string(),
+            name: format!("Debtor {account}").into(),
+            tax_id: Some(TaxId::Cvr("12345678".into())),
+            address: "Vej 1".into(),
             postcode: "8000".into(),
-            city: "Aarhus C".to_string(),
+            city: "Aarhus C".into(),
             country: "DK".into(),
-            email: String::new(),
+            email: Default::default(),
             payment_format: self.format.clone(),
         };
         change(&mut debtor);

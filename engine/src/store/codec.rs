@@ -207,9 +207,9 @@ pub fn debtor_from_row(row: &Row<'_>) -> rusqlite::Result<Debtor> {
     let has_contact = row.as_ref().column_count() > 5;
     let contact = |index: usize| {
         if has_contact {
-            row.get(index)
+            get_id(row, index)
         } else {
-            Ok(String::new())
+            Ok(Id::default())
         }
     };
     let tax_id = get_optional_text(row, 1)?

@@ -916,11 +916,15 @@ fn mark_lines_sent(
 ) -> Result<()> {
     // (line, charge) pairs sorted by line id: the rows are visited in table order and the
     // log is written in the order the ids go.
-    let mut lines: Vec<(&crate::model::PaymentLine, &PlannedCharge<'_>)> = file
-        .charges
-        .iter()
-        .flat_map(|c| c.lines.iter().map(move |l| (l.line, c)))
-        .collect();
+    // Sized once: collected from the charges, the vector grew by doubling (room for 1,048,576
+    // pairs at a million lines, 2 MB unused at the export's peak).
+    let mut lines: Vec<(&crate::model::PaymentLine, &PlannedCharge<'_>)> =
+        Vec::with_capacity(file.charges.iter().map(|c| c.lines.len()).sum());
+    lines.extend(
+        file.charges
+            .iter()
+            .flat_map(|c| c.lines.iter().map(move |l| (l.line, c))),
+    );
     lines.sort_unstable_by_key(|(line, _)| line.id);
     let mut send = tx.prepare(
         "UPDATE OR ROLLBACK payment_lines SET status = ?4, reference = ?5, date_sent = ?6, \

@@ -59,13 +59,13 @@ impl Store {
                 upsert.execute(rusqlite::params![
                     company.key,
                     d.account.as_str(),
-                    d.name,
+                    d.name.as_str(),
                     d.tax_id.as_ref().map(|t| t.digits()),
-                    d.address,
+                    d.address.as_str(),
                     d.postcode.as_str(),
-                    d.city,
+                    d.city.as_str(),
                     d.country.as_str(),
-                    d.email,
+                    d.email.as_str(),
                     d.payment_format.as_deref(),
                 ])?;
                 good += 1;

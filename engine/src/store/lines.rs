@@ -13,9 +13,11 @@ use super::codec::{
 };
 use super::{is_foreign_key_violation, CompanyKey, Store};
 use crate::error::{Error, Result};
-use crate::model::{Mandates, PaymentLine, RunData, Status, StatusChange, ValidationError};
+use crate::model::{
+    FastSet, Mandates, PaymentLine, RunData, Status, StatusChange, ValidationError,
+};
 use chrono::{NaiveDate, NaiveDateTime};
-use ledger::{Amount, Entry};
+use ledger::{Amount, Entry, Id};
 use rusqlite::types::Value;
 use rusqlite::OptionalExtension;
 use std::collections::HashSet;
@@ -286,6 +288,16 @@ impl Store {
             let mut statement = tx.prepare(&format!(
                 "SELECT {columns} FROM debtors WHERE company = ?1 ORDER BY account"
             ))?;
+            // Room for every debtor at once, as for the entries below: grown by doubling, the
+            // vector of 200,000 debtors kept room for 262,144 (12 MB unused at every step's
+            // peak).
+            data.debtors.reserve(count_rows(
+                tx,
+                "SELECT count(*) FROM debtors",
+                "SELECT count(*) FROM debtors WHERE company = ?1",
+                key,
+                companies,
+            )?);
             let mut rows = statement.query([key])?;
             while let Some(row) = rows.next()? {
                 let debtor = debtor_from_row(row)?;
@@ -296,9 +308,18 @@ impl Store {
             let mut statement = tx.prepare(&format!(
                 "SELECT {MANDATE_COLUMNS} FROM mandates WHERE company = ?1 ORDER BY mandate_id"
             ))?;
-            let mandates = statement
-                .query_map([key], mandate_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            // Sized once, as the debtors are (200,000 mandates: 6 MB less).
+            let mut mandates = Vec::with_capacity(count_rows(
+                tx,
+                "SELECT count(*) FROM mandates",
+                "SELECT count(*) FROM mandates WHERE company = ?1",
+                key,
+                companies,
+            )?);
+            let mut rows = statement.query([key])?;
+            while let Some(row) = rows.next()? {
+                mandates.push(mandate_from_row(row)?);
+            }
             data.mandates = Mandates::from_vec(mandates);
         }
         {
@@ -376,10 +397,24 @@ impl Store {
                 key,
                 companies,
             )?);
+            // A collective payment's id (`<debtor>-<yyyymmdd>`) is often too long to be kept
+            // inline in an `Id`: its lines share one copy rather than each holding its own
+            // (a million lines of the benchmark after collect: 24 MB of copies, now 7 MB).
+            let mut groups: FastSet<Id> = FastSet::default();
             let mut rows = statement.query([key])?;
             while let Some(row) = rows.next()? {
-                data.lines.push(line_from_row(row)?);
+                let mut line = line_from_row(row)?;
+                if let Some(group) = line.group.as_mut().filter(|g| g.is_heap_allocated()) {
+                    match groups.get(group.as_str()) {
+                        Some(shared) => *group = shared.clone(),
+                        None => {
+                            groups.insert(group.clone());
+                        }
+                    }
+                }
+                data.lines.push(line);
             }
+            drop(groups);
             if !data.lines.is_sorted_by_key(|line| line.id) {
                 data.lines.sort_unstable_by_key(|line| line.id);
             }
