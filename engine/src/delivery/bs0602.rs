@@ -8,7 +8,7 @@
 //! section's 042 records, sign ignored; the BS992 amount is the sum of the section totals.
 
 use chrono::NaiveDate;
-use ledger::Amount;
+use ledger::{Amount, Id};
 
 use super::bs::{self, BsStart, Counts, SectionId, SectionReader};
 use super::bs0601::sign_code;
@@ -119,13 +119,13 @@ impl Bs0602PaymentCode {
 pub struct Bs0602Payment {
     pub code: Bs0602PaymentCode,
     /// As returned: right-aligned with leading zeros, upper case (e.g. `0000000000AB123`).
-    pub customer_no: String,
-    pub agreement_no: String,
+    pub customer_no: Id,
+    pub agreement_no: Id,
     /// Payment (due) date.
     pub payment_date: NaiveDate,
     pub amount: Amount,
     /// Creditor's reference from the 0601 (30 characters).
-    pub reference: String,
+    pub reference: Id,
     pub actual_date: Option<NaiveDate>,
     pub booking_date: Option<NaiveDate>,
     pub paid_amount: Amount,
@@ -239,12 +239,12 @@ impl Reader0602 {
                 "0236, 0237, 0238 or 0239 in section 0211",
             )
         })?;
-        let customer_no = record.text(26, 40);
-        let agreement_no = record.digits(41, 49, "agreement no.")?;
+        let customer_no = record.text_id(26, 40);
+        let agreement_no = record.digits_id(41, 49, "agreement no.")?;
         let payment_date = record.required_date(50, DateLayout::Ddmmyy, "payment date")?;
         let sign = record.sign(56, true)?;
         let amount = record.amount(57, 69, "amount", sign)?;
-        let reference = record.text(70, 99);
+        let reference = record.text_id(70, 99);
         let actual_date = record.date(104, DateLayout::Ddmmyy, "actual payment date")?;
         let booking_date = record.date(110, DateLayout::Ddmmyy, "bookkeeping date")?;
         let paid_amount = record.amount(116, 128, "paid amount", sign)?;

@@ -16,7 +16,7 @@
 //! Field positions are 1-based and inclusive, exactly as in the tables of formats.md.
 
 use chrono::NaiveDate;
-use ledger::Amount;
+use ledger::{Amount, Id};
 
 use super::error::{quoted, ParseError};
 use super::latin1::{is_refused_control, refused_byte};
@@ -143,9 +143,20 @@ impl Record {
 
     /// An alphanumeric (X) field: decoded from ISO 8859-1, trailing blanks removed.
     pub(crate) fn text(&self, from: usize, to: usize) -> String {
+        latin1_string(self.trimmed(from, to))
+    }
+
+    /// [`Reader::text`] as an [`Id`]: a field of up to 16 characters (a customer number, a
+    /// payment reference) is kept inline, where a `String` is a heap block per field.
+    pub(crate) fn text_id(&self, from: usize, to: usize) -> Id {
+        latin1_id(self.trimmed(from, to))
+    }
+
+    /// The bytes of a field without its trailing blanks.
+    fn trimmed(&self, from: usize, to: usize) -> &[u8] {
         let bytes = self.bytes(from, to);
         let end = bytes.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
-        latin1_string(bytes.get(..end).unwrap_or(&[]))
+        bytes.get(..end).unwrap_or(&[])
     }
 
     /// Checks that every position of a numeric field is a digit; the error points at the first
@@ -167,6 +178,11 @@ impl Record {
     pub(crate) fn digits(&self, from: usize, to: usize, field: &str) -> Result<String, ParseError> {
         let bytes = self.check_digits(from, to, field)?;
         Ok(latin1_string(bytes))
+    }
+
+    /// [`Reader::digits`] as an [`Id`] (inline up to 16 digits).
+    pub(crate) fn digits_id(&self, from: usize, to: usize, field: &str) -> Result<Id, ParseError> {
+        Ok(latin1_id(self.check_digits(from, to, field)?))
     }
 
     /// A numeric (N) field as a number. Fields are at most 15 digits, so `u64` never overflows.
@@ -353,6 +369,14 @@ impl Record {
 }
 
 /// Decodes ISO 8859-1 bytes; ASCII (the common case) is copied as it is.
+/// [`latin1_string`] as an [`Id`], without a `String` first when the bytes are ASCII.
+fn latin1_id(bytes: &[u8]) -> Id {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if bytes.is_ascii() => Id::from(text),
+        _ => Id::from(latin1_string(bytes)),
+    }
+}
+
 fn latin1_string(bytes: &[u8]) -> String {
     if bytes.is_ascii() {
         if let Ok(text) = String::from_utf8(bytes.to_vec()) {

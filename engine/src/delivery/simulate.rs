@@ -23,7 +23,7 @@
 //! amount. Zero-amount records (stop orders) get no 0602 record.
 
 use chrono::{Days, NaiveDate};
-use ledger::Amount;
+use ledger::{Amount, Id};
 
 use super::bs0601::{Bs0601Delivery, Bs0601Payment, Bs0601SectionCode};
 use super::bs0602::{
@@ -161,11 +161,11 @@ fn simulate_payment(
     };
     let mut record = Bs0602Payment {
         code: Bs0602PaymentCode::Completed,
-        customer_no: returned_customer_no(&payment.customer_no),
-        agreement_no: payment.agreement_no.clone(),
+        customer_no: Id::from(returned_customer_no(&payment.customer_no)),
+        agreement_no: Id::from(payment.agreement_no.as_str()),
         payment_date: payment.payment_date,
         amount: payment.amount,
-        reference: payment.reference.clone(),
+        reference: Id::from(payment.reference.as_str()),
         actual_date: Some(payment.payment_date),
         booking_date: Some(payment.payment_date),
         paid_amount: payment.amount,

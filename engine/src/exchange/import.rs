@@ -22,7 +22,7 @@ use crate::exchange::{fnv1a64, fnv1a64_more};
 use crate::model::Scheme;
 use crate::status::PaymentOutcome;
 use chrono::NaiveDate;
-use ledger::Amount;
+use ledger::{Amount, Id};
 
 /// One payment-information record of a BS or LS 0602, in one shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,12 +33,12 @@ pub struct PaymentAnswer {
     pub code: &'static str,
     pub kind: AnswerKind,
     /// BS: the section's PBS number; LS: the creditor number.
-    pub creditor: String,
+    pub creditor: Id,
     /// BS: the section's debtor group.
-    pub debtor_group: Option<String>,
-    pub customer_no: String,
+    pub debtor_group: Option<Id>,
+    pub customer_no: Id,
     /// The creditor's reference (BS 0211: 30 characters; 0215: the first 9; LS: none).
-    pub reference: String,
+    pub reference: Id,
     pub payment_date: NaiveDate,
     pub actual_date: Option<NaiveDate>,
     pub booking_date: Option<NaiveDate>,
@@ -131,10 +131,10 @@ fn bs_answer(
         scheme: Scheme::Bs,
         code,
         kind,
-        creditor: section.creditor_pbs.clone(),
-        debtor_group: Some(section.debtor_group.clone()),
-        customer_no: customer_no.to_string(),
-        reference: reference.to_string(),
+        creditor: Id::from(section.creditor_pbs.as_str()),
+        debtor_group: Some(Id::from(section.debtor_group.as_str())),
+        customer_no: Id::from(customer_no),
+        reference: Id::from(reference),
         payment_date: NaiveDate::MIN,
         actual_date: None,
         booking_date: None,
@@ -194,10 +194,10 @@ fn ls_answer(record: &Ls0602Record, index: usize) -> Option<PaymentAnswer> {
         scheme: Scheme::Ls,
         code: p.code.code(),
         kind,
-        creditor: p.creditor_no.clone(),
+        creditor: Id::from(p.creditor_no.as_str()),
         debtor_group: None,
-        customer_no: p.customer_no.clone(),
-        reference: String::new(),
+        customer_no: Id::from(p.customer_no.as_str()),
+        reference: Id::default(),
         payment_date: p.payment_date,
         actual_date: None,
         booking_date: None,
@@ -357,7 +357,7 @@ mod tests {
             creditor: "12345678".into(),
             debtor_group: None,
             customer_no: "000000000100100".into(),
-            reference: String::new(),
+            reference: Id::default(),
             payment_date: NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),
             actual_date: actual,
             booking_date: actual,

@@ -186,14 +186,14 @@ pub struct BankEvent {
     /// The payment format whose creditor number the record carries.
     pub format_id: Id,
     /// The customer number as the bank returned it (BS: right-aligned with zeros).
-    pub customer_no: String,
+    pub customer_no: Id,
     /// The mandate with this customer number (compared upper case, leading zeros stripped),
     /// when the company has one in this format: `None` is the journal's `(!) M:<customer>`.
     pub mandate: Option<Id>,
     /// The debtor: the matched lines' or, without lines, the mandate's.
     pub debtor: Option<Id>,
     /// The creditor's reference in the record (BS; empty for LS).
-    pub reference: String,
+    pub reference: Id,
     pub payment_date: NaiveDate,
     /// BS 104–109: the actual payment date (for 0239/0299 the charge-back date).
     pub actual_date: Option<NaiveDate>,

@@ -164,8 +164,8 @@ prop_compose! {
         booking_date in option::of(short_date()),
     ) -> Bs0602Payment {
         Bs0602Payment {
-            code, customer_no, agreement_no, payment_date, amount, reference, actual_date,
-            booking_date, paid_amount,
+            code, customer_no: customer_no.into(), agreement_no: agreement_no.into(), payment_date,
+            amount, reference: reference.into(), actual_date, booking_date, paid_amount,
         }
     }
 }

@@ -61,11 +61,11 @@ fn record(
     let moved = !matches!(code, Bs0602PaymentCode::Cancelled) && paid != 0;
     Bs0602Payment {
         code,
-        customer_no: crate::delivery::returned_customer_no(customer),
-        agreement_no: "000000001".to_string(),
+        customer_no: crate::delivery::returned_customer_no(customer).into(),
+        agreement_no: "000000001".into(),
         payment_date: date("2026-06-01"),
         amount: ore(amount),
-        reference: reference.to_string(),
+        reference: reference.into(),
         actual_date: moved.then(|| date("2026-06-01")),
         booking_date: moved.then(|| date("2026-06-01")),
         paid_amount: ore(paid),
