@@ -23,7 +23,8 @@
 //!   returns only the first 9 characters of the reference (formats.md §3): a longer
 //!   reference would not identify the charge there. Every line of a charge carries the
 //!   reference; its uniqueness is the primary key of the `charges` table, which also keeps
-//!   the customer number, payment date and amount sent for the fallback match.
+//!   the customer number, payment date and amount sent for the fallback match, and the ids
+//!   of the lines it was sent for (there is no index of the lines by reference).
 //! * **Matching an answer** (§8): by reference through `charges`; else by customer number
 //!   (upper case, leading zeros stripped) and payment date with the same amount; for LS,
 //!   whose 0602 carries the amount that moved rather than the amount charged, a single charge

@@ -596,7 +596,6 @@ impl Store {
             applied_query: None,
             charge_query: None,
             customer_query: None,
-            charge_lines_query: None,
             status_update: None,
             observe,
         };
@@ -729,14 +728,15 @@ fn insert_charges(
 ) -> Result<()> {
     let insert = BatchInsert {
         into: "charges (company, file, format_id, reference, debtor, customer_key, \
-               payment_date, amount, group_id)",
+               payment_date, amount, group_id, lines)",
         constants: &[&company.key, &file_id, &file.format_id],
-        columns: 6,
+        columns: 7,
         batch: CHARGE_BATCH,
     };
     // A file's charges come in payment date order: each date is formatted once per run of
     // charges of that date (so once, in that order).
     let mut date: Option<(NaiveDate, String)> = None;
+    let mut lines = String::new();
     insert.run(
         tx,
         file.charges.iter(),
@@ -750,7 +750,9 @@ fn insert_charges(
             statement.raw_bind_parameter(p + 2, &*customer_key(&c.customer_no))?;
             statement.raw_bind_parameter(p + 3, date_text.as_str())?;
             statement.raw_bind_parameter(p + 4, c.amount.ore())?;
-            statement.raw_bind_parameter(p + 5, c.group())
+            statement.raw_bind_parameter(p + 5, c.group())?;
+            write_line_list(&mut lines, c.lines.iter().map(|l| l.line.id));
+            statement.raw_bind_parameter(p + 6, lines.as_str())
         },
         |written| {
             let before = charges.done;
@@ -760,6 +762,32 @@ fn insert_charges(
             }
         },
     )
+}
+
+/// A charge's `lines` column: its line ids, ascending, comma-separated (`12,57,89`), written
+/// over `text`.
+fn write_line_list(text: &mut String, ids: impl Iterator<Item = i64>) {
+    use std::fmt::Write;
+    text.clear();
+    for id in ids {
+        if !text.is_empty() {
+            text.push(',');
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(text, "{id}");
+    }
+}
+
+/// The line ids of a charge's `lines` column ([`write_line_list`]), appended to `ids`.
+fn read_line_list(text: &str, ids: &mut Vec<i64>) -> Result<()> {
+    for id in text.split(',').filter(|id| !id.is_empty()) {
+        ids.push(id.parse().map_err(|_| {
+            Error::Corrupt(format!(
+                "a charge's line list '{text}' is not a list of line ids"
+            ))
+        })?);
+    }
+    Ok(())
 }
 
 /// [`customer_no_key`] of a customer number, borrowed when it is already in that form (ASCII
@@ -1130,11 +1158,30 @@ fn archived_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ArchivedFile> 
     })
 }
 
-/// A charge sent, as found for an answer.
+/// A charge sent, as an answer's match keeps it.
 struct ChargeRow {
     reference: Id,
     amount: Amount,
     group: Option<Id>,
+}
+
+/// A charge as found for an answer: with the ids of the lines it was sent for (its `lines`
+/// column), which the match reads once and does not keep.
+struct FoundCharge {
+    charge: ChargeRow,
+    lines: String,
+}
+
+/// A [`FoundCharge`] of the columns `reference, amount, group_id, lines`.
+fn charge_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FoundCharge> {
+    Ok(FoundCharge {
+        charge: ChargeRow {
+            reference: get_id(row, 0)?,
+            amount: Amount::from_ore(row.get(1)?),
+            group: get_optional_id(row, 2)?,
+        },
+        lines: row.get(3)?,
+    })
 }
 
 /// I5 records queued before their `applied_records` rows are written (bounds the queue's memory).
@@ -1164,7 +1211,7 @@ const LOAD_BATCH: usize = 100;
 fn load_lines_sql(ids: usize) -> String {
     let mut sql = String::from(
         "SELECT l.id, l.status, l.partial_payment, l.entry_id, l.debtor, e.invoice, e.amount, \
-         e.remaining FROM payment_lines l \
+         e.remaining, l.reference FROM payment_lines l \
          JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
          WHERE +l.company = ?1 AND l.id IN (",
     );
@@ -1202,6 +1249,9 @@ struct LineState {
     invoice: Option<Id>,
     entry_amount: Amount,
     remaining: Amount,
+    /// The reference of the charge the line was last sent in: an answer to an older charge
+    /// that listed it does not change it (see [`Importer::payment`]).
+    reference: Option<Id>,
 }
 
 /// A status change made in pass 3 of [`Importer::payments`], written in pass 4.
@@ -1306,7 +1356,6 @@ struct Importer<'a> {
     applied_query: Option<rusqlite::Statement<'a>>,
     charge_query: Option<rusqlite::Statement<'a>>,
     customer_query: Option<rusqlite::Statement<'a>>,
-    charge_lines_query: Option<rusqlite::Statement<'a>>,
     /// [`UPDATE_LINE_STATUS`], with the company bound once and the (old, new) statuses bound
     /// now: a change binds the statuses only when they differ from the last change's (in
     /// pass 4, in line id order, 9 changes in 10 repeat the pair), as binding a text copies
@@ -1616,20 +1665,18 @@ impl Importer<'_> {
     }
 
     /// The charge sent under a reference in this format.
-    fn charge_by_reference(&mut self, format: &str, reference: &str) -> Result<Option<ChargeRow>> {
+    fn charge_by_reference(
+        &mut self,
+        format: &str,
+        reference: &str,
+    ) -> Result<Option<FoundCharge>> {
         Ok(held(
             &mut self.charge_query,
             self.tx,
-            "SELECT reference, amount, group_id FROM charges \
+            "SELECT reference, amount, group_id, lines FROM charges \
              WHERE company = ?1 AND reference = ?2 AND format_id = ?3",
         )?
-        .query_row((self.company.key, reference, format), |row| {
-            Ok(ChargeRow {
-                reference: get_id(row, 0)?,
-                amount: Amount::from_ore(row.get(1)?),
-                group: get_optional_id(row, 2)?,
-            })
-        })
+        .query_row((self.company.key, reference, format), charge_from_row)
         .optional()?)
     }
 
@@ -1641,14 +1688,14 @@ impl Importer<'_> {
         customer_key: &str,
         date: NaiveDate,
         amount: Amount,
-    ) -> Result<Option<ChargeRow>> {
+    ) -> Result<Option<FoundCharge>> {
         // No ORDER BY: with one, SQLite walks the primary key (in reference order) instead of
         // looking the customer up in charges_by_date_and_customer. The few candidates are
         // sorted here.
-        let mut candidates: Vec<ChargeRow> = held(
+        let mut candidates: Vec<FoundCharge> = held(
             &mut self.customer_query,
             self.tx,
-            "SELECT reference, amount, group_id FROM charges \
+            "SELECT reference, amount, group_id, lines FROM charges \
              INDEXED BY charges_by_date_and_customer \
              WHERE company = ?1 AND customer_key = ?2 AND payment_date = ?3 AND format_id = ?4",
         )?
@@ -1659,23 +1706,17 @@ impl Importer<'_> {
                 date_text(date),
                 format.id.as_str(),
             ),
-            |row| {
-                Ok(ChargeRow {
-                    reference: get_id(row, 0)?,
-                    amount: Amount::from_ore(row.get(1)?),
-                    group: get_optional_id(row, 2)?,
-                })
-            },
+            charge_from_row,
         )?
         .collect::<rusqlite::Result<_>>()?;
         // The latest charge first: references are running numbers of equal width.
-        candidates.sort_by(|a, b| b.reference.cmp(&a.reference));
-        let mut with_amount: Vec<ChargeRow> = Vec::new();
+        candidates.sort_by(|a, b| b.charge.reference.cmp(&a.charge.reference));
+        let mut with_amount: Vec<FoundCharge> = Vec::new();
         for candidate in candidates {
-            if candidate.amount == amount {
+            if candidate.charge.amount == amount {
                 return Ok(Some(candidate));
             }
-            if !candidate.amount.is_zero() {
+            if !candidate.charge.amount.is_zero() {
                 with_amount.push(candidate);
             }
         }
@@ -1685,22 +1726,31 @@ impl Importer<'_> {
         Ok(None)
     }
 
-    /// The payment lines that carry a charge's reference (an LS 0690 note's lines).
-    fn lines_of(&self, reference: &str) -> Result<Vec<AnsweredLine>> {
-        let lines = self
-            .tx
-            .prepare_cached(
-                "SELECT l.id, l.status FROM payment_lines l \
-                 JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
-                 WHERE l.company = ?1 AND l.reference = ?2 ORDER BY l.id",
-            )?
-            .query_map((self.company.key, reference), |row| {
-                Ok(AnsweredLine {
-                    id: row.get(0)?,
-                    status: get_status(row, 1)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+    /// The payment lines a charge was sent for that still carry its reference (an LS 0690
+    /// note's lines), in id order.
+    fn lines_of(&self, found: &FoundCharge) -> Result<Vec<AnsweredLine>> {
+        let mut ids = Vec::new();
+        read_line_list(&found.lines, &mut ids)?;
+        let mut statement = self.tx.prepare_cached(
+            "SELECT l.id, l.status FROM payment_lines l \
+             JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
+             WHERE l.company = ?1 AND l.id = ?2 AND l.reference = ?3",
+        )?;
+        let mut lines = Vec::with_capacity(ids.len());
+        for id in ids {
+            let line = statement
+                .query_row(
+                    (self.company.key, id, found.charge.reference.as_str()),
+                    |row| {
+                        Ok(AnsweredLine {
+                            id: row.get(0)?,
+                            status: get_status(row, 1)?,
+                        })
+                    },
+                )
+                .optional()?;
+            lines.extend(line);
+        }
         Ok(lines)
     }
 
@@ -1789,8 +1839,8 @@ impl Importer<'_> {
     /// line, which at a million lines was most of the import's time. So:
     ///
     /// 1. in file order, per answer: its format, I5, its charge (charges are kept in reference
-    ///    order, like the file) and the ids of the charge's lines (from the reference index,
-    ///    in the same order);
+    ///    order, like the file) and the ids of the lines it was sent for (the charge's `lines`,
+    ///    ascending);
     /// 2. every line named is read once, with its entry, in line id order (a format's lines
     ///    are numbered in the order of their entries);
     /// 3. in file order, per answer: the status machine on the lines as read and as changed
@@ -1851,38 +1901,31 @@ impl Importer<'_> {
         let duplicate_of = self.applied_before(answer.record)?;
         let reference = answer.reference.trim();
         let mut matched_by = MatchedBy::Nothing;
-        let mut charge = None;
+        let mut found = None;
         if !reference.is_empty() {
             let format_id = self.formats[format].id.clone();
-            charge = self.charge_by_reference(&format_id, reference)?;
-            if charge.is_some() {
+            found = self.charge_by_reference(&format_id, reference)?;
+            if found.is_some() {
                 matched_by = MatchedBy::Reference;
             }
         }
-        if charge.is_none() {
+        if found.is_none() {
             let of_format = self.formats[format].clone();
-            charge = self.charge_by_customer(
+            found = self.charge_by_customer(
                 &of_format,
                 &answer.customer_key(),
                 answer.payment_date,
                 answer.amount,
             )?;
-            if charge.is_some() {
+            if found.is_some() {
                 matched_by = MatchedBy::CustomerAndDate;
             }
         }
         let start = line_ids.len();
-        if let Some(charge) = &charge {
-            let statement = held(
-                &mut self.charge_lines_query,
-                self.tx,
-                "SELECT id FROM payment_lines WHERE company = ?1 AND reference = ?2 ORDER BY id",
-            )?;
-            let mut rows = statement.query((self.company.key, charge.reference.as_str()))?;
-            while let Some(row) = rows.next()? {
-                line_ids.push(row.get(0)?);
-            }
+        if let Some(found) = &found {
+            read_line_list(&found.lines, line_ids)?;
         }
+        let charge = found.map(|found| found.charge);
         Ok(Some(Matched {
             format,
             duplicate_of,
@@ -1924,6 +1967,7 @@ impl Importer<'_> {
                     invoice: get_optional_id(row, 5)?,
                     entry_amount: Amount::from_ore(row.get(6)?),
                     remaining: Amount::from_ore(row.get(7)?),
+                    reference: get_optional_id(row, 8)?,
                 });
             }
         }
@@ -1952,11 +1996,15 @@ impl Importer<'_> {
         let customer_key = answer.customer_key();
         // The answer's lines (positions in self.lines) and what each would charge, as they
         // stand after the answers before this one.
+        // Of the lines the charge was sent for, those that still carry its reference: a line
+        // sent again since belongs to the newer charge.
+        let reference = matched.charge.as_ref().map(|c| &c.reference);
         let lines: Vec<usize> = line_ids
             .get(matched.lines.clone())
             .unwrap_or(&[])
             .iter()
             .filter_map(|id| self.line_index.binary_search(id).ok())
+            .filter(|&at| self.lines[at].reference.as_ref() == reference)
             .collect();
         let amounts: Vec<Amount> = lines
             .iter()
@@ -2268,7 +2316,7 @@ impl Importer<'_> {
             None => None,
         };
         let lines = match &charge {
-            Some(c) => self.lines_of(&c.reference)?,
+            Some(c) => self.lines_of(c)?,
             None => Vec::new(),
         };
         if lines.is_empty() {

@@ -304,6 +304,101 @@ fn one_record_in_two_deliveries_is_applied_once() {
     assert_eq!(f.statuses(), before_lines);
 }
 
+/// A charge keeps the ids of the lines it was sent for (its `lines`), but a line sent again
+/// since carries the newer charge's reference: an answer to the older charge, even one not
+/// seen before, leaves it alone, as the lookup of lines by reference did.
+#[test]
+fn an_answer_to_an_older_charge_leaves_a_line_sent_again_alone() {
+    let mut f = exported();
+    let rejected = record(
+        Bs0602PaymentCode::Rejected,
+        "100100",
+        "000000001",
+        125000,
+        0,
+    );
+    let (first, _) = import_events(&mut f, "D1.txt", &bs0602(1, "12345678", vec![rejected]));
+    assert_eq!(first.changed, 3);
+    let (store, company) = f.engine.parts();
+    let resend: Vec<_> = store
+        .list_lines(company, &crate::LineFilter::default())
+        .unwrap()
+        .iter()
+        .filter(|(l, _)| l.status == Status::Rejected)
+        .map(|(l, _)| (l.id, Status::Rejected, Status::Transmitting))
+        .collect();
+    store
+        .change_status(company, &resend, time(NOW), "manual")
+        .unwrap();
+    assert_eq!(f.export(NOW).files.len(), 1);
+    assert_eq!(f.status_of("E1"), Status::Sent);
+    // A charge-back of the first charge (a record not applied before) finds its charge,
+    // whose lines all carry the new reference now.
+    let late = record(
+        Bs0602PaymentCode::ChargedBack,
+        "100100",
+        "000000001",
+        125000,
+        125000,
+    );
+    let before = f.statuses();
+    let (second, events) = import_events(&mut f, "D2.txt", &bs0602(2, "12345678", vec![late]));
+    assert_eq!(
+        (second.duplicates, second.changed, second.unmatched),
+        (0, 0, 1),
+        "{second:?}"
+    );
+    assert_eq!(events[0].charge.as_deref(), Some("000000001"));
+    assert!(events[0].lines.is_empty());
+    assert_eq!(f.statuses(), before);
+}
+
+/// Migration 9 gives the charges of a database of version 8 the ids of the lines that carry
+/// their reference: what export now writes in their `lines`. The index by reference goes.
+#[test]
+fn migration_9_gives_existing_charges_the_lines_export_writes() {
+    let f = exported();
+    let path = f.dir.path().join("payrun.db");
+    let charges = |conn: &rusqlite::Connection| -> Vec<(String, String)> {
+        conn.prepare("SELECT reference, lines FROM charges ORDER BY reference")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let Fixture { dir, engine, .. } = f;
+    drop(engine);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let written = charges(&conn);
+    assert!(
+        written.iter().any(|(_, lines)| lines.contains(',')),
+        "{written:?}"
+    );
+    assert!(written.iter().all(|(_, lines)| !lines.is_empty()));
+    // Back to version 8.
+    conn.execute_batch(
+        "ALTER TABLE charges DROP COLUMN lines;
+         CREATE INDEX payment_lines_by_reference ON payment_lines (company, reference)
+             WHERE reference IS NOT NULL;
+         PRAGMA user_version = 8;",
+    )
+    .unwrap();
+    drop(conn);
+    drop(Engine::open(&path, None).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert_eq!(charges(&conn), written);
+    let index: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'payment_lines_by_reference'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(index, 0);
+    drop(dir);
+}
+
 /// I5 where the status machine alone would not help: an LS rejection (no reference) sent
 /// again after the line was resent on the same date with the same amount.
 #[test]
