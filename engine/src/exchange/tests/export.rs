@@ -506,3 +506,35 @@ fn two_exports_at_once_never_send_a_line_twice() {
         assert_eq!(per_line, 7);
     }
 }
+
+/// The texts are written on a second thread while the rows are written: when writing the
+/// last file's text fails, the export fails whole. No row changes, and the staged texts of
+/// the files before it are removed.
+#[test]
+fn a_text_that_cannot_be_written_fails_the_export_whole() {
+    // The same run in another database gives the names the export will use.
+    let mut first = Fixture::new();
+    first.prepare(NOW);
+    let names: Vec<String> = first
+        .export(NOW)
+        .files
+        .iter()
+        .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.len() > 1, "{names:?}");
+    let mut f = Fixture::new();
+    f.prepare(NOW);
+    let before = f.dump();
+    // A directory where the last file's text is staged.
+    let last = names.last().unwrap();
+    std::fs::create_dir(f.out.join(format!(".{last}.main.partial"))).unwrap();
+    let out = f.out.clone();
+    let error = f.engine.export(&out, false, cal(), time(NOW)).unwrap_err();
+    assert!(error.to_string().contains(last.as_str()), "{error}");
+    assert_eq!(f.dump(), before);
+    let left: Vec<String> = std::fs::read_dir(&f.out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, vec![format!(".{last}.main.partial")]);
+}
