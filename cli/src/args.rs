@@ -174,7 +174,7 @@ pub enum Command {
     /// Check the promises of reliability.md on the whole database; exit 1 if one fails.
     #[command(
         after_help = "Checks PRAGMA integrity_check and foreign_key_check and the invariants \
-        a database can show (I1–I9 and I11: the journal balances, the ledger is untouched, integer øre, deliveries and return records applied once, status edges, one export per line, banking days and deadlines, company isolation), over every company. Give the same --closing-days as the export had, and I9 checks the payment dates against those closing days too.\n\nExamples:\n  payrun --json verify\n  payrun --closing-days closing.csv verify"
+        a database can show (I1–I9 and I11: the journal balances, the ledger is untouched, integer øre, deliveries and return records applied once, status edges, one export per line, banking days and deadlines, company isolation), and that every sent line is listed by its charge (the list a bank answer finds its lines by), over every company. Give the same --closing-days as the export had, and I9 checks the payment dates against those closing days too.\n\nExamples:\n  payrun --json verify\n  payrun --closing-days closing.csv verify"
     )]
     Verify,
     /// Write a deterministic benchmark workload (debtors.csv, mandates.csv, entries.csv). Needs no database.

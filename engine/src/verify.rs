@@ -69,6 +69,7 @@ pub fn verify_database_with(
         deliveries_applied_once(conn)?,
         records_journalled_once(conn)?,
         exported_once(conn)?,
+        charges_list_their_lines(conn)?,
         exported_dates_met_deadlines(conn, calendar)?,
         journal_company_isolation(conn)?,
         journal_offsets(conn)?,
@@ -574,6 +575,38 @@ fn exported_once(conn: &Connection) -> Result<Check> {
     ))
 }
 
+/// Every sent line is in the `lines` of the charge its reference names: a bank answer finds a
+/// charge's lines by that list (schema version 9), so a line missing from it would never get
+/// its answer.
+fn charges_list_their_lines(conn: &Connection) -> Result<Check> {
+    let mut statement = conn.prepare(
+        "SELECT l.id, l.reference, c.reference IS NOT NULL FROM payment_lines l \
+         LEFT JOIN charges c ON c.company = l.company AND c.reference = l.reference \
+         WHERE l.reference IS NOT NULL \
+           AND (c.reference IS NULL OR instr(',' || c.lines || ',', ',' || l.id || ',') = 0)",
+    )?;
+    let problems: Vec<String> = statement
+        .query_map([], |row| {
+            let (line, reference): (i64, String) = (row.get(0)?, row.get(1)?);
+            Ok(if row.get(2)? {
+                format!("line {line} is not in the lines of its charge {reference}")
+            } else {
+                format!("line {line} carries the reference {reference} of no charge")
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let sent: i64 = conn.query_row(
+        "SELECT count(*) FROM payment_lines WHERE reference IS NOT NULL",
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(check(
+        "every sent line is listed by its charge",
+        problems,
+        format!("{sent} lines with a reference"),
+    ))
+}
+
 /// I9: every exported charge's payment date is a banking day of `calendar` and its file was
 /// written before the delivery deadline of its payment format.
 fn exported_dates_met_deadlines(conn: &Connection, calendar: &bankcal::Calendar) -> Result<Check> {
@@ -720,7 +753,7 @@ mod tests {
         Store::open(&path).unwrap();
         let report = verify_database(&path).unwrap();
         assert!(report.ok, "{report:?}");
-        assert_eq!(report.checks.len(), 16);
+        assert_eq!(report.checks.len(), 17);
     }
 
     #[test]

@@ -399,6 +399,39 @@ fn migration_9_gives_existing_charges_the_lines_export_writes() {
     drop(dir);
 }
 
+/// `verify` finds a sent line its charge does not list (an answer would never reach it) and a
+/// line whose reference names no charge.
+#[test]
+fn verify_finds_a_sent_line_its_charge_does_not_list() {
+    let f = exported();
+    let path = f.db_path();
+    assert!(crate::verify::verify_database(&path).unwrap().ok);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "UPDATE charges SET lines = '' WHERE reference = '000000001';
+         UPDATE payment_lines SET reference = '999999999'
+             WHERE id = (SELECT max(id) FROM payment_lines WHERE reference IS NOT NULL);",
+    )
+    .unwrap();
+    drop(conn);
+    let report = crate::verify::verify_database(&path).unwrap();
+    let failed: Vec<_> = report.checks.iter().filter(|c| !c.ok).collect();
+    assert_eq!(failed.len(), 1, "{report:?}");
+    assert_eq!(failed[0].name, "every sent line is listed by its charge");
+    assert!(
+        failed[0]
+            .detail
+            .contains("is not in the lines of its charge 000000001"),
+        "{report:?}"
+    );
+    assert!(
+        failed[0]
+            .detail
+            .contains("carries the reference 999999999 of no charge"),
+        "{report:?}"
+    );
+}
+
 /// I5 where the status machine alone would not help: an LS rejection (no reference) sent
 /// again after the line was resent on the same date with the same amount.
 #[test]
