@@ -12,7 +12,7 @@
 
 mod batch;
 mod codec;
-pub(crate) use codec::get_optional_id;
+pub(crate) use codec::{get_id, get_optional_id};
 mod exchange;
 mod import;
 mod lines;
