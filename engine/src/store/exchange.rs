@@ -621,7 +621,6 @@ impl Store {
             receipt_lines: HashMap::new(),
             applied: Vec::new(),
             applied_hashes: FastMap::default(),
-            applied_next_id: None,
             applied_query: None,
             charge_query: None,
             customer_query: None,
@@ -1216,7 +1215,7 @@ fn charge_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FoundCharge> {
 
 /// I5 records queued before their `applied_records` rows are written (bounds the queue's memory).
 const APPLIED_CHUNK: usize = 65_536;
-/// `applied_records` rows per multi-row `INSERT` (3 bound values each).
+/// `applied_records` rows per multi-row `INSERT` (2 bound values each).
 const APPLIED_BATCH: usize = 200;
 
 /// A payment line an LS 0690 note names.
@@ -1376,10 +1375,9 @@ struct Importer<'a> {
     /// [`Importer::load_receipt_lines`]).
     receipt_lines: HashMap<String, Vec<(Id, Vec<i64>)>>,
     /// I5: this file's records registered as applied and not yet written, (hash, record), in
-    /// file order; the first record queued per hash; the id the next row written gets.
+    /// file order; the first record queued per hash.
     applied: Vec<(i64, usize)>,
     applied_hashes: FastMap<i64, usize>,
-    applied_next_id: Option<i64>,
     /// The statements run once per record, prepared on first use and held for the import
     /// (see [`held`]): the statement cache hashes the text of each on every use and clears
     /// its bindings when it is handed back.
@@ -1649,46 +1647,34 @@ impl Importer<'_> {
         Ok(None)
     }
 
-    /// Writes the queued `applied_records` rows in hash order, [`APPLIED_BATCH`] to a
-    /// statement, so the index by hash is walked once per chunk instead of entered at a
-    /// random page per record. Each row gets the id it got when rows were written one by one
-    /// in file order (one more than the largest, as SQLite numbers them).
+    /// Writes the queued `applied_records` rows in key order (hash, then line),
+    /// [`APPLIED_BATCH`] to a statement, so the table is walked once per chunk instead of
+    /// entered at a random page per record.
     fn flush_applied(&mut self) -> Result<()> {
         if self.applied.is_empty() {
             return Ok(());
         }
-        let first_id: i64 = match self.applied_next_id {
-            Some(id) => id,
-            None => self.tx.query_row(
-                "SELECT coalesce(max(id), 0) + 1 FROM applied_records",
-                [],
-                |row| row.get(0),
-            )?,
-        };
-        let mut rows: Vec<(i64, i64, usize)> = Vec::with_capacity(self.applied.len());
-        let mut next_id = first_id;
-        for &(hash, record) in &self.applied {
-            rows.push((hash, next_id, self.line_of(record)));
-            next_id += 1;
-        }
+        let mut rows: Vec<(i64, usize)> = self
+            .applied
+            .iter()
+            .map(|&(hash, record)| (hash, self.line_of(record)))
+            .collect();
         rows.sort_unstable();
         BatchInsert {
-            into: "applied_records (company, file, hash, id, line)",
+            into: "applied_records (company, file, hash, line)",
             constants: &[&self.company.key, &self.file_id],
-            columns: 3,
+            columns: 2,
             batch: APPLIED_BATCH,
         }
         .run(
             self.tx,
             rows.into_iter(),
-            |statement, at, &(hash, id, line)| {
+            |statement, at, &(hash, line)| {
                 statement.raw_bind_parameter(at, hash)?;
-                statement.raw_bind_parameter(at + 1, id)?;
-                statement.raw_bind_parameter(at + 2, line)
+                statement.raw_bind_parameter(at + 1, line)
             },
             |_| {},
         )?;
-        self.applied_next_id = Some(next_id);
         self.applied.clear();
         self.applied_hashes.clear();
         Ok(())

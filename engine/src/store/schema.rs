@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[&str] = &[
     ledger::JOURNAL_MIGRATION_3,
     V8_CHARGES_BY_DATE_AND_CUSTOMER,
     V9_CHARGES_HOLD_THEIR_LINES,
+    V10_APPLIED_RECORDS_BY_HASH,
 ];
 
 const V1_MASTER_DATA_AND_LINES: &str = "
@@ -381,4 +382,27 @@ UPDATE charges SET lines = coalesce((
     WHERE l.company = charges.company AND l.reference = charges.reference), '');
 
 DROP INDEX payment_lines_by_reference;
+";
+
+/// I5's register of the return records applied becomes a `WITHOUT ROWID` table keyed by
+/// (company, hash, file, line): the lookup by hash is the key itself, where before each row
+/// went into the table (by a running id nothing read) and into an index by hash. In the
+/// `sqlite3` shell, a million rows in hash order took 1.36 s into the old table and its index,
+/// 0.41 s into this one. A record is registered once per place it was applied from (verify's
+/// I5 check looks for a place registered twice); a place the old table held twice is kept
+/// once.
+const V10_APPLIED_RECORDS_BY_HASH: &str = "
+CREATE TABLE applied_records_v10 (
+    company INTEGER NOT NULL,
+    hash    INTEGER NOT NULL,
+    file    INTEGER NOT NULL REFERENCES delivery_files (id),
+    line    INTEGER NOT NULL,
+    PRIMARY KEY (company, hash, file, line)
+) STRICT, WITHOUT ROWID;
+
+INSERT OR IGNORE INTO applied_records_v10 (company, hash, file, line)
+    SELECT company, hash, file, line FROM applied_records;
+
+DROP TABLE applied_records;
+ALTER TABLE applied_records_v10 RENAME TO applied_records;
 ";

@@ -399,6 +399,70 @@ fn migration_9_gives_existing_charges_the_lines_export_writes() {
     drop(dir);
 }
 
+/// Migration 10 keys I5's register by hash: a database of version 9 keeps every place a
+/// record was applied from, once, and a record sent again is still known.
+#[test]
+fn migration_10_keeps_the_applied_records() {
+    let mut f = exported();
+    let rejected = record(
+        Bs0602PaymentCode::Rejected,
+        "100100",
+        "000000001",
+        125000,
+        0,
+    );
+    let first = import(
+        &mut f,
+        "D1.txt",
+        &bs0602(1, "12345678", vec![rejected.clone()]),
+    )
+    .unwrap();
+    assert_eq!(first.changed, 3);
+    let path = f.db_path();
+    let places = |conn: &rusqlite::Connection| -> Vec<(i64, i64, i64, i64)> {
+        conn.prepare("SELECT company, hash, file, line FROM applied_records ORDER BY 1, 2, 3, 4")
+            .unwrap()
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let Fixture { dir, engine, out } = f;
+    drop(engine);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let before = places(&conn);
+    assert_eq!(before.len(), 1);
+    // Back to version 9's table, with the one place registered twice.
+    conn.execute_batch(
+        "CREATE TABLE v9 (id INTEGER PRIMARY KEY, company INTEGER NOT NULL,
+             hash INTEGER NOT NULL, file INTEGER NOT NULL REFERENCES delivery_files (id),
+             line INTEGER NOT NULL) STRICT;
+         INSERT INTO v9 (company, hash, file, line) SELECT company, hash, file, line
+             FROM applied_records;
+         INSERT INTO v9 (company, hash, file, line) SELECT company, hash, file, line
+             FROM applied_records;
+         DROP TABLE applied_records;
+         ALTER TABLE v9 RENAME TO applied_records;
+         CREATE INDEX applied_records_by_hash ON applied_records (company, hash);
+         PRAGMA user_version = 9;",
+    )
+    .unwrap();
+    drop(conn);
+    let mut f = Fixture {
+        dir,
+        engine: Engine::open(&path, None).unwrap(),
+        out,
+    };
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert_eq!(places(&conn), before);
+    drop(conn);
+    // The same record in another delivery is applied before.
+    let again = import(&mut f, "D2.txt", &bs0602(2, "12345678", vec![rejected])).unwrap();
+    assert_eq!((again.duplicates, again.changed), (1, 0), "{again:?}");
+}
+
 /// `verify` finds a sent line its charge does not list (an answer would never reach it) and a
 /// line whose reference names no charge.
 #[test]
