@@ -240,6 +240,24 @@ fn the_same_key_with_other_content_is_refused() {
     assert_eq!(f.dump(), before);
 }
 
+/// Sends the rejected lines again, as a person asks for it: each gets a new charge with a new
+/// reference (E1's among them).
+fn resend_rejected(f: &mut Fixture) {
+    let (store, company) = f.engine.parts();
+    let resend: Vec<_> = store
+        .list_lines(company, &crate::LineFilter::default())
+        .unwrap()
+        .iter()
+        .filter(|(l, _)| l.status == Status::Rejected)
+        .map(|(l, _)| (l.id, Status::Rejected, Status::Transmitting))
+        .collect();
+    store
+        .change_status(company, &resend, time(NOW), "manual")
+        .unwrap();
+    assert_eq!(f.export(NOW).files.len(), 1);
+    assert_eq!(f.status_of("E1"), Status::Sent);
+}
+
 /// I5: a return record sent again in another delivery is applied once; the second time it
 /// changes nothing and is marked as applied before, so the journal never posts it twice.
 #[test]
@@ -260,23 +278,7 @@ fn one_record_in_two_deliveries_is_applied_once() {
     assert_eq!((first.changed, first.attention), (3, 1));
     assert_eq!(f.status_of("E1"), Status::Rejected);
     // The line is resent (a new charge with a new reference)…
-    let (store, company) = f.engine.parts();
-    let ids: Vec<i64> = store
-        .list_lines(company, &crate::LineFilter::default())
-        .unwrap()
-        .iter()
-        .filter(|(l, _)| l.status == Status::Rejected)
-        .map(|(l, _)| l.id)
-        .collect();
-    let resend: Vec<_> = ids
-        .iter()
-        .map(|id| (*id, Status::Rejected, Status::Transmitting))
-        .collect();
-    store
-        .change_status(company, &resend, time(NOW), "manual")
-        .unwrap();
-    assert_eq!(f.export(NOW).files.len(), 1);
-    assert_eq!(f.status_of("E1"), Status::Sent);
+    resend_rejected(&mut f);
     // …and the bank sends the old rejection again, in another delivery, with a new record.
     let again = bs0602(
         2,
@@ -319,19 +321,7 @@ fn an_answer_to_an_older_charge_leaves_a_line_sent_again_alone() {
     );
     let (first, _) = import_events(&mut f, "D1.txt", &bs0602(1, "12345678", vec![rejected]));
     assert_eq!(first.changed, 3);
-    let (store, company) = f.engine.parts();
-    let resend: Vec<_> = store
-        .list_lines(company, &crate::LineFilter::default())
-        .unwrap()
-        .iter()
-        .filter(|(l, _)| l.status == Status::Rejected)
-        .map(|(l, _)| (l.id, Status::Rejected, Status::Transmitting))
-        .collect();
-    store
-        .change_status(company, &resend, time(NOW), "manual")
-        .unwrap();
-    assert_eq!(f.export(NOW).files.len(), 1);
-    assert_eq!(f.status_of("E1"), Status::Sent);
+    resend_rejected(&mut f);
     // A charge-back of the first charge (a record not applied before) finds its charge,
     // whose lines all carry the new reference now.
     let late = record(
