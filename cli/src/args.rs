@@ -417,7 +417,7 @@ pub struct ListArgs {
     /// Only lines whose entry has this payment id (FIK/OCR).
     #[arg(long)]
     pub payment_id: Option<String>,
-    /// Only the line with this payment reference.
+    /// Only the lines sent under this payment reference (a collective payment's lines share one).
     #[arg(long)]
     pub reference: Option<String>,
     /// Only lines of this collective payment (`-` and `Deselected` too).
