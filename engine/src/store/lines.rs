@@ -26,21 +26,26 @@ use std::collections::HashSet;
 /// the status, far below SQLite's limit of 32,766).
 const INSERT_BATCH: usize = 100;
 
-/// How many rows of the company `of_company` (a `SELECT count(*) … WHERE company = ?1`)
-/// counts, to size a vector before it is filled. In a database of one company `of_all` (the
-/// same without the `WHERE`) counts them: SQLite counts a whole table from its pages without
-/// reading its rows (with the `WHERE` it reads every index entry: 3 % of validate).
+/// How many rows of `company` the table `table` (a constant at each call) holds, to size a
+/// vector before it is filled. In a database of one company the whole table is counted:
+/// SQLite counts a table from its pages without reading its rows (with `WHERE company = ?1`
+/// it reads every index entry: 3 % of validate).
 fn count_rows(
     tx: &rusqlite::Connection,
-    of_all: &str,
-    of_company: &str,
+    table: &'static str,
     company: i64,
     companies: i64,
 ) -> Result<usize> {
     let count: i64 = if companies == 1 {
-        tx.query_row(of_all, [], |row| row.get(0))?
+        tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+            row.get(0)
+        })?
     } else {
-        tx.query_row(of_company, [company], |row| row.get(0))?
+        tx.query_row(
+            &format!("SELECT count(*) FROM {table} WHERE company = ?1"),
+            [company],
+            |row| row.get(0),
+        )?
     };
     Ok(usize::try_from(count).unwrap_or(0))
 }
@@ -291,13 +296,8 @@ impl Store {
             // Room for every debtor at once, as for the entries below: grown by doubling, the
             // vector of 200,000 debtors kept room for 262,144 (12 MB unused at every step's
             // peak).
-            data.debtors.reserve(count_rows(
-                tx,
-                "SELECT count(*) FROM debtors",
-                "SELECT count(*) FROM debtors WHERE company = ?1",
-                key,
-                companies,
-            )?);
+            data.debtors
+                .reserve(count_rows(tx, "debtors", key, companies)?);
             let mut rows = statement.query([key])?;
             while let Some(row) = rows.next()? {
                 let debtor = debtor_from_row(row)?;
@@ -309,13 +309,7 @@ impl Store {
                 "SELECT {MANDATE_COLUMNS} FROM mandates WHERE company = ?1 ORDER BY mandate_id"
             ))?;
             // Sized once, as the debtors are (200,000 mandates: 6 MB less).
-            let mut mandates = Vec::with_capacity(count_rows(
-                tx,
-                "SELECT count(*) FROM mandates",
-                "SELECT count(*) FROM mandates WHERE company = ?1",
-                key,
-                companies,
-            )?);
+            let mut mandates = Vec::with_capacity(count_rows(tx, "mandates", key, companies)?);
             let mut rows = statement.query([key])?;
             while let Some(row) = rows.next()? {
                 mandates.push(mandate_from_row(row)?);
@@ -346,13 +340,8 @@ impl Store {
             ))?;
             // Room for every row at once: a vector doubling as it grows holds up to three
             // times its rows at the moment it moves (a million entries: 0.5 GB).
-            data.entries.reserve(count_rows(
-                tx,
-                "SELECT count(*) FROM entries",
-                "SELECT count(*) FROM entries WHERE company = ?1",
-                key,
-                companies,
-            )?);
+            data.entries
+                .reserve(count_rows(tx, "entries", key, companies)?);
             let mut rows = statement.query([key])?;
             while let Some(row) = rows.next()? {
                 let mut entry = entry_from_row(row, 0)?;
@@ -390,13 +379,8 @@ impl Store {
                 )
             };
             let mut statement = tx.prepare(&sql)?;
-            data.lines.reserve_exact(count_rows(
-                tx,
-                "SELECT count(*) FROM payment_lines",
-                "SELECT count(*) FROM payment_lines WHERE company = ?1",
-                key,
-                companies,
-            )?);
+            data.lines
+                .reserve_exact(count_rows(tx, "payment_lines", key, companies)?);
             // A collective payment's id (`<debtor>-<yyyymmdd>`) is often too long to be kept
             // inline in an `Id`: its lines share one copy rather than each holding its own
             // (a million lines of the benchmark after collect: 24 MB of copies, now 7 MB).

@@ -240,6 +240,17 @@ fn the_same_key_with_other_content_is_refused() {
     assert_eq!(f.dump(), before);
 }
 
+/// The bank's rejection (0237) of charge 000000001: debtor 100100's collective payment, E1's.
+fn e1_rejected() -> Bs0602Payment {
+    record(
+        Bs0602PaymentCode::Rejected,
+        "100100",
+        "000000001",
+        125000,
+        0,
+    )
+}
+
 /// Sends the rejected lines again, as a person asks for it: each gets a new charge with a new
 /// reference (E1's among them).
 fn resend_rejected(f: &mut Fixture) {
@@ -263,13 +274,7 @@ fn resend_rejected(f: &mut Fixture) {
 #[test]
 fn one_record_in_two_deliveries_is_applied_once() {
     let mut f = exported();
-    let rejected = record(
-        Bs0602PaymentCode::Rejected,
-        "100100",
-        "000000001",
-        125000,
-        0,
-    );
+    let rejected = e1_rejected();
     let (first, _) = import_events(
         &mut f,
         "D1.txt",
@@ -312,13 +317,7 @@ fn one_record_in_two_deliveries_is_applied_once() {
 #[test]
 fn an_answer_to_an_older_charge_leaves_a_line_sent_again_alone() {
     let mut f = exported();
-    let rejected = record(
-        Bs0602PaymentCode::Rejected,
-        "100100",
-        "000000001",
-        125000,
-        0,
-    );
+    let rejected = e1_rejected();
     let (first, _) = import_events(&mut f, "D1.txt", &bs0602(1, "12345678", vec![rejected]));
     assert_eq!(first.changed, 3);
     resend_rejected(&mut f);
@@ -394,13 +393,7 @@ fn migration_9_gives_existing_charges_the_lines_export_writes() {
 #[test]
 fn migration_10_keeps_the_applied_records() {
     let mut f = exported();
-    let rejected = record(
-        Bs0602PaymentCode::Rejected,
-        "100100",
-        "000000001",
-        125000,
-        0,
-    );
+    let rejected = e1_rejected();
     let first = import(
         &mut f,
         "D1.txt",
