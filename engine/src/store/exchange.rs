@@ -26,6 +26,7 @@ use super::codec::{
     FORMAT_COLUMNS, MANDATE_COLUMNS,
 };
 use super::lines::{store_validations, Load};
+use super::status_log::StatusLog;
 use super::{CompanyKey, Store};
 use crate::charge::amount_to_charge_of;
 use crate::delivery::{
@@ -138,134 +139,6 @@ fn formats_of(tx: &Connection, company: &CompanyKey) -> Result<Vec<PaymentFormat
         .query_map([company.key], format_from_row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(formats)
-}
-
-/// Status-log rows of one transaction, written 100 to a statement: nothing reads the log
-/// while an export or import runs, and one multi-row `INSERT` costs far less than a hundred.
-/// The statement of a full batch is prepared once and held for the whole transaction: a file
-/// of a million changes builds its text once, not ten thousand times, and does not hand it
-/// back to the statement cache after every batch.
-struct StatusLog<'a> {
-    company: i64,
-    at: String,
-    rows: Vec<StatusRow>,
-    full: Option<rusqlite::Statement<'a>>,
-}
-
-impl<'a> StatusLog<'a> {
-    const BATCH: usize = 100;
-
-    fn new(company: &CompanyKey, now: NaiveDateTime) -> StatusLog<'a> {
-        StatusLog {
-            company: company.key,
-            at: time_text(now),
-            rows: Vec::with_capacity(StatusLog::BATCH),
-            full: None,
-        }
-    }
-
-    fn push(
-        &mut self,
-        tx: &'a Connection,
-        line: i64,
-        old: Status,
-        new: Status,
-        cause: &std::rc::Rc<str>,
-    ) -> Result<()> {
-        self.rows.push((line, old, new, cause.clone()));
-        if self.rows.len() >= StatusLog::BATCH {
-            self.flush(tx)?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self, tx: &'a Connection) -> Result<()> {
-        if self.rows.is_empty() {
-            return Ok(());
-        }
-        let mut short;
-        let statement = if self.rows.len() == StatusLog::BATCH {
-            if self.full.is_none() {
-                self.full = Some(tx.prepare(&status_log_sql(StatusLog::BATCH))?);
-            }
-            match self.full.as_mut() {
-                Some(full) => full,
-                None => return Err(Error::Corrupt("status log statement missing".into())),
-            }
-        } else {
-            short = tx.prepare(&status_log_sql(self.rows.len()))?;
-            &mut short
-        };
-        bind_status_rows(statement, self.company, &self.at, &self.rows)?;
-        statement.raw_execute()?;
-        // The copies of the bound texts go now, and the statuses and causes left unbound
-        // must be NULL again for the next batch: held, the copies would fill SQLite's
-        // small-block allocator (lookaside) and every other statement would allocate from
-        // the heap.
-        statement.clear_bindings();
-        self.rows.clear();
-        Ok(())
-    }
-}
-
-/// A status-log row waiting to be written: line, old and new status, cause.
-type StatusRow = (i64, Status, Status, std::rc::Rc<str>);
-
-/// `INSERT INTO status_log … VALUES` for `rows` rows: the company and the time are `?1` and
-/// `?2`, the first row's old and new status and cause `?3` to `?5`; each row's line and its
-/// own old and new status and cause are the next four, its own left unbound (NULL, so
-/// `coalesce` takes the first row's) when they are the first row's. A batch's rows nearly
-/// always share them (an export's all do; of an import's changes in line id order, 9 in
-/// 10), and binding a text copies it: −2.4 % instructions of `import delivery` at 100,000.
-fn status_log_sql(rows: usize) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|i| {
-            let p = 6 + i * 4;
-            format!(
-                "(?1, ?{p}, ?2, coalesce(?{}, ?3), coalesce(?{}, ?4), coalesce(?{}, ?5))",
-                p + 1,
-                p + 2,
-                p + 3
-            )
-        })
-        .collect();
-    format!(
-        "INSERT INTO status_log (company, line, at, old, new, cause) VALUES {}",
-        values.join(", ")
-    )
-}
-
-/// Binds `rows` to a statement of [`status_log_sql`] whose bindings are clear, in place: no
-/// owned copy of each status and cause per row, and a row's own only where they differ from
-/// the first row's.
-fn bind_status_rows(
-    statement: &mut rusqlite::Statement<'_>,
-    company: i64,
-    at: &str,
-    rows: &[StatusRow],
-) -> Result<()> {
-    let Some((_, first_old, first_new, first_cause)) = rows.first() else {
-        return Ok(());
-    };
-    statement.raw_bind_parameter(1, company)?;
-    statement.raw_bind_parameter(2, at)?;
-    statement.raw_bind_parameter(3, first_old.as_str())?;
-    statement.raw_bind_parameter(4, first_new.as_str())?;
-    statement.raw_bind_parameter(5, &**first_cause)?;
-    for (i, (line, old, new, cause)) in rows.iter().enumerate() {
-        let p = 6 + i * 4;
-        statement.raw_bind_parameter(p, line)?;
-        if old != first_old {
-            statement.raw_bind_parameter(p + 1, old.as_str())?;
-        }
-        if new != first_new {
-            statement.raw_bind_parameter(p + 2, new.as_str())?;
-        }
-        if cause != first_cause {
-            statement.raw_bind_parameter(p + 3, &**cause)?;
-        }
-    }
-    Ok(())
 }
 
 impl Store {
@@ -995,6 +868,7 @@ fn mark_lines_sent(
     )?;
     cancel.raw_bind_parameter(2, company.key)?;
     let mut log = StatusLog::new(company, now);
+    log.reserve(lines.len());
     // A bound value stays bound from one execution to the next: the texts a line shares with
     // the line before it (nearly always its statuses, often its reference) are not bound
     // (copied into SQLite) again.
@@ -1035,7 +909,7 @@ fn mark_lines_sent(
                 line.id
             )));
         }
-        log.push(tx, line.id, old, new, cause)?; // I6
+        log.push(tx, line.id, Some(old), new, cause)?; // I6
     }
     log.flush(tx)
 }
@@ -1843,7 +1717,7 @@ impl Importer<'_> {
                 "payment line {line} changed during the import transaction"
             )));
         }
-        self.log.push(self.tx, line, old, new, cause)?;
+        self.log.push(self.tx, line, Some(old), new, cause)?;
         Ok(())
     }
 
@@ -1887,6 +1761,7 @@ impl Importer<'_> {
         drop(line_ids);
         let Changes { mut list, causes } = changes;
         list.sort_by_key(|change| change.line);
+        self.log.reserve(list.len());
         for change in &list {
             let Some(cause) = usize::try_from(change.cause)
                 .ok()
