@@ -788,6 +788,35 @@ mod tests {
         drop(dir);
     }
 
+    /// A status change that names no line (a foreign key before schema version 11) is found.
+    #[test]
+    fn a_status_change_of_no_line_is_found() {
+        let (dir, store, _company) = seeded();
+        let path = store.path().to_path_buf();
+        store
+            .connection()
+            .execute_batch(
+                "INSERT INTO status_events (company, at, old, new, cause) \
+                 SELECT key, '2026-05-04T09:00:00', NULL, 'blank', 'suggest' FROM companies;
+                 INSERT INTO status_changes (event, line) VALUES (1, 999);",
+            )
+            .unwrap();
+        drop(store);
+        let report = verify_database(&path).unwrap();
+        let i11 = report
+            .checks
+            .iter()
+            .find(|c| c.name == "I11 no row refers across companies")
+            .unwrap();
+        assert!(!i11.ok, "{report:?}");
+        assert!(
+            i11.detail
+                .contains("1 status log entries of another company's line or of no line"),
+            "{i11:?}"
+        );
+        drop(dir);
+    }
+
     /// Offsets that are not a JSON array (which a CHECK refused before schema version 6) are
     /// found, as is a draft line whose account is no debtor (a foreign key before).
     #[test]
