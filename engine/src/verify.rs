@@ -173,8 +173,13 @@ fn status_log_edges(conn: &Connection) -> Result<Check> {
     let mut last: HashMap<i64, Status> = HashMap::new();
     let mut entries = 0_usize;
     {
-        let mut statement =
-            conn.prepare("SELECT line, old, new, cause FROM status_log ORDER BY line, id")?;
+        // In the key's order (event, line): a line's changes are in event order (see
+        // `store::status_log`), so each is checked against the line's change before it.
+        let mut statement = conn.prepare(
+            "SELECT c.line, e.old, e.new, e.cause \
+             FROM status_changes c JOIN status_events e ON e.id = c.event \
+             ORDER BY c.event, c.line",
+        )?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
             entries += 1;
@@ -358,9 +363,9 @@ fn offending_rows(conn: &Connection, queries: &[(&str, &str)]) -> Result<Vec<Str
 fn company_isolation(conn: &Connection) -> Result<Check> {
     let queries = [
         (
-            "status log entries of another company's line",
-            "SELECT count(*) FROM status_log s JOIN payment_lines l ON l.id = s.line \
-             WHERE l.company <> s.company",
+            "status log entries of another company's line or of no line",
+            "SELECT count(*) FROM status_changes c JOIN status_events e ON e.id = c.event \
+             LEFT JOIN payment_lines l ON l.id = c.line WHERE l.company IS NOT e.company",
         ),
         (
             "payment lines whose debtor is not their entry's",
@@ -556,7 +561,7 @@ fn exported_once(conn: &Connection) -> Result<Check> {
         "SELECT line, \
                 count(*) FILTER (WHERE new = 'sent'), \
                 count(*) FILTER (WHERE old IS NOT NULL AND new IN ('transmitting', 'blank')) \
-         FROM status_log GROUP BY company, line",
+         FROM status_log GROUP BY line ORDER BY line",
     )?;
     let mut rows = statement.query([])?;
     let mut problems = Vec::new();
@@ -779,6 +784,35 @@ mod tests {
         assert!(
             report.checks[3].detail.contains("has no status log"),
             "{report:?}"
+        );
+        drop(dir);
+    }
+
+    /// A status change that names no line (a foreign key before schema version 11) is found.
+    #[test]
+    fn a_status_change_of_no_line_is_found() {
+        let (dir, store, _company) = seeded();
+        let path = store.path().to_path_buf();
+        store
+            .connection()
+            .execute_batch(
+                "INSERT INTO status_events (company, at, old, new, cause) \
+                 SELECT key, '2026-05-04T09:00:00', NULL, 'blank', 'suggest' FROM companies;
+                 INSERT INTO status_changes (event, line) VALUES (1, 999);",
+            )
+            .unwrap();
+        drop(store);
+        let report = verify_database(&path).unwrap();
+        let i11 = report
+            .checks
+            .iter()
+            .find(|c| c.name == "I11 no row refers across companies")
+            .unwrap();
+        assert!(!i11.ok, "{report:?}");
+        assert!(
+            i11.detail
+                .contains("1 status log entries of another company's line or of no line"),
+            "{i11:?}"
         );
         drop(dir);
     }

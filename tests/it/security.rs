@@ -677,9 +677,14 @@ fn sql_is_built_only_from_constants_and_placeholders() {
             "a placeholder `?n` returned by `bind`",
         ),
         (
-            "engine/src/store/exchange.rs",
+            "engine/src/store/status_log.rs",
             "{}",
-            "the status log's VALUES list of generated placeholders",
+            "the status changes' VALUES list of generated placeholders",
+        ),
+        (
+            "engine/src/exchange/tests/import.rs",
+            "{order}",
+            "test; the literal column `event` or `id`",
         ),
         (
             "engine/src/store/batch.rs",

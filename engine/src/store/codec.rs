@@ -319,9 +319,7 @@ pub fn line_from_row(row: &Row<'_>) -> rusqlite::Result<PaymentLine> {
     })
 }
 
-/// The columns of [`status_change_from_row`], in order.
-pub const STATUS_CHANGE_COLUMNS: &str = "at, old, new, cause";
-
+/// A status change as [`super::status_log::LINE_LOG_SQL`] reads it: at, old, new, cause.
 pub fn status_change_from_row(row: &Row<'_>) -> rusqlite::Result<StatusChange> {
     Ok(StatusChange {
         at: parse_with(row, 0, "a time", parse_time)?,

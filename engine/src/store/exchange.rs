@@ -26,6 +26,7 @@ use super::codec::{
     FORMAT_COLUMNS, MANDATE_COLUMNS,
 };
 use super::lines::{store_validations, Load};
+use super::status_log::StatusLog;
 use super::{CompanyKey, Store};
 use crate::charge::amount_to_charge_of;
 use crate::delivery::{
@@ -138,134 +139,6 @@ fn formats_of(tx: &Connection, company: &CompanyKey) -> Result<Vec<PaymentFormat
         .query_map([company.key], format_from_row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(formats)
-}
-
-/// Status-log rows of one transaction, written 100 to a statement: nothing reads the log
-/// while an export or import runs, and one multi-row `INSERT` costs far less than a hundred.
-/// The statement of a full batch is prepared once and held for the whole transaction: a file
-/// of a million changes builds its text once, not ten thousand times, and does not hand it
-/// back to the statement cache after every batch.
-struct StatusLog<'a> {
-    company: i64,
-    at: String,
-    rows: Vec<StatusRow>,
-    full: Option<rusqlite::Statement<'a>>,
-}
-
-impl<'a> StatusLog<'a> {
-    const BATCH: usize = 100;
-
-    fn new(company: &CompanyKey, now: NaiveDateTime) -> StatusLog<'a> {
-        StatusLog {
-            company: company.key,
-            at: time_text(now),
-            rows: Vec::with_capacity(StatusLog::BATCH),
-            full: None,
-        }
-    }
-
-    fn push(
-        &mut self,
-        tx: &'a Connection,
-        line: i64,
-        old: Status,
-        new: Status,
-        cause: &std::rc::Rc<str>,
-    ) -> Result<()> {
-        self.rows.push((line, old, new, cause.clone()));
-        if self.rows.len() >= StatusLog::BATCH {
-            self.flush(tx)?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self, tx: &'a Connection) -> Result<()> {
-        if self.rows.is_empty() {
-            return Ok(());
-        }
-        let mut short;
-        let statement = if self.rows.len() == StatusLog::BATCH {
-            if self.full.is_none() {
-                self.full = Some(tx.prepare(&status_log_sql(StatusLog::BATCH))?);
-            }
-            match self.full.as_mut() {
-                Some(full) => full,
-                None => return Err(Error::Corrupt("status log statement missing".into())),
-            }
-        } else {
-            short = tx.prepare(&status_log_sql(self.rows.len()))?;
-            &mut short
-        };
-        bind_status_rows(statement, self.company, &self.at, &self.rows)?;
-        statement.raw_execute()?;
-        // The copies of the bound texts go now, and the statuses and causes left unbound
-        // must be NULL again for the next batch: held, the copies would fill SQLite's
-        // small-block allocator (lookaside) and every other statement would allocate from
-        // the heap.
-        statement.clear_bindings();
-        self.rows.clear();
-        Ok(())
-    }
-}
-
-/// A status-log row waiting to be written: line, old and new status, cause.
-type StatusRow = (i64, Status, Status, std::rc::Rc<str>);
-
-/// `INSERT INTO status_log … VALUES` for `rows` rows: the company and the time are `?1` and
-/// `?2`, the first row's old and new status and cause `?3` to `?5`; each row's line and its
-/// own old and new status and cause are the next four, its own left unbound (NULL, so
-/// `coalesce` takes the first row's) when they are the first row's. A batch's rows nearly
-/// always share them (an export's all do; of an import's changes in line id order, 9 in
-/// 10), and binding a text copies it: −2.4 % instructions of `import delivery` at 100,000.
-fn status_log_sql(rows: usize) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|i| {
-            let p = 6 + i * 4;
-            format!(
-                "(?1, ?{p}, ?2, coalesce(?{}, ?3), coalesce(?{}, ?4), coalesce(?{}, ?5))",
-                p + 1,
-                p + 2,
-                p + 3
-            )
-        })
-        .collect();
-    format!(
-        "INSERT INTO status_log (company, line, at, old, new, cause) VALUES {}",
-        values.join(", ")
-    )
-}
-
-/// Binds `rows` to a statement of [`status_log_sql`] whose bindings are clear, in place: no
-/// owned copy of each status and cause per row, and a row's own only where they differ from
-/// the first row's.
-fn bind_status_rows(
-    statement: &mut rusqlite::Statement<'_>,
-    company: i64,
-    at: &str,
-    rows: &[StatusRow],
-) -> Result<()> {
-    let Some((_, first_old, first_new, first_cause)) = rows.first() else {
-        return Ok(());
-    };
-    statement.raw_bind_parameter(1, company)?;
-    statement.raw_bind_parameter(2, at)?;
-    statement.raw_bind_parameter(3, first_old.as_str())?;
-    statement.raw_bind_parameter(4, first_new.as_str())?;
-    statement.raw_bind_parameter(5, &**first_cause)?;
-    for (i, (line, old, new, cause)) in rows.iter().enumerate() {
-        let p = 6 + i * 4;
-        statement.raw_bind_parameter(p, line)?;
-        if old != first_old {
-            statement.raw_bind_parameter(p + 1, old.as_str())?;
-        }
-        if new != first_new {
-            statement.raw_bind_parameter(p + 2, new.as_str())?;
-        }
-        if cause != first_cause {
-            statement.raw_bind_parameter(p + 3, &**cause)?;
-        }
-    }
-    Ok(())
 }
 
 impl Store {
@@ -616,7 +489,7 @@ impl Store {
             archived: HashMap::new(),
             events: Vec::new(),
             lines: Vec::new(),
-            line_index: Vec::new(),
+            event_remaining: Vec::new(),
             without_offset: 0,
             receipt_lines: HashMap::new(),
             applied: Vec::new(),
@@ -995,6 +868,7 @@ fn mark_lines_sent(
     )?;
     cancel.raw_bind_parameter(2, company.key)?;
     let mut log = StatusLog::new(company, now);
+    log.reserve(lines.len());
     // A bound value stays bound from one execution to the next: the texts a line shares with
     // the line before it (nearly always its statuses, often its reference) are not bound
     // (copied into SQLite) again.
@@ -1035,7 +909,7 @@ fn mark_lines_sent(
                 line.id
             )));
         }
-        log.push(tx, line.id, old, new, cause)?; // I6
+        log.push(tx, line.id, Some(old), new, cause)?; // I6
     }
     log.flush(tx)
 }
@@ -1234,6 +1108,36 @@ const UPDATE_LINE_STATUS: &str = "UPDATE payment_lines SET status = ?4, \
 /// more in running the statement than in reading the line.
 const LOAD_BATCH: usize = 100;
 
+/// [`positions_in`]'s position of a line id that was not loaded.
+const NOT_LOADED: u32 = u32::MAX;
+
+/// The position in `lines` (in id order) of each of `ids`, [`NOT_LOADED`] for an id that is
+/// not there. The ids are visited in id order, walking `lines` once: a binary search per id
+/// in the order of the file missed the cache at nearly every step (5 % of the import's time
+/// at 1,000,000 entries).
+fn positions_in(lines: &[LineState], ids: &[i64]) -> Result<Vec<u32>> {
+    let too_many = || Error::Corrupt("more than 4,294,967,294 payment lines in one file".into());
+    if lines.len() >= NOT_LOADED as usize || ids.len() > NOT_LOADED as usize {
+        return Err(too_many());
+    }
+    let mut order: Vec<(i64, u32)> = Vec::with_capacity(ids.len());
+    for (i, &id) in ids.iter().enumerate() {
+        order.push((id, u32::try_from(i).map_err(|_| too_many())?));
+    }
+    order.sort_unstable();
+    let mut positions = vec![NOT_LOADED; ids.len()];
+    let mut at = 0;
+    for (id, i) in order {
+        while lines.get(at).is_some_and(|line| line.id < id) {
+            at += 1;
+        }
+        if lines.get(at).is_some_and(|line| line.id == id) {
+            positions[i as usize] = u32::try_from(at).map_err(|_| too_many())?;
+        }
+    }
+    Ok(positions)
+}
+
 /// A payment line with its entry, of `ids` line ids (`?2`…) of the company `?1`. The unary
 /// `+` keeps SQLite from reading the company's lines by the index by entry instead of
 /// looking each id up.
@@ -1364,11 +1268,9 @@ struct Importer<'a> {
     events: Vec<BankEvent>,
     /// The payment lines a 0602 names, by id (see [`Importer::payments`]).
     lines: Vec<LineState>,
-    /// The ids of `lines`, in the same order: a line is found by a binary search of this
-    /// (8 bytes a line) rather than of `lines` itself, whose million rows of about a hundred
-    /// bytes made each search a string of cache and TLB misses (a tenth of the import's CPU
-    /// time at 1,000,000 entries).
-    line_index: Vec<i64>,
+    /// (line id, its entry's remaining amount) of the lines of `events`, for the journal seam
+    /// (see [`Importer::flush_events`]).
+    event_remaining: Vec<(i64, Amount)>,
     /// Journal lines written without an offset account (the format has no bank account).
     without_offset: usize,
     /// Payment date → format → its sent lines, by id: a 0690's receipts (see
@@ -1843,7 +1745,7 @@ impl Importer<'_> {
                 "payment line {line} changed during the import transaction"
             )));
         }
-        self.log.push(self.tx, line, old, new, cause)?;
+        self.log.push(self.tx, line, Some(old), new, cause)?;
         Ok(())
     }
 
@@ -1872,21 +1774,23 @@ impl Importer<'_> {
             matched.push(found);
         }
         self.load_lines(&line_ids)?;
+        let positions = positions_in(&self.lines, &line_ids)?;
+        drop(line_ids);
         let mut changes = Changes::default();
         for (answer, matched) in payment_answers(delivery).zip(&matched) {
             if let Some(matched) = matched {
-                self.payment(&answer, matched, &line_ids, &mut changes)?;
+                self.payment(&answer, matched, &positions, &mut changes)?;
             }
         }
         // The last events need the lines' entries; then the lines go, before pass 4 adds the
         // database's own memory to the peak.
         self.flush_events()?;
         self.lines = Vec::new();
-        self.line_index = Vec::new();
         drop(matched);
-        drop(line_ids);
+        drop(positions);
         let Changes { mut list, causes } = changes;
         list.sort_by_key(|change| change.line);
+        self.log.reserve(list.len());
         for change in &list {
             let Some(cause) = usize::try_from(change.cause)
                 .ok()
@@ -1989,7 +1893,6 @@ impl Importer<'_> {
         }
         // In id order, whatever order SQLite read a statement's lines in.
         lines.sort_unstable_by_key(|line| line.id);
-        self.line_index = lines.iter().map(|l| l.id).collect();
         self.lines = lines;
         Ok(())
     }
@@ -2001,7 +1904,7 @@ impl Importer<'_> {
         &mut self,
         answer: &PaymentAnswer,
         matched: &Matched,
-        line_ids: &[i64],
+        positions: &[u32],
         changes: &mut Changes,
     ) -> Result<()> {
         let Some(format) = self.formats.get(matched.format) else {
@@ -2015,11 +1918,12 @@ impl Importer<'_> {
         // Of the lines the charge was sent for, those that still carry its reference: a line
         // sent again since belongs to the newer charge.
         let reference = matched.charge.as_ref().map(|c| &c.reference);
-        let lines: Vec<usize> = line_ids
+        let lines: Vec<usize> = positions
             .get(matched.lines.clone())
             .unwrap_or(&[])
             .iter()
-            .filter_map(|id| self.line_index.binary_search(id).ok())
+            .filter(|&&at| at != NOT_LOADED)
+            .map(|&at| at as usize)
             .filter(|&at| self.lines[at].reference.as_ref() == reference)
             .collect();
         let amounts: Vec<Amount> = lines
@@ -2072,6 +1976,7 @@ impl Importer<'_> {
                 None => {}
             }
             let line = &self.lines[at];
+            self.event_remaining.push((line.id, line.remaining));
             event_lines.push(EventLine {
                 line: line.id,
                 entry_id: line.entry_id.clone(),
@@ -2158,17 +2063,16 @@ impl Importer<'_> {
         }
         let (tx, key) = (self.tx, self.company.key);
         // The entries of a 0602's lines were read with them (the import does not change a
-        // remaining amount): found by the line's id; any other entry is looked up.
-        let (lines, index) = (&self.lines, &self.line_index);
+        // remaining amount): found by the line's id among this batch's, a few thousand (the
+        // binary search of all million lines missed the cache at nearly every step: 4 % of
+        // the import's time at 1,000,000 entries); any other entry is looked up.
+        self.event_remaining.sort_unstable_by_key(|&(line, _)| line);
+        let read = &self.event_remaining;
         let mut remaining = tx
             .prepare_cached("SELECT remaining FROM entries WHERE company = ?1 AND entry_id = ?2")?;
         let draft = journal_lines_for(&self.events, &self.formats, &mut |line| {
-            if let Some(read) = index
-                .binary_search(&line.line)
-                .ok()
-                .and_then(|at| lines.get(at))
-            {
-                return Ok(Some(read.remaining));
+            if let Ok(at) = read.binary_search_by_key(&line.line, |&(id, _)| id) {
+                return Ok(Some(read[at].1));
             }
             remaining
                 .query_row((key, line.entry_id.as_str()), |row| row.get::<_, i64>(0))
@@ -2181,6 +2085,7 @@ impl Importer<'_> {
         self.without_offset += draft.without_offset;
         (self.observe)(&self.events);
         self.events.clear();
+        self.event_remaining.clear();
         Ok(())
     }
 
@@ -2638,4 +2543,33 @@ fn payment_answers_in_section(section: &crate::delivery::Bs0602Section) -> usize
             )
         })
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each id gets its line's position, whatever the order of the ids and however often one
+    /// comes (a line sent again is listed by two charges); an id not loaded gets none.
+    #[test]
+    fn positions_in_finds_every_loaded_line() {
+        let lines: Vec<LineState> = [3, 5, 8, 13]
+            .into_iter()
+            .map(|id| LineState {
+                id,
+                status: Status::Sent,
+                partial_payment: None,
+                entry_id: Id::from("E"),
+                debtor: Id::from("D"),
+                invoice: None,
+                entry_amount: Amount::ZERO,
+                remaining: Amount::ZERO,
+                reference: None,
+            })
+            .collect();
+        let positions = positions_in(&lines, &[13, 4, 3, 8, 13, 1, 99, 5]).unwrap();
+        let n = NOT_LOADED;
+        assert_eq!(positions, vec![3, n, 0, 2, 3, n, n, 1]);
+        assert!(positions_in(&lines, &[]).unwrap().is_empty());
+    }
 }

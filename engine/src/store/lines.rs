@@ -7,10 +7,11 @@
 use super::batch::BatchInsert;
 use super::codec::{
     date_text, debtor_from_row, entry_from_row, errors_to_json, format_from_row, get_id,
-    get_status, line_from_row, mandate_from_row, status_change_from_row, time_text, DEBTOR_COLUMNS,
+    get_status, line_from_row, mandate_from_row, status_change_from_row, DEBTOR_COLUMNS,
     DEBTOR_CORE_COLUMNS, ENTRY_COLUMNS, FORMAT_COLUMNS, LINE_COLUMNS, LINE_COLUMN_COUNT,
-    MANDATE_COLUMNS, STATUS_CHANGE_COLUMNS,
+    MANDATE_COLUMNS,
 };
+use super::status_log::{self, StatusLog};
 use super::{is_foreign_key_violation, CompanyKey, Store};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -497,12 +498,7 @@ impl Store {
                 });
             }
             // I6: every line's first status is logged, by one statement for all of them.
-            let logged = tx.execute(
-                "INSERT INTO status_log (company, line, at, old, new, cause) \
-                 SELECT company, id, ?4, NULL, 'blank', ?5 FROM payment_lines \
-                 WHERE company = ?1 AND id BETWEEN ?2 AND ?3 ORDER BY id",
-                (company.key, first, last, time_text(now), cause),
-            )?;
+            let logged = status_log::log_created(&tx, company, (first, last), now, cause)?;
             if logged != ids.len() {
                 return Err(Error::Corrupt(format!(
                     "new payment lines {first} to {last} are {logged}, not {}",
@@ -535,8 +531,6 @@ impl Store {
                 "SELECT status, date_sent IS NULL AND delivery_id IS NULL AND reference IS NULL \
                  FROM payment_lines WHERE company = ?1 AND id = ?2",
             )?;
-            let mut delete_log =
-                tx.prepare("DELETE FROM status_log WHERE company = ?1 AND line = ?2")?;
             let mut delete_line =
                 tx.prepare("DELETE FROM payment_lines WHERE company = ?1 AND id = ?2")?;
             for &id in ids {
@@ -550,7 +544,7 @@ impl Store {
                     Some((Status::Blank | Status::Waiting, true)) => {}
                     Some(_) => return Err(Error::LineSent(id)),
                 }
-                delete_log.execute((company.key, id))?;
+                status_log::delete_line_log(&tx, company, id)?;
                 delete_line.execute((company.key, id))?;
             }
         }
@@ -664,17 +658,14 @@ impl Store {
         cause: &str,
     ) -> Result<()> {
         let tx = self.write()?;
-        let at = time_text(now);
         {
             let mut update = tx.prepare(
                 "UPDATE payment_lines SET status = ?4 WHERE company = ?1 AND id = ?2 AND status = ?3",
             )?;
             let mut current =
                 tx.prepare("SELECT status FROM payment_lines WHERE company = ?1 AND id = ?2")?;
-            let mut log = tx.prepare(
-                "INSERT INTO status_log (company, line, at, old, new, cause) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
+            let mut log = StatusLog::new(company, now);
+            let cause: std::rc::Rc<str> = cause.into();
             // Applied in line id order, which walks the table's key order (far faster than a
             // random order on a large table). The sort is stable, so two changes of one line
             // keep their order.
@@ -694,8 +685,9 @@ impl Store {
                         },
                     });
                 }
-                log.execute((company.key, id, &at, old.as_str(), new.as_str(), cause))?;
+                log.push(&tx, id, Some(old), new, &cause)?;
             }
+            log.flush(&tx)?;
         }
         tx.commit()?;
         tracing::info!(
@@ -761,10 +753,7 @@ impl Store {
             .optional()?;
         let (line, entry) = found.ok_or(Error::UnknownLine(id))?;
         let log = tx
-            .prepare(&format!(
-                "SELECT {STATUS_CHANGE_COLUMNS} FROM status_log \
-                 WHERE company = ?1 AND line = ?2 ORDER BY id"
-            ))?
+            .prepare(status_log::LINE_LOG_SQL)?
             .query_map((company.key, id), status_change_from_row)?
             .collect::<rusqlite::Result<_>>()?;
         tx.commit()?;

@@ -18,6 +18,7 @@ mod import;
 mod lines;
 mod master;
 pub mod schema;
+mod status_log;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -741,7 +742,7 @@ mod tests {
         let store = Store::open(dir.path().join("p.db")).unwrap();
         let mut statement = store
             .conn
-            .prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'")
+            .prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'")
             .unwrap();
         let tables: Vec<(String, i64)> = statement
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))

@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[&str] = &[
     V8_CHARGES_BY_DATE_AND_CUSTOMER,
     V9_CHARGES_HOLD_THEIR_LINES,
     V10_APPLIED_RECORDS_BY_HASH,
+    V11_STATUS_EVENTS,
 ];
 
 const V1_MASTER_DATA_AND_LINES: &str = "
@@ -405,4 +406,57 @@ INSERT OR IGNORE INTO applied_records_v10 (company, hash, file, line)
 
 DROP TABLE applied_records;
 ALTER TABLE applied_records_v10 RENAME TO applied_records;
+";
+
+/// The status log becomes events and changes (see `store::status_log`): `status_events`
+/// holds each (company, time, old, new, cause) once, `status_changes` an `(event, line)` row
+/// per changed line, keyed by that pair; the view `status_log` joins them back into one row
+/// per change. A step's rows are now appended at the end of one narrow table. Before, each
+/// went into the log's table, into its index by line (at the line's place: a walk over the
+/// whole index), and past the foreign key to its line. In the `sqlite3` shell at 1,000,000
+/// entries, 931,868 changes of an import took 2.14 s into the old log and 0.38 s into the new
+/// one. A line's changes are read in event order, which the writers keep chronological.
+///
+/// The old rows become events by runs: a row starts a new event unless the row before it (by
+/// id) has the same company, time, statuses and cause, so each line's changes keep their
+/// order. At 1,000,000 entries after a whole cycle, 2,960,277 rows made 47,347 events in
+/// about 5 s.
+///
+/// The foreign key from a change to its line goes with the index: deleting a line would
+/// have to look for its changes without one. `verify` checks that every change names a line
+/// of the event's company (I11).
+const V11_STATUS_EVENTS: &str = "
+CREATE TABLE status_events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    company INTEGER NOT NULL REFERENCES companies (key),
+    at      TEXT NOT NULL,
+    old     TEXT,
+    new     TEXT NOT NULL,
+    cause   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE status_changes (
+    event INTEGER NOT NULL REFERENCES status_events (id),
+    line  INTEGER NOT NULL,
+    PRIMARY KEY (event, line)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO status_events (id, company, at, old, new, cause)
+    SELECT s.id, s.company, s.at, s.old, s.new, s.cause FROM status_log s
+    LEFT JOIN status_log p ON p.id = s.id - 1
+    WHERE p.id IS NULL OR p.company IS NOT s.company OR p.at IS NOT s.at
+       OR p.old IS NOT s.old OR p.new IS NOT s.new OR p.cause IS NOT s.cause
+    ORDER BY s.id;
+
+INSERT INTO status_changes (event, line)
+    SELECT r.id, s.line
+    FROM (SELECT id, lead(id, 1, 9223372036854775807) OVER (ORDER BY id) AS next
+          FROM status_events) r
+    JOIN status_log s ON s.id >= r.id AND s.id < r.next;
+
+DROP TABLE status_log;
+
+CREATE VIEW status_log (company, line, event, at, old, new, cause) AS
+    SELECT e.company, c.line, c.event, e.at, e.old, e.new, e.cause
+    FROM status_changes c JOIN status_events e ON e.id = c.event;
 ";

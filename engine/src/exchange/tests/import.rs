@@ -13,6 +13,7 @@ use crate::exchange::simulate::{simulate_answers, BankRates};
 use crate::exchange::{BankEvent, ImportOutcome, ImportReport, MatchedBy};
 use crate::model::{MandateStatus, Status};
 use crate::status::PaymentOutcome;
+use crate::store::testing::STATUS_LOG_OF_VERSION_10;
 use chrono::NaiveDate;
 use ledger::Amount;
 
@@ -373,6 +374,7 @@ fn migration_9_gives_existing_charges_the_lines_export_writes() {
          PRAGMA user_version = 8;",
     )
     .unwrap();
+    conn.execute_batch(STATUS_LOG_OF_VERSION_10).unwrap();
     drop(conn);
     drop(Engine::open(&path, None).unwrap());
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -432,6 +434,7 @@ fn migration_10_keeps_the_applied_records() {
          PRAGMA user_version = 9;",
     )
     .unwrap();
+    conn.execute_batch(STATUS_LOG_OF_VERSION_10).unwrap();
     drop(conn);
     let mut f = Fixture {
         dir,
@@ -445,6 +448,68 @@ fn migration_10_keeps_the_applied_records() {
     let again = import(&mut f, "D2.txt", &bs0602(2, "12345678", vec![rejected])).unwrap();
     assert_eq!((again.duplicates, again.changed), (1, 0), "{again:?}");
 }
+
+/// Migration 11 makes the status log events and changes: every line keeps its changes, in
+/// their order, even from a log whose neighbouring rows are other kinds of change; `verify`
+/// passes on the result and a line's log reads as before.
+#[test]
+fn migration_11_keeps_each_lines_status_log_in_order() {
+    let mut f = exported();
+    // A charge-back of a line still sent: received, then reversed, in one file.
+    let reversed = record(
+        Bs0602PaymentCode::ChargedBack,
+        "100100",
+        "000000001",
+        125000,
+        125000,
+    );
+    import(&mut f, "D1.txt", &bs0602(1, "12345678", vec![reversed])).unwrap();
+    let path = f.db_path();
+    let Fixture { dir, engine, out } = f;
+    drop(engine);
+    let logs = |conn: &rusqlite::Connection, order: &str| -> Vec<LoggedChange> {
+        conn.prepare(&format!(
+            "SELECT line, at, old, new, cause FROM status_log ORDER BY line, {order}"
+        ))
+        .unwrap()
+        .query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    };
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let before = logs(&conn, "event");
+    let longest = before.iter().filter(|c| c.0 == before[0].0).count();
+    assert!(
+        before.iter().any(|c| c.3 == "reversed") && longest >= 3,
+        "{before:?}"
+    );
+    conn.execute_batch(STATUS_LOG_OF_VERSION_10).unwrap();
+    conn.execute_batch("PRAGMA user_version = 10;").unwrap();
+    assert_eq!(logs(&conn, "id"), before);
+    drop(conn);
+    let f = Fixture {
+        dir,
+        engine: Engine::open(&path, None).unwrap(),
+        out,
+    };
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert_eq!(logs(&conn, "event"), before);
+    let report = crate::verify::verify_database(&path).unwrap();
+    assert!(report.ok, "{report:?}");
+    drop(f);
+}
+
+/// A status-log row as the tests read it: line, at, old, new, cause.
+type LoggedChange = (i64, String, Option<String>, String, String);
 
 /// `verify` finds a sent line its charge does not list (an answer would never reach it) and a
 /// line whose reference names no charge.
