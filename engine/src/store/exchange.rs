@@ -1260,7 +1260,7 @@ struct Importer<'a> {
     formats_used: BTreeSet<Id>,
     /// (format, customer key) → (mandate id, debtor), loaded on first use.
     /// Keys as [`Id`]s: short inline strings, so neither the map nor a lookup allocates.
-    mandates: Option<HashMap<(Id, Id), (Id, Id)>>,
+    mandates: Option<FastMap<(Id, Id), (Id, Id)>>,
     /// Debtor account key (upper case, leading zeros stripped) → account, loaded on first use.
     debtors: Option<HashMap<String, String>>,
     /// Archived files read to confirm an I5 hash hit: content and line start offsets.
@@ -1675,7 +1675,7 @@ impl Importer<'_> {
     /// The mandate of a format with a customer number (by key): its id and debtor.
     fn mandate_of(&mut self, format: &str, customer_key: &str) -> Result<Option<(Id, Id)>> {
         if self.mandates.is_none() {
-            let mut index = HashMap::new();
+            let mut index = FastMap::default();
             let mut statement = self.tx.prepare(
                 "SELECT mandate_id, debtor, payment_format, alt_mandate_id FROM mandates \
                  WHERE company = ?1",

@@ -76,8 +76,10 @@ impl<'a> StatusLog<'a> {
     ///   all (a line seen before may come again), so every change after that point gets an
     ///   event newer than every change before it.
     ///
-    /// Every writer pushes in line id order (the steps sort their changes so that they walk
-    /// the table in key order), so a step uses one event per kind of change.
+    /// The steps push in line id order (they sort their changes so that they walk the table
+    /// in key order), so a step uses one event per kind of change. An LS 0690's receipts
+    /// come per payment date and format, each group in line id order: a whole benchmark
+    /// cycle, at 100,000 or 1,000,000 entries, made 54 events.
     pub(super) fn push(
         &mut self,
         tx: &'a Connection,
