@@ -33,7 +33,7 @@ use std::rc::Rc;
 ///
 /// The rows are held until [`StatusLog::flush`], which writes them in key order (by event,
 /// then line), so every row goes at the end of the table; written as they came, an import's
-/// rows alternate between its events and most went in before the last rows written (3,000
+/// rows alternate between its events and most went in before the last rows written (3,300
 /// instructions a row instead of 5,000 at 100,000 entries). They are written 100 to a
 /// statement, whose text is built once.
 pub(super) struct StatusLog<'a> {
@@ -105,18 +105,7 @@ impl<'a> StatusLog<'a> {
         let event = match known {
             Some(&(_, _, _, id)) => id,
             None => {
-                tx.prepare_cached(
-                    "INSERT INTO status_events (company, at, old, new, cause) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute((
-                    self.company,
-                    &self.at,
-                    old.map(Status::as_str),
-                    new.as_str(),
-                    &**cause,
-                ))?;
-                let id = tx.last_insert_rowid();
+                let id = new_event(tx, self.company, &self.at, old, new, cause)?;
                 self.events.push((old, new, cause.clone(), id));
                 id
             }
@@ -155,6 +144,22 @@ impl<'a> StatusLog<'a> {
     }
 }
 
+/// Adds an event and returns its id.
+fn new_event(
+    tx: &Connection,
+    company: i64,
+    at: &str,
+    old: Option<Status>,
+    new: Status,
+    cause: &str,
+) -> Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO status_events (company, at, old, new, cause) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute((company, at, old.map(Status::as_str), new.as_str(), cause))?;
+    Ok(tx.last_insert_rowid())
+}
+
 /// `INSERT INTO status_changes (event, line) VALUES` of `rows` rows, two placeholders each.
 fn changes_sql(rows: usize) -> String {
     let values: Vec<String> = (0..rows)
@@ -175,11 +180,7 @@ pub(super) fn log_created(
     now: NaiveDateTime,
     cause: &str,
 ) -> Result<usize> {
-    tx.execute(
-        "INSERT INTO status_events (company, at, old, new, cause) VALUES (?1, ?2, NULL, ?3, ?4)",
-        (company.key, time_text(now), Status::Blank.as_str(), cause),
-    )?;
-    let event = tx.last_insert_rowid();
+    let event = new_event(tx, company.key, &time_text(now), None, Status::Blank, cause)?;
     Ok(tx.execute(
         "INSERT INTO status_changes (event, line) \
          SELECT ?4, id FROM payment_lines WHERE company = ?1 AND id BETWEEN ?2 AND ?3 \
