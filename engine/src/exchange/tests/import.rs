@@ -464,6 +464,32 @@ fn migration_11_keeps_each_lines_status_log_in_order() {
         125000,
     );
     import(&mut f, "D1.txt", &bs0602(1, "12345678", vec![reversed])).unwrap();
+    // `show` gives E1's line its four changes in the order they were made, the last two of
+    // one file.
+    let e1 = f
+        .engine
+        .list(&crate::LineFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|l| l.entry.as_str() == "E1")
+        .unwrap()
+        .line;
+    let shown = |f: &mut Fixture| -> Vec<(Option<&'static str>, &'static str)> {
+        f.engine
+            .show(e1)
+            .unwrap()
+            .log
+            .iter()
+            .map(|c| (c.old, c.new))
+            .collect()
+    };
+    let e1_log = vec![
+        (None, "blank"),
+        (Some("blank"), "sent"),
+        (Some("sent"), "received"),
+        (Some("received"), "reversed"),
+    ];
+    assert_eq!(shown(&mut f), e1_log);
     let path = f.db_path();
     let Fixture { dir, engine, out } = f;
     drop(engine);
@@ -496,11 +522,12 @@ fn migration_11_keeps_each_lines_status_log_in_order() {
     conn.execute_batch("PRAGMA user_version = 10;").unwrap();
     assert_eq!(logs(&conn, "id"), before);
     drop(conn);
-    let f = Fixture {
+    let mut f = Fixture {
         dir,
         engine: Engine::open(&path, None).unwrap(),
         out,
     };
+    assert_eq!(shown(&mut f), e1_log);
     let conn = rusqlite::Connection::open(&path).unwrap();
     assert_eq!(logs(&conn, "event"), before);
     let report = crate::verify::verify_database(&path).unwrap();
