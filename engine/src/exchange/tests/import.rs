@@ -530,6 +530,20 @@ fn migration_11_keeps_each_lines_status_log_in_order() {
     assert_eq!(shown(&mut f), e1_log);
     let conn = rusqlite::Connection::open(&path).unwrap();
     assert_eq!(logs(&conn, "event"), before);
+    drop(conn);
+    // A change made after the migration comes after every migrated one (the events' ids go
+    // on from the highest migrated id).
+    f.engine
+        .set_status(
+            &[e1],
+            crate::status::ManualTarget::Resend,
+            false,
+            time(LATER),
+        )
+        .unwrap();
+    let mut resent = e1_log.clone();
+    resent.push((Some("reversed"), "transmitting"));
+    assert_eq!(shown(&mut f), resent);
     let report = crate::verify::verify_database(&path).unwrap();
     assert!(report.ok, "{report:?}");
     drop(f);
