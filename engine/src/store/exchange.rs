@@ -27,7 +27,7 @@ use super::codec::{
 };
 use super::lines::{store_validations, Load};
 use super::status_log::StatusLog;
-use super::{CompanyKey, Store};
+use super::{held, CompanyKey, Store};
 use crate::charge::amount_to_charge_of;
 use crate::delivery::{
     customer_no_key, normalized_content, to_latin1, zip_parts, Bs0603Code, Crc32, Delivery,
@@ -1294,19 +1294,6 @@ struct Importer<'a> {
     observe: &'a mut dyn FnMut(&[BankEvent]),
 }
 
-/// The statement in `slot`, prepared from `sql` first when there is none.
-fn held<'s, 'a>(
-    slot: &'s mut Option<rusqlite::Statement<'a>>,
-    tx: &'a Connection,
-    sql: &str,
-) -> Result<&'s mut rusqlite::Statement<'a>> {
-    if slot.is_none() {
-        *slot = Some(tx.prepare(sql)?);
-    }
-    slot.as_mut()
-        .ok_or_else(|| Error::Corrupt("statement not prepared".into()))
-}
-
 impl Importer<'_> {
     fn apply(&mut self, delivery: &Delivery) -> Result<()> {
         match delivery {
@@ -1519,11 +1506,9 @@ impl Importer<'_> {
         };
         // The bits of the hash, as SQLite's signed integer.
         let hash = fnv1a64(text) as i64;
-        let hits: Vec<(i64, usize)> = held(
-            &mut self.applied_query,
-            self.tx,
-            "SELECT file, line FROM applied_records WHERE company = ?1 AND hash = ?2",
-        )?
+        let hits: Vec<(i64, usize)> = held(&mut self.applied_query, self.tx, || {
+            "SELECT file, line FROM applied_records WHERE company = ?1 AND hash = ?2"
+        })?
         .query_map((self.company.key, hash), |row| {
             Ok((row.get(0)?, row.get(1)?))
         })?
@@ -1588,12 +1573,10 @@ impl Importer<'_> {
         format: &str,
         reference: &str,
     ) -> Result<Option<FoundCharge>> {
-        Ok(held(
-            &mut self.charge_query,
-            self.tx,
+        Ok(held(&mut self.charge_query, self.tx, || {
             "SELECT reference, amount, group_id, lines FROM charges \
-             WHERE company = ?1 AND reference = ?2 AND format_id = ?3",
-        )?
+             WHERE company = ?1 AND reference = ?2 AND format_id = ?3"
+        })?
         .query_row((self.company.key, reference, format), charge_from_row)
         .optional()?)
     }
@@ -1610,13 +1593,11 @@ impl Importer<'_> {
         // No ORDER BY: with one, SQLite walks the primary key (in reference order) instead of
         // looking the customer up in charges_by_date_and_customer. The few candidates are
         // sorted here.
-        let mut candidates: Vec<FoundCharge> = held(
-            &mut self.customer_query,
-            self.tx,
+        let mut candidates: Vec<FoundCharge> = held(&mut self.customer_query, self.tx, || {
             "SELECT reference, amount, group_id, lines FROM charges \
              INDEXED BY charges_by_date_and_customer \
-             WHERE company = ?1 AND customer_key = ?2 AND payment_date = ?3 AND format_id = ?4",
-        )?
+             WHERE company = ?1 AND customer_key = ?2 AND payment_date = ?3 AND format_id = ?4"
+        })?
         .query_map(
             (
                 self.company.key,
@@ -1867,7 +1848,7 @@ impl Importer<'_> {
         for chunk in ids.chunks(LOAD_BATCH) {
             let mut short;
             let statement = if chunk.len() == LOAD_BATCH {
-                held(&mut full, self.tx, &load_lines_sql(LOAD_BATCH))?
+                held(&mut full, self.tx, || load_lines_sql(LOAD_BATCH))?
             } else {
                 short = self.tx.prepare(&load_lines_sql(chunk.len()))?;
                 &mut short
