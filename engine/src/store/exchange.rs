@@ -27,7 +27,7 @@ use super::codec::{
 };
 use super::lines::{store_validations, Load};
 use super::status_log::StatusLog;
-use super::{CompanyKey, Store};
+use super::{held, CompanyKey, Store};
 use crate::charge::amount_to_charge_of;
 use crate::delivery::{
     customer_no_key, normalized_content, to_latin1, zip_parts, Bs0603Code, Crc32, Delivery,
@@ -1116,23 +1116,22 @@ const NOT_LOADED: u32 = u32::MAX;
 /// in the order of the file missed the cache at nearly every step (5 % of the import's time
 /// at 1,000,000 entries).
 fn positions_in(lines: &[LineState], ids: &[i64]) -> Result<Vec<u32>> {
-    let too_many = || Error::Corrupt("more than 4,294,967,294 payment lines in one file".into());
+    // Every position and every index of `ids` fits a u32 below NOT_LOADED.
     if lines.len() >= NOT_LOADED as usize || ids.len() > NOT_LOADED as usize {
-        return Err(too_many());
+        return Err(Error::Corrupt(
+            "more than 4,294,967,294 payment lines in one file".into(),
+        ));
     }
-    let mut order: Vec<(i64, u32)> = Vec::with_capacity(ids.len());
-    for (i, &id) in ids.iter().enumerate() {
-        order.push((id, u32::try_from(i).map_err(|_| too_many())?));
-    }
+    let mut order: Vec<(i64, u32)> = ids.iter().copied().zip(0..).collect();
     order.sort_unstable();
     let mut positions = vec![NOT_LOADED; ids.len()];
-    let mut at = 0;
+    let mut loaded = lines.iter().map(|line| line.id).zip(0..).peekable();
     for (id, i) in order {
-        while lines.get(at).is_some_and(|line| line.id < id) {
-            at += 1;
-        }
-        if lines.get(at).is_some_and(|line| line.id == id) {
-            positions[i as usize] = u32::try_from(at).map_err(|_| too_many())?;
+        while loaded.next_if(|&(line, _)| line < id).is_some() {}
+        if let Some(&(line, at)) = loaded.peek() {
+            if line == id {
+                positions[i as usize] = at;
+            }
         }
     }
     Ok(positions)
@@ -1292,19 +1291,6 @@ struct Importer<'a> {
     /// it (−1.3 % instructions at 100,000).
     status_update: Option<(rusqlite::Statement<'a>, Option<(Status, Status)>)>,
     observe: &'a mut dyn FnMut(&[BankEvent]),
-}
-
-/// The statement in `slot`, prepared from `sql` first when there is none.
-fn held<'s, 'a>(
-    slot: &'s mut Option<rusqlite::Statement<'a>>,
-    tx: &'a Connection,
-    sql: &str,
-) -> Result<&'s mut rusqlite::Statement<'a>> {
-    if slot.is_none() {
-        *slot = Some(tx.prepare(sql)?);
-    }
-    slot.as_mut()
-        .ok_or_else(|| Error::Corrupt("statement not prepared".into()))
 }
 
 impl Importer<'_> {
@@ -1519,11 +1505,9 @@ impl Importer<'_> {
         };
         // The bits of the hash, as SQLite's signed integer.
         let hash = fnv1a64(text) as i64;
-        let hits: Vec<(i64, usize)> = held(
-            &mut self.applied_query,
-            self.tx,
-            "SELECT file, line FROM applied_records WHERE company = ?1 AND hash = ?2",
-        )?
+        let hits: Vec<(i64, usize)> = held(&mut self.applied_query, self.tx, || {
+            "SELECT file, line FROM applied_records WHERE company = ?1 AND hash = ?2"
+        })?
         .query_map((self.company.key, hash), |row| {
             Ok((row.get(0)?, row.get(1)?))
         })?
@@ -1588,12 +1572,10 @@ impl Importer<'_> {
         format: &str,
         reference: &str,
     ) -> Result<Option<FoundCharge>> {
-        Ok(held(
-            &mut self.charge_query,
-            self.tx,
+        Ok(held(&mut self.charge_query, self.tx, || {
             "SELECT reference, amount, group_id, lines FROM charges \
-             WHERE company = ?1 AND reference = ?2 AND format_id = ?3",
-        )?
+             WHERE company = ?1 AND reference = ?2 AND format_id = ?3"
+        })?
         .query_row((self.company.key, reference, format), charge_from_row)
         .optional()?)
     }
@@ -1610,13 +1592,11 @@ impl Importer<'_> {
         // No ORDER BY: with one, SQLite walks the primary key (in reference order) instead of
         // looking the customer up in charges_by_date_and_customer. The few candidates are
         // sorted here.
-        let mut candidates: Vec<FoundCharge> = held(
-            &mut self.customer_query,
-            self.tx,
+        let mut candidates: Vec<FoundCharge> = held(&mut self.customer_query, self.tx, || {
             "SELECT reference, amount, group_id, lines FROM charges \
              INDEXED BY charges_by_date_and_customer \
-             WHERE company = ?1 AND customer_key = ?2 AND payment_date = ?3 AND format_id = ?4",
-        )?
+             WHERE company = ?1 AND customer_key = ?2 AND payment_date = ?3 AND format_id = ?4"
+        })?
         .query_map(
             (
                 self.company.key,
@@ -1867,7 +1847,7 @@ impl Importer<'_> {
         for chunk in ids.chunks(LOAD_BATCH) {
             let mut short;
             let statement = if chunk.len() == LOAD_BATCH {
-                held(&mut full, self.tx, &load_lines_sql(LOAD_BATCH))?
+                held(&mut full, self.tx, || load_lines_sql(LOAD_BATCH))?
             } else {
                 short = self.tx.prepare(&load_lines_sql(chunk.len()))?;
                 &mut short

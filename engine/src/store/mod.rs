@@ -327,6 +327,21 @@ impl std::ops::Deref for Scope<'_> {
 }
 
 /// A statement broke a foreign key. Callers know which key it can be and say so.
+/// The statement in `slot`, prepared first from the text `sql` makes when there is none: a
+/// step that runs one statement many times (a batch of a hundred rows, a lookup per record)
+/// builds and prepares its text once, and does not hand it to the statement cache each time.
+fn held<'s, 'a, S: AsRef<str>>(
+    slot: &'s mut Option<rusqlite::Statement<'a>>,
+    tx: &'a Connection,
+    sql: impl FnOnce() -> S,
+) -> Result<&'s mut rusqlite::Statement<'a>> {
+    if slot.is_none() {
+        *slot = Some(tx.prepare(sql().as_ref())?);
+    }
+    slot.as_mut()
+        .ok_or_else(|| Error::Corrupt("statement not prepared".into()))
+}
+
 fn is_foreign_key_violation(error: &rusqlite::Error) -> bool {
     matches!(
         error,

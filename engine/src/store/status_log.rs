@@ -22,8 +22,8 @@
 //! per row, at a random place in it (see the migration's comment for the figures).
 
 use super::codec::time_text;
-use super::CompanyKey;
-use crate::error::{Error, Result};
+use super::{held, CompanyKey};
+use crate::error::Result;
 use crate::model::Status;
 use chrono::NaiveDateTime;
 use rusqlite::Connection;
@@ -122,13 +122,7 @@ impl<'a> StatusLog<'a> {
         for batch in self.rows.chunks(StatusLog::BATCH) {
             let mut short;
             let statement = if batch.len() == StatusLog::BATCH {
-                if self.full.is_none() {
-                    self.full = Some(tx.prepare(&changes_sql(StatusLog::BATCH))?);
-                }
-                match self.full.as_mut() {
-                    Some(full) => full,
-                    None => return Err(Error::Corrupt("status log statement missing".into())),
-                }
+                held(&mut self.full, tx, || changes_sql(StatusLog::BATCH))?
             } else {
                 short = tx.prepare(&changes_sql(batch.len()))?;
                 &mut short
