@@ -4,6 +4,7 @@
 //! functions load its input ([`Store::load_run_data`]) and save its decisions, each write in
 //! one `IMMEDIATE` transaction that is applied whole or not at all.
 
+use super::alongside::made_alongside;
 use super::batch::BatchInsert;
 use super::codec::{
     date_text, debtor_from_row, entry_from_row, errors_to_json, format_from_row, get_id,
@@ -125,7 +126,7 @@ fn update_in_order(
     company: &CompanyKey,
     column: &str,
     only: Only,
-    values: impl Iterator<Item = (i64, Value)>,
+    values: impl Iterator<Item = (i64, Value)> + Send,
 ) -> Result<()> {
     update_columns_in_order(
         tx,
@@ -137,26 +138,31 @@ fn update_in_order(
 }
 
 /// [`update_in_order`] for several columns at once: each line's row is written once.
+///
+/// `values` is run on a second thread while this one writes ([`made_alongside`]): in
+/// validate and collect it is the validation of every line, and its errors as JSON.
 fn update_columns_in_order<const N: usize>(
     tx: &rusqlite::Connection,
     company: &CompanyKey,
     columns: &[&str; N],
     only: Only,
-    values: impl Iterator<Item = (i64, [Value; N])>,
+    values: impl Iterator<Item = (i64, [Value; N])> + Send,
 ) -> Result<()> {
     let mut update = tx.prepare(&update_one_sql(columns, only))?;
     update.raw_bind_parameter(2, company.key)?;
-    for (id, row) in values {
-        update.raw_bind_parameter(1, id)?;
-        for (i, value) in row.iter().enumerate() {
-            update.raw_bind_parameter(i + 3, value)?;
+    made_alongside(values, |values| {
+        for (id, row) in values {
+            update.raw_bind_parameter(1, id)?;
+            for (i, value) in row.iter().enumerate() {
+                update.raw_bind_parameter(i + 3, value)?;
+            }
+            let updated = update.raw_execute()?;
+            if only == Only::All && updated != 1 {
+                return Err(Error::UnknownLine(id));
+            }
         }
-        let updated = update.raw_execute()?;
-        if only == Only::All && updated != 1 {
-            return Err(Error::UnknownLine(id));
-        }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// How much of the run data [`Store::run_data_in`] reads.
@@ -191,10 +197,10 @@ fn unchanged_pass(line: &PaymentLine, errors: &[ValidationError]) -> bool {
 /// ([`unchanged_pass`]); any other only where its result differs from the stored one, so
 /// validating again without a change in between writes nothing. Validate and export store
 /// their results through this.
-pub(super) fn store_validations<'l, E: AsRef<[ValidationError]>>(
+pub(super) fn store_validations<'l, E: AsRef<[ValidationError]> + Send>(
     tx: &rusqlite::Connection,
     company: &CompanyKey,
-    results: impl Iterator<Item = (&'l PaymentLine, E)>,
+    results: impl Iterator<Item = (&'l PaymentLine, E)> + Send,
 ) -> Result<()> {
     update_in_order(
         tx,
@@ -595,10 +601,10 @@ impl Store {
     /// Stores validation results like [`Store::save_validations`], as `store_validations`
     /// does: give each line as read in the same transaction, with its new result, in
     /// ascending id order; a line that does not exist is skipped.
-    pub fn save_validations_in_order<'l, E: AsRef<[ValidationError]>>(
+    pub fn save_validations_in_order<'l, E: AsRef<[ValidationError]> + Send>(
         &mut self,
         company: &CompanyKey,
-        results: impl Iterator<Item = (&'l PaymentLine, E)>,
+        results: impl Iterator<Item = (&'l PaymentLine, E)> + Send,
     ) -> Result<()> {
         let tx = self.write()?;
         store_validations(&tx, company, results)?;
@@ -609,10 +615,10 @@ impl Store {
     /// Stores each line's collective payment id and validation result together, in
     /// ascending line id order, writing only the lines where either differs from the stored
     /// one: collect changes both on most lines, and one write per row costs half of two.
-    pub fn save_groups_and_validations_in_order<'a, E: AsRef<[ValidationError]>>(
+    pub fn save_groups_and_validations_in_order<'a, E: AsRef<[ValidationError]> + Send>(
         &mut self,
         company: &CompanyKey,
-        lines: impl Iterator<Item = (i64, Option<&'a str>, E)>,
+        lines: impl Iterator<Item = (i64, Option<&'a str>, E)> + Send,
     ) -> Result<()> {
         let tx = self.write()?;
         update_columns_in_order(

@@ -10,6 +10,7 @@
 //! writer waits for the first instead of failing half-way. Every function takes the company it
 //! works in and every query is scoped by it (I11). Values are always bound parameters.
 
+mod alongside;
 mod batch;
 mod codec;
 pub(crate) use codec::{get_id, get_optional_id};
