@@ -57,7 +57,12 @@ impl BatchInsert<'_> {
 
 /// `INSERT INTO {into} VALUES (…), (…)` for `rows` rows, each row the `constants` shared
 /// placeholders `?1`… followed by `columns` placeholders of its own.
-pub(super) fn insert_sql(into: &str, constants: usize, columns: usize, rows: usize) -> String {
+pub(super) fn insert_sql(
+    into: &'static str,
+    constants: usize,
+    columns: usize,
+    rows: usize,
+) -> String {
     let shared: Vec<String> = (1..=constants).map(|p| format!("?{p}")).collect();
     let values: Vec<String> = (0..rows)
         .map(|row| {

@@ -8,6 +8,7 @@
 //!
 //! A re-imported row replaces the stored one: a column absent from the file takes its default.
 
+use super::alongside::made_alongside;
 use super::batch::insert_sql;
 use super::codec::date_text;
 use super::{held, is_foreign_key_violation, CompanyKey, Store};
@@ -21,7 +22,7 @@ use std::io::Read;
 
 impl Store {
     /// Imports a debtors file into a company: all rows, or none when any row is bad.
-    pub fn import_debtors<R: Read>(
+    pub fn import_debtors<R: Read + Send>(
         &mut self,
         company: &CompanyKey,
         mut rows: CsvRows<R, Debtor>,
@@ -31,27 +32,31 @@ impl Store {
         let before = count(&tx, "debtors", company)?;
         let mut problems = Problems::new(rows.file(), rows.limits());
         let mut upserts = Upserts::new(&tx, company, &DEBTORS);
-        for row in rows.by_ref() {
-            match row {
-                Ok(row) => {
-                    let unknown = row
-                        .value
-                        .payment_format
-                        .as_deref()
-                        .filter(|format| !formats.contains(*format));
-                    if let Some(format) = unknown {
+        // The file is read and its rows checked on a second thread while this one writes.
+        made_alongside(rows.by_ref(), |rows| -> Result<()> {
+            for row in rows {
+                match row {
+                    Ok(row) => {
+                        let unknown = row
+                            .value
+                            .payment_format
+                            .as_deref()
+                            .filter(|format| !formats.contains(*format));
+                        if let Some(format) = unknown {
+                            upserts.flush(&mut problems)?;
+                            problems.push(unknown_format(row.line, company, format));
+                        } else {
+                            upserts.push(row, &mut problems)?;
+                        }
+                    }
+                    Err(row_problems) => {
                         upserts.flush(&mut problems)?;
-                        problems.push(unknown_format(row.line, company, format));
-                    } else {
-                        upserts.push(row, &mut problems)?;
+                        problems.extend(row_problems);
                     }
                 }
-                Err(row_problems) => {
-                    upserts.flush(&mut problems)?;
-                    problems.extend(row_problems);
-                }
             }
-        }
+            Ok(())
+        })?;
         upserts.flush(&mut problems)?;
         let good = upserts.good;
         drop(upserts);
@@ -59,7 +64,7 @@ impl Store {
     }
 
     /// Imports a mandates file into a company: all rows, or none when any row is bad.
-    pub fn import_mandates<R: Read>(
+    pub fn import_mandates<R: Read + Send>(
         &mut self,
         company: &CompanyKey,
         mut rows: CsvRows<R, Mandate>,
@@ -69,23 +74,27 @@ impl Store {
         let before = count(&tx, "mandates", company)?;
         let mut problems = Problems::new(rows.file(), rows.limits());
         let mut upserts = Upserts::new(&tx, company, &MANDATES);
-        for row in rows.by_ref() {
-            match row {
-                Ok(row) if !formats.contains(row.value.payment_format.as_str()) => {
-                    upserts.flush(&mut problems)?;
-                    let m = &row.value;
-                    if !debtor_exists(&tx, company, &m.debtor)? {
-                        problems.push(unknown_debtor(row.line, company, &m.debtor));
+        // The file is read and its rows checked on a second thread while this one writes.
+        made_alongside(rows.by_ref(), |rows| -> Result<()> {
+            for row in rows {
+                match row {
+                    Ok(row) if !formats.contains(row.value.payment_format.as_str()) => {
+                        upserts.flush(&mut problems)?;
+                        let m = &row.value;
+                        if !debtor_exists(&tx, company, &m.debtor)? {
+                            problems.push(unknown_debtor(row.line, company, &m.debtor));
+                        }
+                        problems.push(unknown_format(row.line, company, &m.payment_format));
                     }
-                    problems.push(unknown_format(row.line, company, &m.payment_format));
-                }
-                Ok(row) => upserts.push(row, &mut problems)?,
-                Err(row_problems) => {
-                    upserts.flush(&mut problems)?;
-                    problems.extend(row_problems);
+                    Ok(row) => upserts.push(row, &mut problems)?,
+                    Err(row_problems) => {
+                        upserts.flush(&mut problems)?;
+                        problems.extend(row_problems);
+                    }
                 }
             }
-        }
+            Ok(())
+        })?;
         upserts.flush(&mut problems)?;
         let good = upserts.good;
         drop(upserts);
@@ -96,7 +105,7 @@ impl Store {
     ///
     /// An entry that already has payment lines keeps its debtor (the lines carry it): a row
     /// that would move it to another debtor is refused.
-    pub fn import_entries<R: Read>(
+    pub fn import_entries<R: Read + Send>(
         &mut self,
         company: &CompanyKey,
         mut rows: CsvRows<R, Entry>,
@@ -105,15 +114,19 @@ impl Store {
         let before = count(&tx, "entries", company)?;
         let mut problems = Problems::new(rows.file(), rows.limits());
         let mut upserts = Upserts::new(&tx, company, &ENTRIES);
-        for row in rows.by_ref() {
-            match row {
-                Ok(row) => upserts.push(row, &mut problems)?,
-                Err(row_problems) => {
-                    upserts.flush(&mut problems)?;
-                    problems.extend(row_problems);
+        // The file is read and its rows checked on a second thread while this one writes.
+        made_alongside(rows.by_ref(), |rows| -> Result<()> {
+            for row in rows {
+                match row {
+                    Ok(row) => upserts.push(row, &mut problems)?,
+                    Err(row_problems) => {
+                        upserts.flush(&mut problems)?;
+                        problems.extend(row_problems);
+                    }
                 }
             }
-        }
+            Ok(())
+        })?;
         upserts.flush(&mut problems)?;
         let good = upserts.good;
         drop(upserts);
