@@ -165,6 +165,16 @@ fn update_columns_in_order<const N: usize>(
     })
 }
 
+/// The first of the company's (`?1`) lines with ids from `?2` to `?3` whose debtor is not
+/// its entry's: entry id, the entry's debtor, the line's. The lines are read by id range:
+/// the unary `+` keeps SQLite from reading every line of the company through the index by
+/// entry and sorting them, which grew with the company's history rather than with the
+/// lines checked.
+const WRONG_DEBTOR_SQL: &str = "SELECT l.entry_id, e.debtor, l.debtor FROM payment_lines l \
+     JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
+     WHERE +l.company = ?1 AND l.id BETWEEN ?2 AND ?3 AND e.debtor <> l.debtor \
+     ORDER BY l.id LIMIT 1";
+
 /// How much of the run data [`Store::run_data_in`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Load {
@@ -487,14 +497,9 @@ impl Store {
         if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
             // A line carries its entry's debtor; one query checks them all.
             let mismatch: Option<(String, String, String)> = tx
-                .query_row(
-                    "SELECT l.entry_id, e.debtor, l.debtor FROM payment_lines l \
-                     JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
-                     WHERE l.company = ?1 AND l.id BETWEEN ?2 AND ?3 AND e.debtor <> l.debtor \
-                     ORDER BY l.id LIMIT 1",
-                    (company.key, first, last),
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                )
+                .query_row(WRONG_DEBTOR_SQL, (company.key, first, last), |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
                 .optional()?;
             if let Some((entry, expected, given)) = mismatch {
                 return Err(Error::WrongDebtor {
@@ -851,6 +856,37 @@ mod tests {
 
     fn now() -> NaiveDateTime {
         date("2026-05-15").and_hms_opt(9, 30, 0).unwrap()
+    }
+
+    /// The statements suggest runs over the lines it just inserted read them by id range, in
+    /// id order, not every line of the company by the index by entry and then a sort.
+    #[test]
+    fn the_new_lines_are_read_by_id_range() {
+        let (_dir, store, _) = seeded();
+        for sql in [WRONG_DEBTOR_SQL, status_log::LOG_CREATED_SQL] {
+            let mut explain = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            // The plan does not depend on the values: the parameters are left unbound.
+            let mut rows = explain.raw_query();
+            let mut plan: Vec<String> = Vec::new();
+            while let Some(row) = rows.next().unwrap() {
+                plan.push(row.get(3).unwrap());
+            }
+            assert!(
+                plan.iter()
+                    .any(|step| step.contains("SEARCH") && step.contains("INTEGER PRIMARY KEY")),
+                "{sql}: {plan:?}"
+            );
+            assert!(
+                !plan
+                    .iter()
+                    .any(|step| step.contains("TEMP B-TREE")
+                        || step.contains("payment_lines_by_entry")),
+                "{sql}: {plan:?}"
+            );
+        }
     }
 
     fn new_line(entry: &str, debtor: &str, format: &str, payment_date: &str) -> NewLineRow {
