@@ -105,11 +105,13 @@ impl Engine {
     }
 
     /// Imports a CSV file of any kind from a reader, one row at a time (for large files).
+    /// The reader is read on a second thread while the rows are written, so it must be
+    /// `Send`.
     pub fn import(
         &mut self,
         kind: CsvKind,
         file_name: &str,
-        reader: impl Read,
+        reader: impl Read + Send,
     ) -> Result<ImportSummary> {
         let company = &self.company;
         match kind {

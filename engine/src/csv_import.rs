@@ -193,9 +193,14 @@ impl fmt::Display for ImportError {
             write!(f, " {}", problem.message)?;
         }
         if self.more > 0 {
+            let problems = if self.more == 1 {
+                "problem"
+            } else {
+                "problems"
+            };
             write!(
                 f,
-                "\n{}: {} more problems not shown; nothing was imported",
+                "\n{}: {} more {problems} not shown; nothing was imported",
                 self.file, self.more
             )?;
         }

@@ -6,11 +6,12 @@
 
 use std::io::{Read, Write};
 
-/// Called with `(done, total)` as a long operation advances.
-pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+/// Called with `(done, total)` as a long operation advances; `Send`, as an import reads its
+/// file (and reports how far it is) on a second thread.
+pub type Progress<'a> = &'a mut (dyn FnMut(u64, u64) + Send);
 
 /// A callback that ignores every call, for the operations called without one.
-pub fn none() -> impl FnMut(u64, u64) {
+pub fn none() -> impl FnMut(u64, u64) + Send {
     |_, _| {}
 }
 

@@ -688,6 +688,12 @@ fn sql_is_built_only_from_constants_and_placeholders() {
         ),
         (
             "engine/src/store/batch.rs",
+            "{into}",
+            "`insert_sql`'s table and column list, a `&'static str`: a `BatchInsert`'s or an \
+             `UpsertOf`'s constant",
+        ),
+        (
+            "engine/src/store/batch.rs",
             "{}",
             "a `BatchInsert`'s table and column list (a constant at each use) and its VALUES \
              list of generated placeholders",

@@ -17,18 +17,7 @@ pub(super) struct BatchInsert<'a> {
 
 impl BatchInsert<'_> {
     fn sql(&self, rows: usize) -> String {
-        let shared: Vec<String> = (1..=self.constants.len())
-            .map(|p| format!("?{p}"))
-            .collect();
-        let values: Vec<String> = (0..rows)
-            .map(|row| {
-                let first = self.constants.len() + 1 + row * self.columns;
-                let own = (first..first + self.columns).map(|p| format!("?{p}"));
-                let all: Vec<String> = shared.iter().cloned().chain(own).collect();
-                format!("({})", all.join(", "))
-            })
-            .collect();
-        format!("INSERT INTO {} VALUES {}", self.into, values.join(", "))
+        insert_sql(self.into, self.constants.len(), self.columns, rows)
     }
 
     /// Inserts `items`; `bind` binds one item's values from the placeholder number it is
@@ -64,4 +53,24 @@ impl BatchInsert<'_> {
         }
         Ok(())
     }
+}
+
+/// `INSERT INTO {into} VALUES (…), (…)` for `rows` rows, each row the `constants` shared
+/// placeholders `?1`… followed by `columns` placeholders of its own.
+pub(super) fn insert_sql(
+    into: &'static str,
+    constants: usize,
+    columns: usize,
+    rows: usize,
+) -> String {
+    let shared: Vec<String> = (1..=constants).map(|p| format!("?{p}")).collect();
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let first = constants + 1 + row * columns;
+            let own = (first..first + columns).map(|p| format!("?{p}"));
+            let all: Vec<String> = shared.iter().cloned().chain(own).collect();
+            format!("({})", all.join(", "))
+        })
+        .collect();
+    format!("INSERT INTO {into} VALUES {}", values.join(", "))
 }

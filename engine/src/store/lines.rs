@@ -4,6 +4,7 @@
 //! functions load its input ([`Store::load_run_data`]) and save its decisions, each write in
 //! one `IMMEDIATE` transaction that is applied whole or not at all.
 
+use super::alongside::made_alongside;
 use super::batch::BatchInsert;
 use super::codec::{
     date_text, debtor_from_row, entry_from_row, errors_to_json, format_from_row, get_id,
@@ -125,7 +126,7 @@ fn update_in_order(
     company: &CompanyKey,
     column: &str,
     only: Only,
-    values: impl Iterator<Item = (i64, Value)>,
+    values: impl Iterator<Item = (i64, Value)> + Send,
 ) -> Result<()> {
     update_columns_in_order(
         tx,
@@ -137,27 +138,42 @@ fn update_in_order(
 }
 
 /// [`update_in_order`] for several columns at once: each line's row is written once.
+///
+/// `values` is run on a second thread while this one writes ([`made_alongside`]): in
+/// validate and collect it is the validation of every line, and its errors as JSON.
 fn update_columns_in_order<const N: usize>(
     tx: &rusqlite::Connection,
     company: &CompanyKey,
     columns: &[&str; N],
     only: Only,
-    values: impl Iterator<Item = (i64, [Value; N])>,
+    values: impl Iterator<Item = (i64, [Value; N])> + Send,
 ) -> Result<()> {
     let mut update = tx.prepare(&update_one_sql(columns, only))?;
     update.raw_bind_parameter(2, company.key)?;
-    for (id, row) in values {
-        update.raw_bind_parameter(1, id)?;
-        for (i, value) in row.iter().enumerate() {
-            update.raw_bind_parameter(i + 3, value)?;
+    made_alongside(values, |values| {
+        for (id, row) in values {
+            update.raw_bind_parameter(1, id)?;
+            for (i, value) in row.iter().enumerate() {
+                update.raw_bind_parameter(i + 3, value)?;
+            }
+            let updated = update.raw_execute()?;
+            if only == Only::All && updated != 1 {
+                return Err(Error::UnknownLine(id));
+            }
         }
-        let updated = update.raw_execute()?;
-        if only == Only::All && updated != 1 {
-            return Err(Error::UnknownLine(id));
-        }
-    }
-    Ok(())
+        Ok(())
+    })
 }
+
+/// The first of the company's (`?1`) lines with ids from `?2` to `?3` whose debtor is not
+/// its entry's: entry id, the entry's debtor, the line's. The lines are read by id range:
+/// the unary `+` keeps SQLite from reading every line of the company through the index by
+/// entry and sorting them, which grew with the company's history rather than with the
+/// lines checked.
+const WRONG_DEBTOR_SQL: &str = "SELECT l.entry_id, e.debtor, l.debtor FROM payment_lines l \
+     JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
+     WHERE +l.company = ?1 AND l.id BETWEEN ?2 AND ?3 AND e.debtor <> l.debtor \
+     ORDER BY l.id LIMIT 1";
 
 /// How much of the run data [`Store::run_data_in`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,10 +207,10 @@ fn unchanged_pass(line: &PaymentLine, errors: &[ValidationError]) -> bool {
 /// ([`unchanged_pass`]); any other only where its result differs from the stored one, so
 /// validating again without a change in between writes nothing. Validate and export store
 /// their results through this.
-pub(super) fn store_validations<'l, E: AsRef<[ValidationError]>>(
+pub(super) fn store_validations<'l, E: AsRef<[ValidationError]> + Send>(
     tx: &rusqlite::Connection,
     company: &CompanyKey,
-    results: impl Iterator<Item = (&'l PaymentLine, E)>,
+    results: impl Iterator<Item = (&'l PaymentLine, E)> + Send,
 ) -> Result<()> {
     update_in_order(
         tx,
@@ -481,14 +497,9 @@ impl Store {
         if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
             // A line carries its entry's debtor; one query checks them all.
             let mismatch: Option<(String, String, String)> = tx
-                .query_row(
-                    "SELECT l.entry_id, e.debtor, l.debtor FROM payment_lines l \
-                     JOIN entries e ON e.company = l.company AND e.entry_id = l.entry_id \
-                     WHERE l.company = ?1 AND l.id BETWEEN ?2 AND ?3 AND e.debtor <> l.debtor \
-                     ORDER BY l.id LIMIT 1",
-                    (company.key, first, last),
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                )
+                .query_row(WRONG_DEBTOR_SQL, (company.key, first, last), |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
                 .optional()?;
             if let Some((entry, expected, given)) = mismatch {
                 return Err(Error::WrongDebtor {
@@ -595,10 +606,10 @@ impl Store {
     /// Stores validation results like [`Store::save_validations`], as `store_validations`
     /// does: give each line as read in the same transaction, with its new result, in
     /// ascending id order; a line that does not exist is skipped.
-    pub fn save_validations_in_order<'l, E: AsRef<[ValidationError]>>(
+    pub fn save_validations_in_order<'l, E: AsRef<[ValidationError]> + Send>(
         &mut self,
         company: &CompanyKey,
-        results: impl Iterator<Item = (&'l PaymentLine, E)>,
+        results: impl Iterator<Item = (&'l PaymentLine, E)> + Send,
     ) -> Result<()> {
         let tx = self.write()?;
         store_validations(&tx, company, results)?;
@@ -609,10 +620,10 @@ impl Store {
     /// Stores each line's collective payment id and validation result together, in
     /// ascending line id order, writing only the lines where either differs from the stored
     /// one: collect changes both on most lines, and one write per row costs half of two.
-    pub fn save_groups_and_validations_in_order<'a, E: AsRef<[ValidationError]>>(
+    pub fn save_groups_and_validations_in_order<'a, E: AsRef<[ValidationError]> + Send>(
         &mut self,
         company: &CompanyKey,
-        lines: impl Iterator<Item = (i64, Option<&'a str>, E)>,
+        lines: impl Iterator<Item = (i64, Option<&'a str>, E)> + Send,
     ) -> Result<()> {
         let tx = self.write()?;
         update_columns_in_order(
@@ -845,6 +856,37 @@ mod tests {
 
     fn now() -> NaiveDateTime {
         date("2026-05-15").and_hms_opt(9, 30, 0).unwrap()
+    }
+
+    /// The statements suggest runs over the lines it just inserted read them by id range, in
+    /// id order, not every line of the company by the index by entry and then a sort.
+    #[test]
+    fn the_new_lines_are_read_by_id_range() {
+        let (_dir, store, _) = seeded();
+        for sql in [WRONG_DEBTOR_SQL, status_log::LOG_CREATED_SQL] {
+            let mut explain = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            // The plan does not depend on the values: the parameters are left unbound.
+            let mut rows = explain.raw_query();
+            let mut plan: Vec<String> = Vec::new();
+            while let Some(row) = rows.next().unwrap() {
+                plan.push(row.get(3).unwrap());
+            }
+            assert!(
+                plan.iter()
+                    .any(|step| step.contains("SEARCH") && step.contains("INTEGER PRIMARY KEY")),
+                "{sql}: {plan:?}"
+            );
+            assert!(
+                !plan
+                    .iter()
+                    .any(|step| step.contains("TEMP B-TREE")
+                        || step.contains("payment_lines_by_entry")),
+                "{sql}: {plan:?}"
+            );
+        }
     }
 
     fn new_line(entry: &str, debtor: &str, format: &str, payment_date: &str) -> NewLineRow {

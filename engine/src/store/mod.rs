@@ -10,6 +10,7 @@
 //! writer waits for the first instead of failing half-way. Every function takes the company it
 //! works in and every query is scoped by it (I11). Values are always bound parameters.
 
+mod alongside;
 mod batch;
 mod codec;
 pub(crate) use codec::{get_id, get_optional_id};
@@ -326,7 +327,6 @@ impl std::ops::Deref for Scope<'_> {
     }
 }
 
-/// A statement broke a foreign key. Callers know which key it can be and say so.
 /// The statement in `slot`, prepared first from the text `sql` makes when there is none: a
 /// step that runs one statement many times (a batch of a hundred rows, a lookup per record)
 /// builds and prepares its text once, and does not hand it to the statement cache each time.
@@ -342,6 +342,7 @@ fn held<'s, 'a, S: AsRef<str>>(
         .ok_or_else(|| Error::Corrupt("statement not prepared".into()))
 }
 
+/// A statement broke a foreign key. Callers know which key it can be and say so.
 fn is_foreign_key_violation(error: &rusqlite::Error) -> bool {
     matches!(
         error,

@@ -165,8 +165,17 @@ fn changes_sql(rows: usize) -> String {
     )
 }
 
+/// The creation of the company's (`?1`) lines with ids from `?2` to `?3`, as changes of the
+/// event `?4`. The lines are read by id range: the unary `+` keeps SQLite from reading every
+/// line of the company through the index by entry and sorting them, which grew with the
+/// company's history rather than with the lines logged.
+pub(super) const LOG_CREATED_SQL: &str = "INSERT INTO status_changes (event, line) \
+     SELECT ?4, id FROM payment_lines WHERE +company = ?1 AND id BETWEEN ?2 AND ?3 \
+     ORDER BY id";
+
 /// Logs the creation (no old status, new blank, `cause`) of the company's lines with ids
-/// from `first` to `last`, all of them, by one statement; returns how many were logged.
+/// from `first` to `last`, all of them, by one statement ([`LOG_CREATED_SQL`]); returns how
+/// many were logged.
 pub(super) fn log_created(
     tx: &Connection,
     company: &CompanyKey,
@@ -175,12 +184,7 @@ pub(super) fn log_created(
     cause: &str,
 ) -> Result<usize> {
     let event = new_event(tx, company.key, &time_text(now), None, Status::Blank, cause)?;
-    Ok(tx.execute(
-        "INSERT INTO status_changes (event, line) \
-         SELECT ?4, id FROM payment_lines WHERE company = ?1 AND id BETWEEN ?2 AND ?3 \
-         ORDER BY id",
-        (company.key, first, last, event),
-    )?)
+    Ok(tx.execute(LOG_CREATED_SQL, (company.key, first, last, event))?)
 }
 
 /// Deletes a line's log (the line is being deleted): one probe of the key per event of the
