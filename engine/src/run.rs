@@ -99,7 +99,8 @@ impl Engine {
                 if !plan.remove.is_empty() {
                     store.delete_unsent_lines(company, &plan.remove)?;
                 }
-                let ids = store.insert_lines(company, &plan.new_lines, now, "suggest")?;
+                let ids =
+                    store.insert_lines_of_run(company, &plan.new_lines, &data, now, "suggest")?;
                 // The report shows the new lines, made into views as they are printed; the run
                 // data's own lines are not needed for it.
                 data.lines = Vec::new();

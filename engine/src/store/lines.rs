@@ -443,6 +443,53 @@ impl Store {
         now: NaiveDateTime,
         cause: &str,
     ) -> Result<Vec<i64>> {
+        self.insert_lines_checked(company, lines, None, now, cause)
+    }
+
+    /// [`Store::insert_lines`] for lines made from `data`, loaded in this same transaction
+    /// (suggest's): each line's debtor is checked against its entry in `data` instead of by a
+    /// query over the inserted lines (a lookup per line through the entries' key: 13 % of
+    /// suggest's instructions at 100,000 lines). If `data` does not hold some line's entry,
+    /// the query checks them all, as for [`Store::insert_lines`].
+    pub fn insert_lines_of_run(
+        &mut self,
+        company: &CompanyKey,
+        lines: &[NewLineRow],
+        data: &RunData,
+        now: NaiveDateTime,
+        cause: &str,
+    ) -> Result<Vec<i64>> {
+        self.insert_lines_checked(company, lines, Some(data), now, cause)
+    }
+
+    /// [`Store::insert_lines`], the debtors checked against `data` when given, else by a query.
+    fn insert_lines_checked(
+        &mut self,
+        company: &CompanyKey,
+        lines: &[NewLineRow],
+        data: Option<&RunData>,
+        now: NaiveDateTime,
+        cause: &str,
+    ) -> Result<Vec<i64>> {
+        // Each line's debtor is checked against its entry in the run where the run holds it;
+        // if any line's entry is not there (not one of the company's, or settled without
+        // lines, which the run leaves out), the query below checks them all.
+        let mut query_debtors = data.is_none();
+        if let Some(data) = data {
+            for line in lines {
+                match data.entries.get(&line.entry_id) {
+                    Some(entry) if entry.debtor != line.debtor => {
+                        return Err(Error::WrongDebtor {
+                            entry: line.entry_id.to_string(),
+                            expected: entry.debtor.to_string(),
+                            given: line.debtor.to_string(),
+                        });
+                    }
+                    Some(_) => {}
+                    None => query_debtors = true,
+                }
+            }
+        }
         let tx = self.write()?;
         let formats: HashSet<String> = tx
             .prepare("SELECT id FROM payment_formats WHERE company = ?1")?
@@ -495,12 +542,16 @@ impl Store {
             Err(e) => return Err(e),
         }
         if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
-            // A line carries its entry's debtor; one query checks them all.
-            let mismatch: Option<(String, String, String)> = tx
-                .query_row(WRONG_DEBTOR_SQL, (company.key, first, last), |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                })
-                .optional()?;
+            // A line carries its entry's debtor; unless the run's entries checked them, one
+            // query checks them all.
+            let mismatch: Option<(String, String, String)> = match query_debtors {
+                false => None,
+                true => tx
+                    .query_row(WRONG_DEBTOR_SQL, (company.key, first, last), |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })
+                    .optional()?,
+            };
             if let Some((entry, expected, given)) = mismatch {
                 return Err(Error::WrongDebtor {
                     entry,
@@ -1077,6 +1128,43 @@ mod tests {
             "entry 'E2' belongs to debtor '100100', not '100101'",
         );
         assert_eq!(dump(&store), before);
+    }
+
+    /// Lines made from the run data are checked against its entries: a debtor that is not
+    /// the entry's refuses them all, as the query does for lines from anywhere else, and an
+    /// entry the run does not hold leaves the check to that query.
+    #[test]
+    fn insert_lines_of_run_checks_debtors_against_the_runs_entries() {
+        let (_dir, mut store, company) = seeded();
+        let data = store.load_run_data_for_step(&company).unwrap();
+        let before = dump(&store);
+        let mut check = |line: NewLineRow, expected: &str| {
+            let lines = [new_line("E1", "100100", "BS", "2026-07-01"), line];
+            let error = store
+                .insert_lines_of_run(&company, &lines, &data, now(), "suggest")
+                .unwrap_err();
+            assert_eq!(error.to_string(), expected);
+        };
+        check(
+            new_line("E2", "100101", "BS", "2026-07-01"),
+            "entry 'E2' belongs to debtor '100100', not '100101'",
+        );
+        check(
+            new_line("E99", "100100", "BS", "2026-07-01"),
+            "no entry 'E99' in this company: import it with `payrun import entries`",
+        );
+        assert_eq!(dump(&store), before);
+        // The lines as made from the run go in, as by `insert_lines`.
+        let ids = store
+            .insert_lines_of_run(
+                &company,
+                &[new_line("E2", "100100", "BS", "2026-07-01")],
+                &data,
+                now(),
+                "suggest",
+            )
+            .unwrap();
+        assert_eq!(ids.len(), 1);
     }
 
     #[test]
