@@ -256,6 +256,35 @@ fn ls_type_40_has_a_001_per_date_with_its_580_and_585() {
     assert!(r.iter().all(|rec| rec.len() <= 80));
 }
 
+/// Export grows the page cache while it copies the texts into the archive, and gives it its
+/// size back, also when it is called outside `Store::with_core_cache`.
+#[test]
+fn export_gives_the_page_cache_its_size_back() {
+    let mut f = Fixture::new();
+    f.prepare(NOW);
+    let out = f.out.clone();
+    let (store, company) = f.engine.parts();
+    let cache = |store: &crate::store::Store| -> i64 {
+        store
+            .connection()
+            .query_row("PRAGMA cache_size", [], |row| row.get(0))
+            .unwrap()
+    };
+    let before = cache(store);
+    let report = store
+        .export_deliveries(
+            company,
+            &out,
+            false,
+            cal(),
+            time(NOW),
+            &mut crate::progress::none(),
+        )
+        .unwrap();
+    assert_eq!(report.files.len(), 3);
+    assert_eq!(cache(store), before);
+}
+
 /// I7: a second export sends nothing and writes no file.
 #[test]
 fn a_second_export_sends_nothing() {
