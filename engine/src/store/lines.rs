@@ -126,7 +126,7 @@ fn update_in_order(
     company: &CompanyKey,
     column: &str,
     only: Only,
-    values: impl Iterator<Item = (i64, Value)> + Send,
+    values: impl Iterator<Item = (i64, Value)>,
 ) -> Result<()> {
     update_columns_in_order(
         tx,
@@ -138,31 +138,26 @@ fn update_in_order(
 }
 
 /// [`update_in_order`] for several columns at once: each line's row is written once.
-///
-/// `values` is run on a second thread while this one writes ([`made_alongside`]): in
-/// validate and collect it is the validation of every line, and its errors as JSON.
 fn update_columns_in_order<const N: usize>(
     tx: &rusqlite::Connection,
     company: &CompanyKey,
     columns: &[&str; N],
     only: Only,
-    values: impl Iterator<Item = (i64, [Value; N])> + Send,
+    values: impl Iterator<Item = (i64, [Value; N])>,
 ) -> Result<()> {
     let mut update = tx.prepare(&update_one_sql(columns, only))?;
     update.raw_bind_parameter(2, company.key)?;
-    made_alongside(values, |values| {
-        for (id, row) in values {
-            update.raw_bind_parameter(1, id)?;
-            for (i, value) in row.iter().enumerate() {
-                update.raw_bind_parameter(i + 3, value)?;
-            }
-            let updated = update.raw_execute()?;
-            if only == Only::All && updated != 1 {
-                return Err(Error::UnknownLine(id));
-            }
+    for (id, row) in values {
+        update.raw_bind_parameter(1, id)?;
+        for (i, value) in row.iter().enumerate() {
+            update.raw_bind_parameter(i + 3, value)?;
         }
-        Ok(())
-    })
+        let updated = update.raw_execute()?;
+        if only == Only::All && updated != 1 {
+            return Err(Error::UnknownLine(id));
+        }
+    }
+    Ok(())
 }
 
 /// The first of the company's (`?1`) lines with ids from `?2` to `?3` whose debtor is not
@@ -207,20 +202,30 @@ fn unchanged_pass(line: &PaymentLine, errors: &[ValidationError]) -> bool {
 /// ([`unchanged_pass`]); any other only where its result differs from the stored one, so
 /// validating again without a change in between writes nothing. Validate and export store
 /// their results through this.
-pub(super) fn store_validations<'l, E: AsRef<[ValidationError]> + Send>(
+pub(super) fn store_validations<'l, E: AsRef<[ValidationError]>>(
     tx: &rusqlite::Connection,
     company: &CompanyKey,
-    results: impl Iterator<Item = (&'l PaymentLine, E)> + Send,
+    results: impl Iterator<Item = (&'l PaymentLine, E)>,
 ) -> Result<()> {
     update_in_order(
         tx,
         company,
         "errors",
         Only::Changed,
-        results
-            .filter(|(line, errors)| !unchanged_pass(line, errors.as_ref()))
-            .map(|(line, errors)| (line.id, Value::Text(errors_to_json(errors.as_ref())))),
+        validation_values(results),
     )
+}
+
+/// What [`store_validations`] writes: each line's result as JSON, but for a line that passed
+/// and passes again.
+fn validation_values<'l, E, I>(results: I) -> impl Iterator<Item = (i64, Value)> + use<'l, E, I>
+where
+    E: AsRef<[ValidationError]>,
+    I: Iterator<Item = (&'l PaymentLine, E)>,
+{
+    results
+        .filter(|(line, errors)| !unchanged_pass(line, errors.as_ref()))
+        .map(|(line, errors)| (line.id, Value::Text(errors_to_json(errors.as_ref()))))
 }
 
 /// A payment line to create: the core's suggestion, stored as is.
@@ -663,7 +668,11 @@ impl Store {
         results: impl Iterator<Item = (&'l PaymentLine, E)> + Send,
     ) -> Result<()> {
         let tx = self.write()?;
-        store_validations(&tx, company, results)?;
+        // Validate writes nearly every line after suggest: the results and their JSON are
+        // made on a second thread while this one runs the `UPDATE`s ([`made_alongside`]).
+        made_alongside(validation_values(results), |values| {
+            update_in_order(&tx, company, "errors", Only::Changed, values)
+        })?;
         tx.commit()?;
         Ok(())
     }
@@ -677,16 +686,14 @@ impl Store {
         lines: impl Iterator<Item = (i64, Option<&'a str>, E)> + Send,
     ) -> Result<()> {
         let tx = self.write()?;
-        update_columns_in_order(
-            &tx,
-            company,
-            &["group_id", "errors"],
-            Only::Changed,
-            lines.map(|(id, group, errors)| {
-                let group = group.map_or(Value::Null, |g| Value::Text(g.into()));
-                (id, [group, Value::Text(errors_to_json(errors.as_ref()))])
-            }),
-        )?;
+        // As in `save_validations_in_order`: the results on a second thread.
+        let values = lines.map(|(id, group, errors)| {
+            let group = group.map_or(Value::Null, |g| Value::Text(g.into()));
+            (id, [group, Value::Text(errors_to_json(errors.as_ref()))])
+        });
+        made_alongside(values, |values| {
+            update_columns_in_order(&tx, company, &["group_id", "errors"], Only::Changed, values)
+        })?;
         tx.commit()?;
         Ok(())
     }
