@@ -599,9 +599,9 @@ mod tests {
         assert!(!format!("{jens:?}").contains("0101701234"));
     }
 
-    #[test]
-    fn entry_debtor_cannot_move_under_payment_lines() {
-        let (_dir, mut store, company) = seeded();
+    /// The seed database with a payment line on entry E1 (debtor 100100).
+    fn seeded_with_a_line_on_e1() -> (TempDir, Store, CompanyKey) {
+        let (dir, mut store, company) = seeded();
         store
             .insert_lines(
                 &company,
@@ -615,6 +615,12 @@ mod tests {
                 "suggest",
             )
             .unwrap();
+        (dir, store, company)
+    }
+
+    #[test]
+    fn entry_debtor_cannot_move_under_payment_lines() {
+        let (_dir, mut store, company) = seeded_with_a_line_on_e1();
         let before = dump(&store);
         let error = import_text::<Entry>(
             &mut store,
@@ -650,20 +656,7 @@ mod tests {
     /// undoes itself); a row that cannot be read comes in a later one.
     #[test]
     fn bad_rows_inside_full_batches_are_each_reported_and_nothing_applied() {
-        let (_dir, mut store, company) = seeded();
-        store
-            .insert_lines(
-                &company,
-                &[crate::store::NewLineRow {
-                    entry_id: "E1".into(),
-                    debtor: "100100".into(),
-                    format_id: "BS".into(),
-                    payment_date: crate::csv_import::parse_date("2026-07-01").unwrap(),
-                }],
-                chrono::NaiveDateTime::default(),
-                "suggest",
-            )
-            .unwrap();
+        let (_dir, mut store, company) = seeded_with_a_line_on_e1();
         let before = dump(&store);
         let text = entries_file(
             3 * UPSERT_BATCH + 10,
