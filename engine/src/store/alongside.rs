@@ -1,9 +1,9 @@
 //! Making a step's values on a second thread while this one writes them.
 //!
-//! A step that validates writes one row per line it changed, and SQLite's work per row
-//! (a prepared single-row `UPDATE`) runs on the thread that holds the connection. Making
-//! the values (validating the line, its errors as JSON) needs only the run data, so on a
-//! machine with two cores it can run beside the writes instead of between them.
+//! SQLite's work per row (a prepared `UPDATE` or `INSERT`) runs on the thread that holds the
+//! connection. Making the values needs no connection: validate and collect validate each
+//! line and write its errors as JSON, an import reads and checks each row of its CSV file.
+//! On a machine with two cores that can run beside the writes instead of between them.
 
 use std::sync::mpsc;
 

@@ -27,7 +27,7 @@ use super::codec::{
 };
 use super::lines::{store_validations, Load};
 use super::status_log::StatusLog;
-use super::{held, CompanyKey, Store};
+use super::{company_count, held, CompanyKey, Store};
 use crate::charge::amount_to_charge_of;
 use crate::delivery::{
     customer_no_key, normalized_content, to_latin1, zip_parts, Bs0603Code, Crc32, Delivery,
@@ -2123,10 +2123,7 @@ impl Importer<'_> {
             // through the index by entry, SQLite looked every line up and then sorted them
             // all (at 1,000,000 lines, most of this import's time outside the 0602). With
             // several companies the index keeps the others' lines unread.
-            let companies: i64 =
-                self.tx
-                    .query_row("SELECT count(*) FROM companies", [], |row| row.get(0))?;
-            let mut statement = self.tx.prepare(if companies == 1 {
+            let mut statement = self.tx.prepare(if company_count(self.tx)? == 1 {
                 "SELECT id, format_id, payment_date FROM payment_lines \
                  WHERE +company = ?1 AND status = 'sent' ORDER BY id"
             } else {

@@ -13,7 +13,7 @@ use super::codec::{
     MANDATE_COLUMNS,
 };
 use super::status_log::{self, StatusLog};
-use super::{is_foreign_key_violation, CompanyKey, Store};
+use super::{company_count, is_foreign_key_violation, CompanyKey, Store};
 use crate::error::{Error, Result};
 use crate::model::{
     FastSet, Mandates, PaymentLine, RunData, Status, StatusChange, ValidationError,
@@ -291,8 +291,7 @@ impl Store {
     ) -> Result<RunData> {
         let key = company.key;
         let mut data = RunData::default();
-        let companies: i64 =
-            tx.query_row("SELECT count(*) FROM companies", [], |row| row.get(0))?;
+        let companies = company_count(tx)?;
         {
             let mut statement = tx.prepare(&format!(
                 "SELECT {FORMAT_COLUMNS} FROM payment_formats WHERE company = ?1"
@@ -549,13 +548,13 @@ impl Store {
         if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
             // A line carries its entry's debtor; unless the run's entries checked them, one
             // query checks them all.
-            let mismatch: Option<(String, String, String)> = match query_debtors {
-                false => None,
-                true => tx
-                    .query_row(WRONG_DEBTOR_SQL, (company.key, first, last), |row| {
-                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                    })
-                    .optional()?,
+            let mismatch: Option<(String, String, String)> = if query_debtors {
+                tx.query_row(WRONG_DEBTOR_SQL, (company.key, first, last), |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .optional()?
+            } else {
+                None
             };
             if let Some((entry, expected, given)) = mismatch {
                 return Err(Error::WrongDebtor {
