@@ -58,7 +58,7 @@ use ledger::Amount;
 use ledger::Id;
 use rusqlite::{Connection, DatabaseName, OptionalExtension};
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -512,6 +512,8 @@ impl Store {
             applied_hashes: FastMap::default(),
             applied_query: None,
             charge_query: None,
+            ahead: ChargesAhead::default(),
+            ahead_query: None,
             customer_query: None,
             status_update: None,
             observe,
@@ -1094,6 +1096,7 @@ fn archived_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ArchivedFile> 
 }
 
 /// A charge sent, as an answer's match keeps it.
+#[derive(Clone)]
 struct ChargeRow {
     reference: Id,
     amount: Amount,
@@ -1102,9 +1105,77 @@ struct ChargeRow {
 
 /// A charge as found for an answer: with the ids of the lines it was sent for (its `lines`
 /// column), which the match reads once and does not keep.
+#[derive(Clone)]
 struct FoundCharge {
     charge: ChargeRow,
     lines: String,
+}
+
+/// Charges of the company read ahead in reference order, each with its format, for
+/// [`Importer::charge_by_reference`].
+#[derive(Default)]
+struct ChargesAhead {
+    /// What was read: every charge from the first reference on, up to the second (to the end
+    /// of the table when `None`), is in `charges`, except those before the last reference
+    /// asked for, which were let go. `None` before the first read.
+    range: Option<(Id, Option<Id>)>,
+    charges: VecDeque<(FoundCharge, Id)>,
+}
+
+/// Charges read ahead by one query of [`Importer::charge_by_reference`].
+const CHARGES_AHEAD: usize = 256;
+
+impl ChargesAhead {
+    /// Whether what was read ahead tells if `reference` has a charge.
+    fn covers(&self, reference: &str) -> bool {
+        self.range.as_ref().is_some_and(|(from, until)| {
+            reference >= from.as_str() && until.as_ref().is_none_or(|u| reference <= u.as_str())
+        })
+    }
+
+    /// Whether `reference` comes before what was read ahead (an answer out of order).
+    fn passed(&self, reference: &str) -> bool {
+        self.range
+            .as_ref()
+            .is_some_and(|(from, _)| reference < from.as_str())
+    }
+
+    /// Holds `charges`, the charges from `from` on, as read (at most [`CHARGES_AHEAD`]).
+    fn read(&mut self, from: &str, charges: VecDeque<(FoundCharge, Id)>) {
+        let until = match charges.back() {
+            Some((last, _)) if charges.len() >= CHARGES_AHEAD => {
+                Some(last.charge.reference.clone())
+            }
+            _ => None,
+        };
+        self.range = Some((Id::from(from), until));
+        self.charges = charges;
+    }
+
+    /// The charge of `reference` in `format`, from what was read ahead (which must cover
+    /// it). The charges before `reference` are let go: the next answers come later in the
+    /// file.
+    fn find(&mut self, reference: &str, format: &str) -> Option<FoundCharge> {
+        while self
+            .charges
+            .front()
+            .is_some_and(|(first, _)| first.charge.reference.as_str() < reference)
+        {
+            self.charges.pop_front();
+        }
+        if let Some((from, _)) = &mut self.range {
+            *from = Id::from(reference);
+        }
+        let (first, of) = self.charges.front()?;
+        (first.charge.reference.as_str() == reference && of.as_str() == format)
+            .then(|| first.clone())
+    }
+}
+
+/// A [`FoundCharge`] of the columns `reference, amount, group_id, lines, format_id`, and the
+/// format.
+fn charge_and_format_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(FoundCharge, Id)> {
+    Ok((charge_from_row(row)?, get_id(row, 4)?))
 }
 
 /// A [`FoundCharge`] of the columns `reference, amount, group_id, lines`.
@@ -1316,6 +1387,9 @@ struct Importer<'a> {
     /// its bindings when it is handed back.
     applied_query: Option<rusqlite::Statement<'a>>,
     charge_query: Option<rusqlite::Statement<'a>>,
+    /// The charges [`Importer::charge_by_reference`] read ahead, and its query.
+    ahead: ChargesAhead,
+    ahead_query: Option<rusqlite::Statement<'a>>,
     customer_query: Option<rusqlite::Statement<'a>>,
     /// [`UPDATE_LINE_STATUS`], with the company bound once and the (old, new) statuses bound
     /// now: a change binds the statuses only when they differ from the last change's (in
@@ -1599,17 +1673,38 @@ impl Importer<'_> {
     }
 
     /// The charge sent under a reference in this format.
+    ///
+    /// A 0602 answers charges in reference order, and a company's charges are kept in
+    /// reference order: the charges from the reference asked for on are read
+    /// [`CHARGES_AHEAD`] at a time into `self.ahead`, and the next references are found
+    /// there (a query per reference cost 7.7 % of `import delivery`). A reference before the
+    /// ones read ahead is looked up on its own.
     fn charge_by_reference(
         &mut self,
         format: &str,
         reference: &str,
     ) -> Result<Option<FoundCharge>> {
-        Ok(held(&mut self.charge_query, self.tx, || {
-            "SELECT reference, amount, group_id, lines FROM charges \
-             WHERE company = ?1 AND reference = ?2 AND format_id = ?3"
-        })?
-        .query_row((self.company.key, reference, format), charge_from_row)
-        .optional()?)
+        if !self.ahead.covers(reference) {
+            if self.ahead.passed(reference) {
+                return Ok(held(&mut self.charge_query, self.tx, || {
+                    "SELECT reference, amount, group_id, lines, format_id FROM charges \
+                     WHERE company = ?1 AND reference = ?2"
+                })?
+                .query_row((self.company.key, reference), charge_and_format_from_row)
+                .optional()?
+                .and_then(|(found, of)| (of == format).then_some(found)));
+            }
+            let charges = held(&mut self.ahead_query, self.tx, || {
+                format!(
+                    "SELECT reference, amount, group_id, lines, format_id FROM charges \
+                     WHERE company = ?1 AND reference >= ?2 ORDER BY reference LIMIT {CHARGES_AHEAD}"
+                )
+            })?
+            .query_map((self.company.key, reference), charge_and_format_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+            self.ahead.read(reference, charges);
+        }
+        Ok(self.ahead.find(reference, format))
     }
 
     /// The charge of a customer on a date: the latest one of that amount; for LS (whose
@@ -2590,5 +2685,74 @@ mod tests {
         let n = NOT_LOADED;
         assert_eq!(positions, vec![3, n, 0, 2, 3, n, n, 1]);
         assert!(positions_in(&lines, &[]).unwrap().is_empty());
+    }
+
+    /// Charges of format BS with the references `numbers` (as `{:09}`), as a read ahead.
+    fn charges(numbers: impl Iterator<Item = u32>) -> VecDeque<(FoundCharge, Id)> {
+        numbers
+            .map(|n| {
+                let charge = ChargeRow {
+                    reference: Id::from(format!("{n:09}")),
+                    amount: Amount::from_ore(i64::from(n)),
+                    group: None,
+                };
+                let lines = n.to_string();
+                (FoundCharge { charge, lines }, Id::from("BS"))
+            })
+            .collect()
+    }
+
+    /// What was read ahead answers for the references from the first one read to the last
+    /// one read (to any later one when the read reached the end of the table), in order and
+    /// again for the same reference; an earlier reference, or one past a full read, must be
+    /// read; a charge of another format is no answer.
+    #[test]
+    fn charges_read_ahead_answer_only_for_what_they_cover() {
+        let mut ahead = ChargesAhead::default();
+        assert!(!ahead.covers("000000001") && !ahead.passed("000000001"));
+        // A full read from reference 10: charges 10, 12, …, 520 (every other number).
+        ahead.read("000000010", charges((10..).step_by(2).take(CHARGES_AHEAD)));
+        assert!(ahead.covers("000000010") && ahead.covers("000000520"));
+        assert!(!ahead.covers("000000521") && !ahead.passed("000000521"));
+        assert!(!ahead.covers("000000009") && ahead.passed("000000009"));
+        let found = |ahead: &mut ChargesAhead, reference: &str, format: &str| {
+            ahead
+                .find(reference, format)
+                .map(|f| (f.charge.reference.to_string(), f.lines))
+        };
+        assert_eq!(
+            found(&mut ahead, "000000012", "BS"),
+            Some(("000000012".into(), "12".into()))
+        );
+        assert_eq!(
+            found(&mut ahead, "000000012", "BS"),
+            Some(("000000012".into(), "12".into())),
+            "the same reference twice in a file"
+        );
+        assert_eq!(found(&mut ahead, "000000013", "BS"), None, "no charge 13");
+        assert_eq!(
+            found(&mut ahead, "000000014", "BST"),
+            None,
+            "14 is a BS charge"
+        );
+        // The charges before the last reference asked for are gone: 12 must be read again.
+        assert!(ahead.passed("000000012") && !ahead.covers("000000012"));
+        assert!(ahead.covers("000000014"));
+        assert_eq!(
+            found(&mut ahead, "000000520", "BS"),
+            Some(("000000520".into(), "520".into()))
+        );
+        // A read that reaches the end of the table covers every later reference.
+        ahead.read("000000600", charges([600, 700].into_iter()));
+        assert!(ahead.covers("000000600") && ahead.covers("999999999"));
+        assert_eq!(found(&mut ahead, "000000650", "BS"), None);
+        assert_eq!(
+            found(&mut ahead, "000000700", "BS"),
+            Some(("000000700".into(), "700".into()))
+        );
+        assert_eq!(found(&mut ahead, "000000800", "BS"), None);
+        ahead.read("000000900", VecDeque::new());
+        assert!(ahead.covers("000000900") && ahead.covers("000000901"));
+        assert_eq!(found(&mut ahead, "000000901", "BS"), None);
     }
 }

@@ -312,6 +312,36 @@ fn one_record_in_two_deliveries_is_applied_once() {
     assert_eq!(f.statuses(), before_lines);
 }
 
+/// The answers of a 0602 are matched to their charges in any order: a reference before one
+/// already answered in the file is looked up on its own (the charges are read ahead in
+/// reference order, for the files that keep it).
+#[test]
+fn answers_out_of_reference_order_find_their_charges() {
+    let later = record(
+        Bs0602PaymentCode::Completed,
+        "100101",
+        "000000002",
+        9995,
+        9995,
+    );
+    let mut reports = Vec::new();
+    for records in [
+        vec![e1_rejected(), later.clone()],
+        vec![later, e1_rejected()],
+    ] {
+        let mut f = exported();
+        let (report, events) = import_events(&mut f, "D1.txt", &bs0602(1, "12345678", records));
+        let e1 = events.iter().find(|e| e.reference == "000000001").unwrap();
+        assert_eq!(e1.charge.as_deref(), Some("000000001"));
+        assert_eq!(e1.matched_by, MatchedBy::Reference);
+        assert_eq!(f.status_of("E1"), Status::Rejected);
+        reports.push((report.changed, report.attention, report.unmatched));
+    }
+    // E1's charge of three lines is rejected; 000000002 is a charge of format BST in a
+    // section of format BS: unmatched (and marked), in both orders.
+    assert_eq!(reports, [(3, 2, 1), (3, 2, 1)]);
+}
+
 /// A charge keeps the ids of the lines it was sent for (its `lines`), but a line sent again
 /// since carries the newer charge's reference: an answer to the older charge, even one not
 /// seen before, leaves it alone, as the lookup of lines by reference did.
