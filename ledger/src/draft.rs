@@ -9,7 +9,7 @@
 use crate::error::{JournalError, Result};
 use crate::journal::{JournalLine, NewJournalLine};
 use crate::sql::{
-    format_date, offsets_from_json, offsets_to_json, parse_date, DATE_FORMAT, ROWS_PER_INSERT,
+    format_date, offsets_from_json, offsets_to_json, parse_date, plain_date, ROWS_PER_INSERT,
 };
 use crate::Amount;
 use chrono::NaiveDate;
@@ -316,8 +316,10 @@ pub(crate) fn line_from_row(row: &Row<'_>) -> Result<JournalLine> {
         id,
         journal: row.get(1)?,
         // The error's text is made only on an error: posting reads a million lines.
-        date: NaiveDate::parse_from_str(&date, DATE_FORMAT)
-            .or_else(|_| parse_date(&date, &format!("journal line {id}")))?,
+        date: match plain_date(&date) {
+            Some(date) => date,
+            None => parse_date(&date, &format!("journal line {id}"))?,
+        },
         account: row.get(3)?,
         text: row.get(4)?,
         amount: Amount::from_ore(row.get(5)?),

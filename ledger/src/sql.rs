@@ -85,6 +85,23 @@ pub(crate) fn parse_date(text: &str, what: &str) -> Result<NaiveDate> {
         .map_err(|_| JournalError::Corrupt(format!("{what}: '{text}' is not a date")))
 }
 
+/// `YYYY-MM-DD` read digit by digit, as [`format_date`] writes a year of four digits; any
+/// other text is `None` (for [`parse_date`], which reads what chrono reads). chrono's
+/// `parse_from_str` parses its pattern for every date: 1 % of `journal post`, which reads
+/// a date per line.
+pub(crate) fn plain_date(text: &str) -> Option<NaiveDate> {
+    let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = text.as_bytes() else {
+        return None;
+    };
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(number(&[y1, y2, y3, y4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(&[m1, m2])?, number(&[d1, d2])?)
+}
+
 /// Times are stored to the second; finer parts are dropped before anything is written, so
 /// what is read back equals what was written (the chain checksum depends on it).
 pub(crate) fn truncate_to_second(time: NaiveDateTime) -> NaiveDateTime {
@@ -109,14 +126,22 @@ pub(crate) fn parse_time(text: &str, what: &str) -> Result<NaiveDateTime> {
         .map_err(|_| JournalError::Corrupt(format!("{what}: '{text}' is not a time")))
 }
 
-/// Offsets as a JSON array of strings: `["5001","5002"]`.
+/// Offsets as a JSON array of strings: `["5001","5002"]`. An offset without a quote, a
+/// backslash or a control character (nearly every one) is copied whole: pushed character by
+/// character, the offsets of a bank file's draft lines cost 1.7 % of `import delivery`.
 pub(crate) fn offsets_to_json(offsets: &[String]) -> String {
-    let mut json = String::from("[");
+    let mut json = String::with_capacity(2 + offsets.iter().map(|o| o.len() + 3).sum::<usize>());
+    json.push('[');
     for (i, offset) in offsets.iter().enumerate() {
         if i > 0 {
             json.push(',');
         }
         json.push('"');
+        if !offset.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            json.push_str(offset);
+            json.push('"');
+            continue;
+        }
         for c in offset.chars() {
             match c {
                 '"' => json.push_str("\\\""),
@@ -304,6 +329,12 @@ mod tests {
         ) {
             let date = NaiveDate::from_num_days_from_ce_opt(days as i32).unwrap();
             prop_assert_eq!(format_date(date), date.format(DATE_FORMAT).to_string());
+            let text = format_date(date);
+            if let Some(plain) = plain_date(&text) {
+                prop_assert_eq!(plain, date);
+            } else {
+                prop_assert!(text.len() != 10, "{}", text);
+            }
             let time = date.and_time(
                 chrono::NaiveTime::from_num_seconds_from_midnight_opt(seconds, 0).unwrap(),
             );
@@ -314,6 +345,14 @@ mod tests {
         #[test]
         fn offsets_json_round_trips(offsets in proptest::collection::vec(any::<String>(), 0..5)) {
             prop_assert_eq!(offsets_from_json(&offsets_to_json(&offsets)).unwrap(), offsets);
+        }
+
+        /// The digit-by-digit date reader reads a text as chrono does, or leaves it to it.
+        #[test]
+        fn the_plain_date_reader_agrees_with_chrono(text in r"[0-9]{4}-[0-9]{2}-[0-9]{2}|.{0,12}") {
+            if let Some(plain) = plain_date(&text) {
+                prop_assert_eq!(Ok(plain), NaiveDate::parse_from_str(&text, DATE_FORMAT), "{}", text);
+            }
         }
 
         /// Whatever the fast reader accepts, the general parser reads the same way.
