@@ -118,12 +118,19 @@ pub fn suggest(data: &RunData, cal: &Calendar, now: NaiveDateTime, earliest: boo
         .map(|line| line.entry_id.as_str())
         .collect();
 
-    let mut new_lines: Vec<NewLine> = data
+    // Each new line with its sort key: the positions of its debtor and its entry in their
+    // id order (`ById` keeps them sorted), the payment date between. The key orders as
+    // (debtor, date, entry id) do, and compares as three numbers: sorting a million lines by
+    // their ids' texts was 10 % of `suggest`.
+    let mut new_lines: Vec<((u32, NaiveDate, u32), NewLine)> = data
         .entries
         .values()
-        .filter(|entry| entry.is_open() && !handled.contains(entry.entry_id.as_str()))
-        .filter_map(|entry| {
-            let format_id = data.debtors.get(&entry.debtor)?.payment_format.as_ref()?;
+        .zip(0u32..)
+        .filter(|(entry, _)| entry.is_open() && !handled.contains(entry.entry_id.as_str()))
+        .filter_map(|(entry, entry_position)| {
+            let debtor_position = data.debtors.position_of(&entry.debtor)?;
+            let debtor = data.debtors.at(debtor_position)?;
+            let format_id = debtor.payment_format.as_ref()?;
             let format = data.formats.get(format_id)?;
             let baseline = baseline_date(cal, format, entry.due_date, today);
             let payment_date = if earliest {
@@ -132,17 +139,23 @@ pub fn suggest(data: &RunData, cal: &Calendar, now: NaiveDateTime, earliest: boo
             } else {
                 baseline
             };
-            Some(NewLine {
+            let key = (
+                u32::try_from(debtor_position).unwrap_or(u32::MAX),
+                payment_date,
+                entry_position,
+            );
+            let line = NewLine {
                 entry_id: entry.entry_id.clone(),
                 debtor: entry.debtor.clone(),
                 format_id: format.id.clone(),
                 payment_date,
-            })
+            };
+            Some((key, line))
         })
         .collect();
-    new_lines.sort_by(|a, b| {
-        (&a.debtor, a.payment_date, &a.entry_id).cmp(&(&b.debtor, b.payment_date, &b.entry_id))
-    });
+    // Keys are unique (one line per entry).
+    new_lines.sort_unstable_by_key(|(key, _)| *key);
+    let new_lines = new_lines.into_iter().map(|(_, line)| line).collect();
     SuggestPlan { new_lines, remove }
 }
 

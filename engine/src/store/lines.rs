@@ -80,6 +80,48 @@ fn refused_lines(
     Ok(None)
 }
 
+/// The order new lines are inserted in, as positions in `lines`: by format, then entry id
+/// (a format's lines are numbered in the order of their entries), lines that tie in the
+/// order given. With `entry_positions` (each line's entry's position in the run's entries,
+/// which are in entry id order) and every format known, the lines are sorted by those
+/// numbers, the same order: sorting a million lines by the texts of their ids, each read
+/// through its position, was 8 % of `suggest`.
+fn insertion_order(
+    lines: &[NewLineRow],
+    formats: &HashSet<String>,
+    entry_positions: Option<&[u32]>,
+) -> Vec<usize> {
+    let mut format_ids: Vec<&str> = formats.iter().map(String::as_str).collect();
+    format_ids.sort_unstable();
+    let format_rank = |format: &str| format_ids.binary_search(&format).ok();
+    let keys: Option<Vec<(u64, usize)>> = entry_positions.and_then(|positions| {
+        lines
+            .iter()
+            .zip(positions)
+            .enumerate()
+            .map(|(i, (line, &entry))| {
+                let format = u64::try_from(format_rank(&line.format_id)?).ok()?;
+                Some(((format << 32) | u64::from(entry), i))
+            })
+            .collect()
+    });
+    match keys {
+        Some(mut keys) => {
+            // The position breaks ties, as a stable sort would.
+            keys.sort_unstable();
+            keys.into_iter().map(|(_, i)| i).collect()
+        }
+        None => {
+            let mut order: Vec<usize> = (0..lines.len()).collect();
+            order.sort_by(|&a, &b| {
+                let (a, b) = (&lines[a], &lines[b]);
+                (&a.format_id, &a.entry_id).cmp(&(&b.format_id, &b.entry_id))
+            });
+            order
+        }
+    }
+}
+
 /// `UPDATE payment_lines SET <column> = ?3, … WHERE id = ?1 AND company = ?2`, with one
 /// bound value per column from ?3 on; for [`Only::Changed`] also `AND (<column> IS NOT ?3
 /// OR …)`, so an unchanged row is read but not written.
@@ -479,9 +521,14 @@ impl Store {
         // if any line's entry is not there (not one of the company's, or settled without
         // lines, which the run leaves out), the query below checks them all.
         let mut query_debtors = data.is_none();
+        // Where each line's entry is in the run's entries (in entry id order), while the run
+        // holds every line's entry: the lines are sorted by it below.
+        let mut entry_positions: Option<Vec<u32>> = None;
         if let Some(data) = data {
+            let mut positions = Vec::with_capacity(lines.len());
             for line in lines {
-                match data.entries.get(&line.entry_id) {
+                let position = data.entries.position_of(&line.entry_id);
+                match position.and_then(|at| data.entries.at(at)) {
                     Some(entry) if entry.debtor != line.debtor => {
                         return Err(Error::WrongDebtor {
                             entry: line.entry_id.to_string(),
@@ -492,6 +539,10 @@ impl Store {
                     Some(_) => {}
                     None => query_debtors = true,
                 }
+                positions.extend(position.and_then(|at| u32::try_from(at).ok()));
+            }
+            if positions.len() == lines.len() {
+                entry_positions = Some(positions);
             }
         }
         let tx = self.write()?;
@@ -505,11 +556,7 @@ impl Store {
         {
             return Err(Error::UnknownFormat(line.format_id.to_string()));
         }
-        let mut order: Vec<usize> = (0..lines.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (a, b) = (&lines[a], &lines[b]);
-            (&a.format_id, &a.entry_id).cmp(&(&b.format_id, &b.entry_id))
-        });
+        let order = insertion_order(lines, &formats, entry_positions.as_deref());
         let sorted: Vec<&NewLineRow> = order.iter().map(|&i| &lines[i]).collect();
         let mut ids = Vec::with_capacity(lines.len());
         // Rows go in batches of INSERT_BATCH per statement (performance.md). The foreign key
@@ -953,6 +1000,38 @@ mod tests {
             format_id: format.into(),
             payment_date: date(payment_date),
         }
+    }
+
+    /// The order of insertion by the entries' positions is the order by the ids' texts,
+    /// lines that tie (the same format and entry) in the order given.
+    #[test]
+    fn lines_are_inserted_by_format_and_entry_whichever_way_they_are_sorted() {
+        let entries = ["E1", "E10", "E2", "E3"]; // in id order: their positions 0..4
+        let lines: Vec<NewLineRow> = [
+            ("E3", "LS"),
+            ("E10", "BS"),
+            ("E2", "LS"),
+            ("E1", "LS"),
+            ("E3", "BS"),
+            ("E10", "BS"),
+            ("E1", "BST"),
+        ]
+        .into_iter()
+        .map(|(entry, format)| new_line(entry, "100100", format, "2026-07-01"))
+        .collect();
+        let formats: HashSet<String> = ["LS", "BST", "BS"].map(String::from).into();
+        let positions: Vec<u32> = lines
+            .iter()
+            .map(|l| {
+                entries
+                    .iter()
+                    .position(|e| *e == l.entry_id.as_str())
+                    .unwrap() as u32
+            })
+            .collect();
+        let by_text = insertion_order(&lines, &formats, None);
+        assert_eq!(by_text, [1, 5, 4, 6, 3, 2, 0]);
+        assert_eq!(insertion_order(&lines, &formats, Some(&positions)), by_text);
     }
 
     /// The seed lines: E1, E2 (debtor 100100, BS, 2026-07-01), E3 (100101, BS, 2026-08-03),
