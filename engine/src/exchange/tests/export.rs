@@ -567,3 +567,40 @@ fn a_text_that_cannot_be_written_fails_the_export_whole() {
         .collect();
     assert_eq!(left, vec![format!(".{last}.main.partial")]);
 }
+
+/// A format's place in the plan's rows is 16 bits: a company of 65,535 formats is planned, one
+/// of 65,536 is refused whole with a message, not planned with formats mixed up.
+#[test]
+fn more_than_65535_formats_are_refused() {
+    use crate::exchange::export::{plan_export, ExportSettings};
+    let mut data = crate::testdata::Run::new()
+        .bs_basis("BS")
+        .enrolled("100100")
+        .entry("E1", "100100", "2026-07-01", "100.00")
+        .line("E1", "2026-07-01")
+        .build();
+    let settings = ExportSettings {
+        company_name: "Company",
+        now: time(NOW),
+        zip: false,
+        last_delivery_id: 0,
+        last_charge: 0,
+    };
+    let template = data.formats["BS"].clone();
+    for n in 1..u16::MAX {
+        let id = Id::from(format!("F{n:05}"));
+        let mut format = template.clone();
+        format.id = id.clone();
+        data.formats.insert(id, format);
+    }
+    assert_eq!(data.formats.len(), 65_535);
+    assert!(plan_export(&data, &[true], &settings).is_ok());
+    let mut format = template;
+    format.id = Id::from("F65535");
+    data.formats.insert(format.id.clone(), format);
+    let error = plan_export(&data, &[true], &settings).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "a company of more than 65,535 payment formats cannot be exported"
+    );
+}
