@@ -101,4 +101,4 @@ pub use journal::{
 pub use ledger::{check_invariants, transactions, trial_balance, InvariantProblem};
 pub use posting::post;
 pub use schema::{JOURNAL_MIGRATION, JOURNAL_MIGRATION_2, JOURNAL_MIGRATION_3};
-pub use sql::{format_date as iso_date, format_time as iso_time};
+pub use sql::{format_date as iso_date, format_time as iso_time, iso_date_from_bytes};

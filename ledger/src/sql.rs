@@ -90,7 +90,14 @@ pub(crate) fn parse_date(text: &str, what: &str) -> Result<NaiveDate> {
 /// `parse_from_str` parses its pattern for every date: 1 % of `journal post`, which reads
 /// a date per line.
 pub(crate) fn plain_date(text: &str) -> Option<NaiveDate> {
-    let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = text.as_bytes() else {
+    iso_date_from_bytes(text.as_bytes())
+}
+
+/// `YYYY-MM-DD` from the bytes of a text, digit by digit (the engine reads its stored dates
+/// with it, without checking their UTF-8 first); anything else is `None`.
+#[inline]
+pub fn iso_date_from_bytes(bytes: &[u8]) -> Option<NaiveDate> {
+    let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = bytes else {
         return None;
     };
     let number = |digits: &[u8]| {

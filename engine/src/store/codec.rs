@@ -100,18 +100,9 @@ fn get_optional_text<'r>(row: &'r Row<'_>, index: usize) -> rusqlite::Result<Opt
 }
 
 /// `YYYY-MM-DD` (what [`date_text`] writes, and what `csv_import::parse_date` reads) from the
-/// bytes of a column.
+/// bytes of a column: the ledger's reader of the dates it writes.
 fn date_from_bytes(bytes: &[u8]) -> Option<NaiveDate> {
-    let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = bytes else {
-        return None;
-    };
-    let number = |digits: &[u8]| {
-        digits.iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    let year = i32::try_from(number(&[y1, y2, y3, y4])?).ok()?;
-    NaiveDate::from_ymd_opt(year, number(&[m1, m2])?, number(&[d1, d2])?)
+    ledger::iso_date_from_bytes(bytes)
 }
 
 pub fn get_date(row: &Row<'_>, index: usize) -> rusqlite::Result<NaiveDate> {
