@@ -33,31 +33,19 @@ impl Store {
         let mut problems = Problems::new(rows.file(), rows.limits());
         let mut upserts = Upserts::new(&tx, company, &DEBTORS);
         // The file is read and its rows checked on a second thread while this one writes.
-        made_alongside(rows.by_ref(), |rows| -> Result<()> {
-            for row in rows {
-                match row {
-                    Ok(row) => {
-                        let unknown = row
-                            .value
-                            .payment_format
-                            .as_deref()
-                            .filter(|format| !formats.contains(*format));
-                        if let Some(format) = unknown {
-                            upserts.flush(&mut problems)?;
-                            problems.push(unknown_format(row.line, company, format));
-                        } else {
-                            upserts.push(row, &mut problems)?;
-                        }
-                    }
-                    Err(row_problems) => {
-                        upserts.flush(&mut problems)?;
-                        problems.extend(row_problems);
-                    }
-                }
-            }
-            Ok(())
+        made_alongside(rows.by_ref(), |rows| {
+            upserts.upsert_all(rows, &mut problems, |row| {
+                let unknown = row
+                    .value
+                    .payment_format
+                    .as_deref()
+                    .filter(|format| !formats.contains(*format));
+                Ok(unknown
+                    .map(|format| unknown_format(row.line, company, format))
+                    .into_iter()
+                    .collect())
+            })
         })?;
-        upserts.flush(&mut problems)?;
         let good = upserts.good;
         drop(upserts);
         finish(tx, problems, rows, "debtors", company, before, good)
@@ -75,27 +63,19 @@ impl Store {
         let mut problems = Problems::new(rows.file(), rows.limits());
         let mut upserts = Upserts::new(&tx, company, &MANDATES);
         // The file is read and its rows checked on a second thread while this one writes.
-        made_alongside(rows.by_ref(), |rows| -> Result<()> {
-            for row in rows {
-                match row {
-                    Ok(row) if !formats.contains(row.value.payment_format.as_str()) => {
-                        upserts.flush(&mut problems)?;
-                        let m = &row.value;
-                        if !debtor_exists(&tx, company, &m.debtor)? {
-                            problems.push(unknown_debtor(row.line, company, &m.debtor));
-                        }
-                        problems.push(unknown_format(row.line, company, &m.payment_format));
+        made_alongside(rows.by_ref(), |rows| {
+            upserts.upsert_all(rows, &mut problems, |row| {
+                let m = &row.value;
+                let mut found = Vec::new();
+                if !formats.contains(m.payment_format.as_str()) {
+                    if !debtor_exists(&tx, company, &m.debtor)? {
+                        found.push(unknown_debtor(row.line, company, &m.debtor));
                     }
-                    Ok(row) => upserts.push(row, &mut problems)?,
-                    Err(row_problems) => {
-                        upserts.flush(&mut problems)?;
-                        problems.extend(row_problems);
-                    }
+                    found.push(unknown_format(row.line, company, &m.payment_format));
                 }
-            }
-            Ok(())
+                Ok(found)
+            })
         })?;
-        upserts.flush(&mut problems)?;
         let good = upserts.good;
         drop(upserts);
         finish(tx, problems, rows, "mandates", company, before, good)
@@ -115,19 +95,9 @@ impl Store {
         let mut problems = Problems::new(rows.file(), rows.limits());
         let mut upserts = Upserts::new(&tx, company, &ENTRIES);
         // The file is read and its rows checked on a second thread while this one writes.
-        made_alongside(rows.by_ref(), |rows| -> Result<()> {
-            for row in rows {
-                match row {
-                    Ok(row) => upserts.push(row, &mut problems)?,
-                    Err(row_problems) => {
-                        upserts.flush(&mut problems)?;
-                        problems.extend(row_problems);
-                    }
-                }
-            }
-            Ok(())
+        made_alongside(rows.by_ref(), |rows| {
+            upserts.upsert_all(rows, &mut problems, |_| Ok(Vec::new()))
         })?;
-        upserts.flush(&mut problems)?;
         let good = upserts.good;
         drop(upserts);
         finish(tx, problems, rows, "entries", company, before, good)
@@ -329,6 +299,36 @@ impl<'t, T> Upserts<'t, T> {
             single: None,
             good: 0,
         }
+    }
+
+    /// Upserts `rows`, as the reader gives them, to the last. `refusal` gives the problems the
+    /// database finds with a row before it is upserted (an unknown payment format); such a
+    /// row, and one the reader could not read, is not upserted, and its problems are
+    /// recorded after the rows before it are upserted, so problems keep the file's order.
+    fn upsert_all(
+        &mut self,
+        rows: impl Iterator<Item = std::result::Result<Row<T>, Vec<RowProblem>>>,
+        problems: &mut Problems,
+        mut refusal: impl FnMut(&Row<T>) -> Result<Vec<RowProblem>>,
+    ) -> Result<()> {
+        for row in rows {
+            let found = match &row {
+                Ok(row) => refusal(row)?,
+                Err(_) => Vec::new(),
+            };
+            match row {
+                Ok(row) if found.is_empty() => self.push(row, problems)?,
+                Ok(_) => {
+                    self.flush(problems)?;
+                    problems.extend(found);
+                }
+                Err(row_problems) => {
+                    self.flush(problems)?;
+                    problems.extend(row_problems);
+                }
+            }
+        }
+        self.flush(problems)
     }
 
     /// Holds `row`; a full batch is upserted at once.
