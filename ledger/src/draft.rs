@@ -9,7 +9,8 @@
 use crate::error::{JournalError, Result};
 use crate::journal::{JournalLine, NewJournalLine};
 use crate::sql::{
-    format_date, offsets_from_json, offsets_to_json, parse_date, plain_date, ROWS_PER_INSERT,
+    format_date, iso_date_from_bytes, offsets_from_json, offsets_to_json, parse_date,
+    ROWS_PER_INSERT,
 };
 use crate::Amount;
 use chrono::NaiveDate;
@@ -316,7 +317,7 @@ pub(crate) fn line_from_row(row: &Row<'_>) -> Result<JournalLine> {
         id,
         journal: row.get(1)?,
         // The error's text is made only on an error: posting reads a million lines.
-        date: match plain_date(&date) {
+        date: match iso_date_from_bytes(date.as_bytes()) {
             Some(date) => date,
             None => parse_date(&date, &format!("journal line {id}"))?,
         },

@@ -1189,55 +1189,42 @@ mod tests {
         assert_eq!(dump(&store), before);
     }
 
+    /// New lines are refused whole for an unknown entry, an unknown format or a debtor that
+    /// is not the entry's, whether they come from anywhere (`insert_lines`, checked by a
+    /// query) or from the run data (`insert_lines_of_run`, checked against its entries; an
+    /// entry the run does not hold leaves the check to that query).
     #[test]
     fn insert_lines_refuses_unknown_entries_formats_and_wrong_debtors() {
         let (_dir, mut store, company) = seeded();
-        let before = dump(&store);
-        let mut check = |line: NewLineRow, expected: &str| {
-            let lines = [new_line("E1", "100100", "BS", "2026-07-01"), line];
-            let error = store
-                .insert_lines(&company, &lines, now(), "suggest")
-                .unwrap_err();
-            assert_eq!(error.to_string(), expected);
-        };
-        check(
-            new_line("E99", "100100", "BS", "2026-07-01"),
-            "no entry 'E99' in this company: import it with `payrun import entries`",
-        );
-        check(
-            new_line("E2", "100100", "FI", "2026-07-01"),
-            "no payment format 'FI' in this company: add it with `payrun format add --id FI`",
-        );
-        check(
-            new_line("E2", "100101", "BS", "2026-07-01"),
-            "entry 'E2' belongs to debtor '100100', not '100101'",
-        );
-        assert_eq!(dump(&store), before);
-    }
-
-    /// Lines made from the run data are checked against its entries: a debtor that is not
-    /// the entry's refuses them all, as the query does for lines from anywhere else, and an
-    /// entry the run does not hold leaves the check to that query.
-    #[test]
-    fn insert_lines_of_run_checks_debtors_against_the_runs_entries() {
-        let (_dir, mut store, company) = seeded();
         let data = store.load_run_data_for_step(&company).unwrap();
         let before = dump(&store);
-        let mut check = |line: NewLineRow, expected: &str| {
-            let lines = [new_line("E1", "100100", "BS", "2026-07-01"), line];
-            let error = store
-                .insert_lines_of_run(&company, &lines, &data, now(), "suggest")
-                .unwrap_err();
-            assert_eq!(error.to_string(), expected);
-        };
-        check(
-            new_line("E2", "100101", "BS", "2026-07-01"),
-            "entry 'E2' belongs to debtor '100100', not '100101'",
-        );
-        check(
-            new_line("E99", "100100", "BS", "2026-07-01"),
-            "no entry 'E99' in this company: import it with `payrun import entries`",
-        );
+        for of_run in [false, true] {
+            let mut check = |line: NewLineRow, expected: &str| {
+                let lines = [new_line("E1", "100100", "BS", "2026-07-01"), line];
+                let inserted = if of_run {
+                    store.insert_lines_of_run(&company, &lines, &data, now(), "suggest")
+                } else {
+                    store.insert_lines(&company, &lines, now(), "suggest")
+                };
+                assert_eq!(
+                    inserted.unwrap_err().to_string(),
+                    expected,
+                    "of run: {of_run}"
+                );
+            };
+            check(
+                new_line("E99", "100100", "BS", "2026-07-01"),
+                "no entry 'E99' in this company: import it with `payrun import entries`",
+            );
+            check(
+                new_line("E2", "100100", "FI", "2026-07-01"),
+                "no payment format 'FI' in this company: add it with `payrun format add --id FI`",
+            );
+            check(
+                new_line("E2", "100101", "BS", "2026-07-01"),
+                "entry 'E2' belongs to debtor '100100', not '100101'",
+            );
+        }
         assert_eq!(dump(&store), before);
         // The lines as made from the run go in, as by `insert_lines`.
         let ids = store
