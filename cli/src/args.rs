@@ -123,7 +123,8 @@ pub enum Command {
         after_help = "Re-validates first and sends only ok lines; marks them sent and archives the \
         files, all in one transaction. One file per payment format: BS 0601 \
         (AB_PBSXML000<yyyymm><supplier CVR><delivery id>PROD, zipped unless --no-zip) and LS \
-        type 40 (NetsLS_<yymmdd>_<delivery id>). A second export sends nothing new. Exit 1 when \
+        type 40 (NetsLS_<yymmdd>_<delivery id>). Delivery ids run across the companies of the \
+        database, as they may share a data supplier. A second export sends nothing new. Exit 1 when \
         a charge was held back.\n\nExamples:\n  payrun --now 2026-05-04T09:00 export --out outbox\n  \
         payrun --json export --out outbox --no-zip"
     )]

@@ -204,14 +204,17 @@ impl Store {
             [company.key],
             |row| row.get(0),
         )?;
-        let (last_delivery_id, last_charge): (i64, i64) = tx
-            .query_row(
-                "SELECT last_delivery_id, last_charge FROM exchange_counters WHERE company = ?1",
-                [company.key],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?
-            .unwrap_or((0, 0));
+        // A delivery id is the data supplier's running number, and Mastercard takes each once
+        // from a data supplier: companies of one database may share one (a data supplier runs
+        // many creditors), so the next id is one past the largest any company of the database
+        // was given, and a company's own ids may skip those of the others. Charge numbers
+        // (payment references) are the company's own.
+        let (last_delivery_id, last_charge): (i64, i64) = tx.query_row(
+            "SELECT (SELECT coalesce(max(last_delivery_id), 0) FROM exchange_counters), \
+             coalesce((SELECT last_charge FROM exchange_counters WHERE company = ?1), 0)",
+            [company.key],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
         let settings = ExportSettings {
             company_name: &company_name,
             now,

@@ -604,3 +604,49 @@ fn more_than_65535_formats_are_refused() {
         "a company of more than 65,535 payment formats cannot be exported"
     );
 }
+
+/// Two companies of one data supplier in one database (their formats have the same data
+/// supplier CVR) never send the same delivery id: Mastercard takes a data supplier's delivery
+/// id once, and in a shared out directory the second company's BS file would have the
+/// first's name and replace it, unsent, while its lines stay sent.
+#[test]
+fn companies_of_one_data_supplier_never_share_a_delivery_id() {
+    let mut f = Fixture::new();
+    f.prepare(NOW);
+    let first = f.export(NOW);
+    let first_files: HashMap<_, _> = first
+        .files
+        .iter()
+        .map(|file| (file.path.clone(), std::fs::read(&file.path).unwrap()))
+        .collect();
+    assert_eq!(first_files.len(), 3);
+
+    let mut second = Fixture::company(&f.db_path(), Some("second"), DEBTORS, MANDATES, ENTRIES);
+    second.suggest(cal(), time(NOW), false).unwrap();
+    second.collect(cal(), time(NOW)).unwrap();
+    second.validate(cal(), time(NOW)).unwrap();
+    let then = second.export(&f.out, false, cal(), time(NOW)).unwrap();
+    assert_eq!(then.files.len(), 3);
+
+    let ids = |report: &crate::exchange::ExportReport| -> HashSet<String> {
+        report
+            .files
+            .iter()
+            .map(|file| file.delivery_id.clone())
+            .collect()
+    };
+    let numbers = |range: std::ops::RangeInclusive<u32>| -> HashSet<String> {
+        range.map(|n| format!("{n:010}")).collect()
+    };
+    assert_eq!(ids(&first), numbers(1..=3));
+    assert_eq!(ids(&then), numbers(4..=6));
+    assert_eq!(std::fs::read_dir(&f.out).unwrap().count(), 6);
+    for (path, bytes) in &first_files {
+        assert_eq!(
+            &std::fs::read(path).unwrap(),
+            bytes,
+            "{} was replaced",
+            path.display()
+        );
+    }
+}

@@ -65,8 +65,28 @@ impl Fixture {
     /// A database with the three formats and the master data and entries given.
     pub fn with(debtors: &str, mandates: &str, entries: &str) -> Fixture {
         let dir = TempDir::new();
-        let mut engine =
-            Engine::init(dir.path().join("payrun.db"), None, Some("Eksempel A/S")).unwrap();
+        let engine = Fixture::company(
+            &dir.path().join("payrun.db"),
+            None,
+            debtors,
+            mandates,
+            entries,
+        );
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        Fixture { dir, engine, out }
+    }
+
+    /// A company named `id` (the default company for `None`) in the database at `db`, with
+    /// the three formats and the master data and entries given.
+    pub fn company(
+        db: &Path,
+        id: Option<&str>,
+        debtors: &str,
+        mandates: &str,
+        entries: &str,
+    ) -> Engine {
+        let mut engine = Engine::init(db, id, Some("Eksempel A/S")).unwrap();
         let bs = with_defaults("BS", Scheme::Bs, "12345678", "11223344");
         let mut total = with_defaults("BST", Scheme::Bs, "87654321", "11223344");
         total.bs_type = Some(BsType::Total);
@@ -78,9 +98,7 @@ impl Fixture {
         engine.import_debtors("debtors.csv", debtors).unwrap();
         engine.import_mandates("mandates.csv", mandates).unwrap();
         engine.import_entries("entries.csv", entries).unwrap();
-        let out = dir.path().join("out");
-        std::fs::create_dir(&out).unwrap();
-        Fixture { dir, engine, out }
+        engine
     }
 
     pub fn new() -> Fixture {
