@@ -24,6 +24,7 @@
 
 use chrono::{Days, NaiveDate};
 use ledger::{Amount, Id};
+use std::borrow::Cow;
 
 use super::bs0601::{Bs0601Delivery, Bs0601Payment, Bs0601SectionCode};
 use super::bs0602::{
@@ -136,13 +137,22 @@ pub fn returned_customer_no(customer_no: &str) -> String {
 }
 
 /// The form in which a sent and a returned customer number are compared (formats.md §8.8):
-/// trimmed, upper case, leading zeros stripped.
-pub fn customer_no_key(customer_no: &str) -> String {
-    customer_no
-        .trim()
-        .to_uppercase()
-        .trim_start_matches('0')
-        .to_string()
+/// trimmed, upper case, leading zeros stripped. Borrowed from `customer_no` when it is already
+/// in that form (ASCII without lower case letters), as nearly every number is: an import
+/// compares one per answer and per mandate.
+pub fn customer_no_key(customer_no: &str) -> Cow<'_, str> {
+    let key = customer_no.trim().trim_start_matches('0');
+    if key.is_ascii() && !key.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Borrowed(key)
+    } else {
+        Cow::Owned(
+            customer_no
+                .trim()
+                .to_uppercase()
+                .trim_start_matches('0')
+                .to_string(),
+        )
+    }
 }
 
 fn days_after(date: NaiveDate, days: u64) -> NaiveDate {

@@ -82,7 +82,7 @@ impl PaymentAnswer {
     }
 
     /// The customer number as compared with the ones sent (formats.md §8.8).
-    pub fn customer_key(&self) -> String {
+    pub fn customer_key(&self) -> std::borrow::Cow<'_, str> {
         customer_no_key(&self.customer_no)
     }
 }

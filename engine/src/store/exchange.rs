@@ -669,7 +669,7 @@ fn insert_charges(
             };
             statement.raw_bind_parameter(p, c.reference.as_str())?;
             statement.raw_bind_parameter(p + 1, c.debtor().as_str())?;
-            statement.raw_bind_parameter(p + 2, &*customer_key(&c.customer_no))?;
+            statement.raw_bind_parameter(p + 2, &*customer_no_key(&c.customer_no))?;
             statement.raw_bind_parameter(p + 3, date_text.as_str())?;
             statement.raw_bind_parameter(p + 4, c.amount.ore())?;
             statement.raw_bind_parameter(p + 5, c.group())?;
@@ -710,17 +710,6 @@ fn read_line_list(text: &str, ids: &mut Vec<i64>) -> Result<()> {
         })?);
     }
     Ok(())
-}
-
-/// [`customer_no_key`] of a customer number, borrowed when it is already in that form (ASCII
-/// without lower case letters, whose upper case is itself): no `String` per charge.
-fn customer_key(customer_no: &str) -> Cow<'_, str> {
-    let key = customer_no.trim().trim_start_matches('0');
-    if key.is_ascii() && !key.bytes().any(|b| b.is_ascii_lowercase()) {
-        Cow::Borrowed(key)
-    } else {
-        Cow::Owned(customer_no_key(customer_no))
-    }
 }
 
 /// A delivery written under its staging name, and what the archive needs of its text.
@@ -1798,10 +1787,13 @@ impl Importer<'_> {
                 let alt: Option<String> = row.get(3)?;
                 if let Some(alt) = alt {
                     index
-                        .entry((format.clone(), Id::from(customer_no_key(&alt))))
+                        .entry((format.clone(), Id::from(customer_no_key(&alt).as_ref())))
                         .or_insert((id.clone(), debtor.clone()));
                 }
-                index.insert((format, Id::from(customer_no_key(&id))), (id, debtor));
+                index.insert(
+                    (format, Id::from(customer_no_key(&id).as_ref())),
+                    (id, debtor),
+                );
             }
             self.mandates = Some(index);
         }
@@ -2554,7 +2546,9 @@ impl Importer<'_> {
             let mut rows = statement.query([self.company.key])?;
             while let Some(row) = rows.next()? {
                 let account: String = row.get(0)?;
-                index.entry(customer_no_key(&account)).or_insert(account);
+                index
+                    .entry(customer_no_key(&account).into_owned())
+                    .or_insert(account);
             }
             self.debtors = Some(index);
         }

@@ -312,3 +312,16 @@ fn ls_outcomes_follow_the_rates() {
     let text = render_ls0602(&information).unwrap();
     assert!(parse_delivery("i", &to_latin1(&text)).is_ok());
 }
+
+proptest::proptest! {
+    /// The key is borrowed only when upper-casing would not change it: either way it is the
+    /// trimmed, upper-cased number without leading zeros.
+    #[test]
+    fn customer_no_key_is_trimmed_upper_case_without_leading_zeros(
+        number in "[ 0a-zA-Z0-9æøåÆØÅß\u{130}-]{0,20}"
+    ) {
+        let expected = number.trim().to_uppercase().trim_start_matches('0').to_string();
+        let key = customer_no_key(&number);
+        proptest::prop_assert_eq!(key.as_ref(), expected.as_str());
+    }
+}
