@@ -145,13 +145,8 @@ pub fn customer_no_key(customer_no: &str) -> Cow<'_, str> {
     if key.is_ascii() && !key.bytes().any(|b| b.is_ascii_lowercase()) {
         Cow::Borrowed(key)
     } else {
-        Cow::Owned(
-            customer_no
-                .trim()
-                .to_uppercase()
-                .trim_start_matches('0')
-                .to_string(),
-        )
+        // Upper case neither makes nor takes a '0' or a blank, so it can come last.
+        Cow::Owned(key.to_uppercase())
     }
 }
 

@@ -318,7 +318,7 @@ proptest::proptest! {
     /// trimmed, upper-cased number without leading zeros.
     #[test]
     fn customer_no_key_is_trimmed_upper_case_without_leading_zeros(
-        number in "[ 0a-zA-Z0-9æøåÆØÅß\u{130}-]{0,20}"
+        number in "[ \t0a-zA-Z0-9æøåÆØÅßǅﬀ\u{130}\u{3000}-]{0,20}"
     ) {
         let expected = number.trim().to_uppercase().trim_start_matches('0').to_string();
         let key = customer_no_key(&number);
