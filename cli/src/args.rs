@@ -68,7 +68,13 @@ pub enum Command {
     #[command(subcommand)]
     Format(FormatCommand),
     /// Import master data from CSV files (debtors, mandates, entries) or bank deliveries.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "CSV files are UTF-8 (a BOM is accepted), comma separated, with a header row \
+        naming the columns in any order; amounts like 1234.50, dates YYYY-MM-DD. A row that is \
+        wrong refuses the whole file (file:line: column: what was wrong) and nothing is imported; \
+        importing a row again updates it."
+    )]
     Import(ImportCommand),
     /// Propose a payment line for every open entry of a debtor with a BS or LS payment format.
     #[command(

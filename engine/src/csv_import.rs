@@ -744,6 +744,18 @@ pub fn read_with_limits<T: CsvRow, R: Read>(
                 names.join(", ")
             ),
         )),
+        // A spreadsheet set up for Danish writes "CSV" with ';' between the columns (the comma
+        // is its decimal sign): one problem that says so, rather than an unknown column and
+        // every required column missing.
+        Ok(true) if other_separator(&header).is_some() => problems.push(RowProblem::new(
+            1,
+            None,
+            format!(
+                "the columns are separated by {}, not by commas: save the file \
+                 comma-separated (amounts with a decimal point, like 1234.50)",
+                other_separator(&header).unwrap_or_default()
+            ),
+        )),
         Ok(true) => {
             for (position, name) in header.iter().enumerate() {
                 let Ok(name) = std::str::from_utf8(name) else {
@@ -976,6 +988,21 @@ pub fn parse<T: CsvRow>(file: &str, text: &str) -> Result<Vec<Row<T>>, ImportErr
     Ok(good)
 }
 
+/// The separator a header of one column was written with, if not a comma: `';'` or tabs.
+fn other_separator(header: &csv::ByteRecord) -> Option<&'static str> {
+    if header.len() != 1 {
+        return None;
+    }
+    let only = &header[0];
+    if only.contains(&b';') {
+        Some("';'")
+    } else if only.contains(&b'\t') {
+        Some("tabs")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1097,6 +1124,16 @@ mod tests {
         check::<Entry>(
             "",
             "entries.csv:1: the file is empty: expected a header row with the columns entry_id, debtor, due_date, amount, date, invoice, remaining, currency, text, has_invoice_lines, payment_id",
+        );
+        // A header of one column with ';' or tabs in it: the file was saved with another
+        // separator, said once.
+        check::<Debtor>(
+            "account;name\nD1;Hansen\n",
+            "debtors.csv:1: the columns are separated by ';', not by commas: save the file comma-separated (amounts with a decimal point, like 1234.50)",
+        );
+        check::<Entry>(
+            "entry_id\tdebtor\tdue_date\tamount\n",
+            "entries.csv:1: the columns are separated by tabs, not by commas: save the file comma-separated (amounts with a decimal point, like 1234.50)",
         );
         // Names are exact: no case folding, no trimming.
         check::<Debtor>(
