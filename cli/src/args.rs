@@ -357,7 +357,7 @@ pub struct FormatAddArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Debtors CSV: columns account, name; optional cvr, address, postcode, city, country, email, payment_format.
+    /// Debtors CSV: columns account, name; optional cvr (8-digit CVR, or CPR as 10 digits or DDMMYY-SSSS), address, postcode, city, country, email, payment_format.
     #[command(after_help = "Example:\n  payrun import debtors debtors.csv")]
     Debtors { file: PathBuf },
     /// Mandates CSV: columns mandate_id, debtor, payment_format, status; optional agreement, start_date, end_date, alt_mandate_id.

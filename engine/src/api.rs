@@ -252,7 +252,7 @@ mod tests {
         assert_eq!(
             message,
             format!(
-                "{}:2: cvr: a CVR number has 8 digits and a CPR number 10; found 3 digits",
+                "{}:2: cvr: a CVR number has 8 digits and a CPR number 10 (or DDMMYY-SSSS); found 3 digits",
                 csv.display()
             )
         );

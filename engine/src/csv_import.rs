@@ -1201,6 +1201,13 @@ mod tests {
         );
     }
 
+    /// A CPR number written DDMMYY-SSSS, as it usually is, is kept as its 10 digits.
+    #[test]
+    fn a_cpr_number_with_its_dash_is_read() {
+        let debtor = one::<Debtor>("account,name,cvr\n100100,Jens,010170-1234\n");
+        assert_eq!(debtor.tax_id.as_ref().map(TaxId::digits), Some("0101701234"));
+    }
+
     #[test]
     fn cpr_digits_never_appear_in_messages() {
         // I12: a CPR number with a typo (9 or 11 digits) is still personal data.
@@ -1213,7 +1220,7 @@ mod tests {
         }
         check::<Debtor>(
             "account,name,cvr\n100100,Jens,010170123\n",
-            "debtors.csv:2: cvr: a CVR number has 8 digits and a CPR number 10; found 9 digits",
+            "debtors.csv:2: cvr: a CVR number has 8 digits and a CPR number 10 (or DDMMYY-SSSS); found 9 digits",
         );
     }
 

@@ -96,19 +96,30 @@ pub enum TaxId {
 }
 
 impl TaxId {
-    /// Reads 8 digits as a CVR number and 10 digits as a CPR number; anything else is refused
+    /// Reads 8 digits as a CVR number and 10 digits as a CPR number, which may also be written
+    /// the way it usually is, `DDMMYY-SSSS` (kept as its 10 digits); anything else is refused
     /// with a message that does not repeat the value (it may be a CPR number with a typo).
     pub fn parse(text: &str) -> Result<TaxId, String> {
+        if let Some((birth, serial)) = text.split_once('-') {
+            let digits = |part: &str, count: usize| {
+                part.len() == count && part.bytes().all(|b| b.is_ascii_digit())
+            };
+            if digits(birth, 6) && digits(serial, 4) {
+                return Ok(TaxId::Cpr(Id::from(format!("{birth}{serial}"))));
+            }
+        }
         if !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(
-                "a CVR number has 8 digits and a CPR number 10; found other characters".into(),
+                "a CVR number has 8 digits and a CPR number 10 (or DDMMYY-SSSS); \
+                 found other characters"
+                    .into(),
             );
         }
         match text.len() {
             8 => Ok(TaxId::Cvr(Id::from(text))),
             10 => Ok(TaxId::Cpr(Id::from(text))),
             n => Err(format!(
-                "a CVR number has 8 digits and a CPR number 10; found {n} digits"
+                "a CVR number has 8 digits and a CPR number 10 (or DDMMYY-SSSS); found {n} digits"
             )),
         }
     }
@@ -824,6 +835,25 @@ mod tests {
         assert_eq!(cpr.digits(), "0101701234");
         let cvr = TaxId::parse("12345678").unwrap();
         assert_eq!(cvr.to_string(), "12345678");
+    }
+
+    /// The usual way of writing a CPR number, with a dash after the birth date, is read as
+    /// its 10 digits; other dashes are not.
+    #[test]
+    fn cpr_with_a_dash_is_read_as_its_digits() {
+        let cpr = TaxId::parse("010170-1234").unwrap();
+        assert_eq!(cpr, TaxId::parse("0101701234").unwrap());
+        assert_eq!(cpr.to_string(), "******1234");
+        for refused in [
+            "010170-123",
+            "01017-01234",
+            "1234-5678",
+            "010170-12345",
+            "-0101701234",
+        ] {
+            let message = TaxId::parse(refused).unwrap_err();
+            assert!(!message.contains(refused), "{message}");
+        }
     }
 
     #[test]
