@@ -55,6 +55,18 @@ pub fn parse_closing_days_csv(file: &str, text: &str) -> Result<Vec<ClosingDay>,
         .next()
         .ok_or_else(|| error(1, CsvProblem::MissingHeader))?;
     let columns = split_fields(header).map_err(|problem| error(header_line, problem))?;
+    if let [only] = &columns[..] {
+        let separator = if only.contains(';') {
+            Some("';'")
+        } else if only.contains('\t') {
+            Some("tabs")
+        } else {
+            None
+        };
+        if let Some(separator) = separator {
+            return Err(error(header_line, CsvProblem::OtherSeparator(separator)));
+        }
+    }
     let mut date_column = None;
     let mut name_column = None;
     for (index, column) in columns.iter().enumerate() {
@@ -253,6 +265,18 @@ mod tests {
         assert_eq!(
             error_message("name\nx\n"),
             "closing.csv:1: missing column 'date'"
+        );
+    }
+
+    #[test]
+    fn another_separator_is_named() {
+        assert_eq!(
+            error_message("date;name\n2026-06-05;Grundlovsdag\n"),
+            "closing.csv:1: the columns are separated by ';', not by commas: save the file comma-separated"
+        );
+        assert_eq!(
+            error_message("date\tname\n"),
+            "closing.csv:1: the columns are separated by tabs, not by commas: save the file comma-separated"
         );
     }
 

@@ -96,6 +96,11 @@ pub enum CsvProblem {
     #[error("unknown column '{0}': expected the columns 'date' and 'name'")]
     UnknownColumn(String),
 
+    /// The header is one column with `';'` or tabs in it: the file was saved with another
+    /// separator (a spreadsheet set up for Danish writes ';').
+    #[error("the columns are separated by {0}, not by commas: save the file comma-separated")]
+    OtherSeparator(&'static str),
+
     /// The header names a column twice.
     #[error("column '{0}' appears twice in the header")]
     DuplicateColumn(String),

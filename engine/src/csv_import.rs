@@ -1205,7 +1205,10 @@ mod tests {
     #[test]
     fn a_cpr_number_with_its_dash_is_read() {
         let debtor = one::<Debtor>("account,name,cvr\n100100,Jens,010170-1234\n");
-        assert_eq!(debtor.tax_id.as_ref().map(TaxId::digits), Some("0101701234"));
+        assert_eq!(
+            debtor.tax_id.as_ref().map(TaxId::digits),
+            Some("0101701234")
+        );
     }
 
     #[test]
