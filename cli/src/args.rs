@@ -448,6 +448,7 @@ pub enum StatusCommand {
         after_help = "Refused changes exit 2 and change nothing.\n\nExamples:\n  payrun status set --to waiting 17 18\n  payrun status set --to blank --force 21   # BS sent line: the debtor may be charged twice"
     )]
     Set {
+        /// The new status: blank, resend (transmitting), waiting or stop.
         #[arg(long, value_enum)]
         to: StatusTargetArg,
         /// Allow setting a sent BS line back to blank.
