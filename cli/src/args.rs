@@ -306,6 +306,8 @@ pub struct FormatAddArgs {
     /// The format's id, e.g. BS or LS.
     #[arg(long)]
     pub id: String,
+    /// bs: Betalingsservice (direct debit of persons and companies); ls: Leverandørservice
+    /// (companies).
     #[arg(long, value_enum)]
     pub scheme: SchemeArg,
     /// BS: the 8-digit PBS number; LS: the 5-digit creditor number.
@@ -489,6 +491,7 @@ pub enum MandatesCommand {
     /// List mandates with their status and dates.
     #[command(after_help = "Example:\n  payrun mandates list --debtor 100100")]
     List {
+        /// Only this debtor's mandates.
         #[arg(long)]
         debtor: Option<String>,
     },
