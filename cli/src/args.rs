@@ -114,6 +114,9 @@ pub enum Command {
     /// Charge part of an entry: set or clear a line's partial payment.
     #[command(subcommand)]
     Partial(PartialCommand),
+    /// Move a line not sent yet to another payment date.
+    #[command(subcommand)]
+    PaymentDate(PaymentDateCommand),
     /// Mandates (customer numbers) and their status.
     #[command(subcommand)]
     Mandates(MandatesCommand),
@@ -483,6 +486,25 @@ pub enum PartialCommand {
     Clear {
         /// The line id.
         line: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PaymentDateCommand {
+    /// Set the payment date of a line not sent yet (blank or waiting), e.g. a rejected line set
+    /// back to blank, whose date has passed.
+    #[command(
+        after_help = "The line leaves its collective payment (run `payrun collect` to group it \
+        again). Whether the date is a banking day, meets its deadline and lies within 90 days \
+        is validation's to say: run `payrun validate` afterwards. Refused: exit 2, nothing \
+        changed.\n\nExample:\n  payrun payment-date set 17 2026-08-03"
+    )]
+    Set {
+        /// The line id.
+        line: i64,
+        /// The new payment date, YYYY-MM-DD.
+        #[arg(value_parser = parse_date)]
+        date: NaiveDate,
     },
 }
 

@@ -137,6 +137,10 @@ pub enum Error {
     /// does not fit its entry); nothing changed.
     #[error("payment line {line}: {reason}; nothing was changed")]
     PartialPaymentRefused { line: i64, reason: String },
+
+    /// A payment date that cannot be set on the line (it was sent already); nothing changed.
+    #[error("payment line {line}: {reason}; nothing was changed")]
+    PaymentDateRefused { line: i64, reason: String },
 }
 
 impl From<ledger::JournalError> for Error {

@@ -355,6 +355,44 @@ impl Engine {
         })
     }
 
+    /// Sets a line's payment date by hand (the seed's payment date is a field a person may
+    /// write): for instance a rejected line set back to blank, whose date has passed. Only a
+    /// line not sent yet may be moved (blank or waiting, as for a partial payment). The line
+    /// leaves its collective payment, whose id names the old date: `collect` groups it again.
+    /// Whether the new date is a banking day, meets its deadline and lies within the horizon
+    /// is validation's to say, as for every line. Refused with
+    /// [`Error::PaymentDateRefused`], nothing changed.
+    pub fn set_payment_date(&mut self, line: i64, date: NaiveDate) -> Result<LineView> {
+        let (store, company) = self.parts();
+        store.atomically(|store| {
+            let (current, entry, _) = store.line(company, line)?;
+            if !matches!(current.status, Status::Blank | Status::Waiting) {
+                return Err(Error::PaymentDateRefused {
+                    line,
+                    reason: format!(
+                        "it is {}: a payment date is set only on a line not sent yet (blank or waiting)",
+                        current.status.as_str()
+                    ),
+                });
+            }
+            store.set_payment_date(company, line, date)?;
+            tracing::info!(
+                company = company.id(),
+                line,
+                from = %current.payment_date,
+                to = %date,
+                "payment date set"
+            );
+            let moved = PaymentLine {
+                payment_date: date,
+                group: None,
+                ..current
+            };
+            let formats = formats_by_id(store, company)?;
+            Ok(LineView::new(&moved, &entry, formats.get(&moved.format_id)))
+        })
+    }
+
     /// The lines that match `filter`, by line id.
     pub fn list(&mut self, filter: &LineFilter) -> Result<Vec<LineView>> {
         let (store, company) = self.parts();

@@ -741,6 +741,96 @@ fn a_partial_payment_is_charged_instead_of_the_entry_and_only_before_it_is_sent(
     assert_verified(dir);
 }
 
+/// The seed's payment date is a field a person writes: `payment-date set` moves a line not
+/// sent yet, takes it out of its collective payment (whose id names the old date), and the
+/// delivery carries the new date; a sent line keeps the bank's.
+#[test]
+fn a_payment_date_is_set_by_hand_only_before_the_line_is_sent() {
+    let dir = TempDir::new("payment-date");
+    let dir = dir.path();
+    one_invoice(dir);
+    let second = dir.join("second.csv");
+    std::fs::write(
+        &second,
+        "entry_id,debtor,due_date,amount,invoice\nE2,100100,2026-06-01,250.00,5002\n",
+    )
+    .unwrap();
+    ok(dir, &["import", "entries", second.to_str().unwrap()], 0);
+    let suggested = ok(dir, &["--json", "suggest"], 0).json();
+    let created = json_created(&suggested);
+    let (e1, e2) = (
+        line_of(&created, "E1").to_string(),
+        line_of(&created, "E2").to_string(),
+    );
+    ok(dir, &["collect"], 0);
+    let group = |line: &str| ok(dir, &["--json", "show", line], 0).json()["group"].clone();
+    assert_eq!(group(&e1), "100100-20260601");
+
+    // Refused, with the reason, and nothing changes.
+    let before = ok(dir, &["--json", "show", &e1], 0).stdout;
+    let unknown = ok(dir, &["payment-date", "set", "9999", "2026-07-01"], 2);
+    assert!(
+        unknown.stderr.contains("no payment line 9999"),
+        "{}",
+        unknown.stderr
+    );
+    let bad = ok(dir, &["payment-date", "set", &e1, "2026-07-32"], 2);
+    assert!(
+        bad.stderr.contains("'2026-07-32' is not a date"),
+        "{}",
+        bad.stderr
+    );
+    assert_eq!(ok(dir, &["--json", "show", &e1], 0).stdout, before);
+
+    // Moved: out of the group, which E2 keeps until collect runs again.
+    let moved = ok(
+        dir,
+        &["--json", "payment-date", "set", &e1, "2026-07-01"],
+        0,
+    )
+    .json();
+    assert_eq!(moved["payment_date"], "2026-07-01");
+    assert_eq!(moved["group"], Value::Null);
+    assert_eq!(group(&e2), "100100-20260601");
+    let text = ok(dir, &["payment-date", "set", &e1, "2026-07-01"], 0).stdout;
+    assert!(
+        text.contains(&format!(
+            "Line {e1} of entry E1 is now for payment on 2026-07-01"
+        )),
+        "{text}"
+    );
+    ok(dir, &["collect"], 0);
+    ok(dir, &["validate"], 0);
+    std::fs::create_dir(dir.join("out")).unwrap();
+    let exported = ok(dir, &["--json", "export", "--out", "out", "--no-zip"], 0).json();
+    let path = exported["files"][0]["path"].as_str().unwrap().to_string();
+    let text = std::fs::read(dir.join(&path)).unwrap();
+    let text = String::from_utf8_lossy(&text);
+    // The two charges' 042 records: E1's on 1 July, E2's on 1 June (positions 52-59,
+    // DDMMYYYY).
+    let dates: Vec<&str> = text
+        .lines()
+        .filter(|r| r.starts_with("BS042"))
+        .map(|r| &r[51..59])
+        .collect();
+    assert_eq!(dates.len(), 2, "{text}");
+    assert!(
+        dates.contains(&"01072026") && dates.contains(&"01062026"),
+        "{dates:?}"
+    );
+
+    // Sent: the date is the bank's now.
+    let refused = ok(dir, &["payment-date", "set", &e1, "2026-07-02"], 2);
+    assert!(
+        refused
+            .stderr
+            .contains("it is sent: a payment date is set only on a line not sent yet"),
+        "{}",
+        refused.stderr
+    );
+    assert_verified(dir);
+}
+
 #[test]
 fn verify_checks_payment_dates_against_the_closing_days_it_is_given() {
     // I9

@@ -456,6 +456,8 @@ fn a_second_company_sees_and_changes_nothing_of_the_first() {
     // A's line ids again, now that B has lines of its own (B's ids are other numbers).
     for line in &lines_a {
         b(&["status", "set", "--to", "waiting", line], NOW, &[2]);
+        b(&["partial", "set", line, "1.00"], NOW, &[2]);
+        b(&["payment-date", "set", line, "2026-07-01"], NOW, &[2]);
     }
     // A's bank answers into B (same creditor numbers): nothing of A may change.
     let mut import_b = vec!["import", "delivery"];

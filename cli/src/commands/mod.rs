@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Show { line } => run::show(global, *line),
         Command::Status(command) => run::status(global, command),
         Command::Partial(command) => run::partial(global, command),
+        Command::PaymentDate(command) => run::payment_date(global, command),
         Command::Mandates(command) => run::mandates(global, command),
         Command::Reminders { days } => run::reminders(global, *days),
         Command::Export { out, no_zip } => exchange::export(global, out, !*no_zip),

@@ -1,8 +1,9 @@
 //! The payment run: `suggest`, `validate`, `collect`, `list`, `show`, `status set`,
-//! `partial set|clear`, `mandates list`, `reminders`.
+//! `partial set|clear`, `payment-date set`, `mandates list`, `reminders`.
 
 use crate::args::{
-    Global, ListArgs, MandatesCommand, PartialCommand, PeriodArg, StatusCommand, StatusTargetArg,
+    Global, ListArgs, MandatesCommand, PartialCommand, PaymentDateCommand, PeriodArg,
+    StatusCommand, StatusTargetArg,
 };
 use crate::{context, output, Outcome};
 use chrono::Months;
@@ -311,6 +312,21 @@ pub fn partial(global: &Global, command: &PartialCommand) -> anyhow::Result<Outc
         println!(
             "Line {} charges {} of entry {} again (no partial payment).",
             view.line, view.amount, view.entry
+        );
+    }
+    Ok(Outcome::Done)
+}
+
+pub fn payment_date(global: &Global, command: &PaymentDateCommand) -> anyhow::Result<Outcome> {
+    let PaymentDateCommand::Set { line, date } = command;
+    let mut engine = context::open(global)?;
+    let view = engine.set_payment_date(*line, *date)?;
+    if global.json {
+        output::print_json(&view)?;
+    } else {
+        println!(
+            "Line {} of entry {} is now for payment on {}, in no collective payment; run `payrun collect` and `payrun validate` to check it.",
+            view.line, view.entry, view.payment_date
         );
     }
     Ok(Outcome::Done)

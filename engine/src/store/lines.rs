@@ -848,6 +848,28 @@ impl Store {
         Ok(())
     }
 
+    /// Sets a line's payment date and takes it out of its collective payment (a group id
+    /// names its debtor's payment date). Whether it may be set is the caller's to decide
+    /// (`Engine::set_payment_date`).
+    pub fn set_payment_date(
+        &mut self,
+        company: &CompanyKey,
+        line: i64,
+        date: NaiveDate,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        let changed = tx.execute(
+            "UPDATE payment_lines SET payment_date = ?3, group_id = NULL \
+             WHERE company = ?1 AND id = ?2",
+            (company.key, line, date_text(date)),
+        )?;
+        if changed == 0 {
+            return Err(Error::UnknownLine(line));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// One payment line with its entry and its whole status log, oldest first.
     pub fn line(
         &self,
