@@ -2,7 +2,7 @@
 //! set-offset-account|post|transfer`, the cli.md JSON of `journal list`, `import delivery`
 //! exiting 1 on `(!)` lines, and bad input refused with exit 2 and nothing changed.
 
-use crate::support::{assert_verified, at, data, dump_database, payrun_in, TempDir};
+use crate::support::{self, assert_verified, at, data, payrun_in, TempDir};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -95,20 +95,9 @@ fn journal(dir: &Path) -> Vec<Value> {
         .clone()
 }
 
-/// Runs a command that must be refused: exit 2, the message on stderr, nothing changed.
+/// [`support::refused`] at [`LATER`].
 fn refused(dir: &Path, args: &[&str], message: &str) {
-    let before = dump_database(dir);
-    let run = at(dir, LATER, args, 2);
-    assert!(
-        run.stderr.contains(message),
-        "payrun {args:?}: expected {message:?} in\n{}",
-        run.stderr
-    );
-    assert_eq!(
-        dump_database(dir),
-        before,
-        "payrun {args:?} changed the database"
-    );
+    support::refused(dir, LATER, args, message);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! validate → collect on the fixture in `tests/data/run/`, status changes, queries, and bad
 //! input refused whole with the database unchanged.
 
-use crate::support::{assert_verified, payrun_in, Run, TempDir};
+use crate::support::{self, assert_verified, payrun_in, Run, TempDir};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -671,6 +671,11 @@ fn one_invoice(dir: &Path) {
     }
 }
 
+/// [`support::refused`] at [`NOW`].
+fn refused(dir: &Path, args: &[&str], message: &str) {
+    support::refused(dir, NOW, args, message);
+}
+
 #[test]
 fn a_partial_payment_is_charged_instead_of_the_entry_and_only_before_it_is_sent() {
     let dir = TempDir::new("partial");
@@ -693,19 +698,13 @@ fn a_partial_payment_is_charged_instead_of_the_entry_and_only_before_it_is_sent(
         ("0", "a partial payment of 0.00 charges nothing"),
         ("12.345", "'12.345' has more than two decimals"),
     ] {
-        let refused = ok(dir, &["partial", "set", &line, amount], 2);
-        assert!(
-            refused.stderr.contains(reason),
-            "{amount}: {}",
-            refused.stderr
-        );
+        refused(dir, &["partial", "set", &line, amount], reason);
     }
     assert_eq!(ok(dir, &["--json", "show", &line], 0).stdout, before);
-    let unknown = ok(dir, &["partial", "set", "9999", "1"], 2);
-    assert!(
-        unknown.stderr.contains("no payment line 9999"),
-        "{}",
-        unknown.stderr
+    refused(
+        dir,
+        &["partial", "set", "9999", "1"],
+        "no payment line 9999",
     );
 
     // Set, cleared, set again: the line charges 400.00, and so does the delivery.
@@ -729,13 +728,10 @@ fn a_partial_payment_is_charged_instead_of_the_entry_and_only_before_it_is_sent(
     assert_eq!(sent["amount"], "400.00", "{archive:#}");
 
     // Sent: the amount is the bank's now.
-    let refused = ok(dir, &["partial", "set", &line, "300"], 2);
-    assert!(
-        refused
-            .stderr
-            .contains("it is sent: a partial payment is set only on a line not sent yet"),
-        "{}",
-        refused.stderr
+    refused(
+        dir,
+        &["partial", "set", &line, "300"],
+        "it is sent: a partial payment is set only on a line not sent yet",
     );
     ok(dir, &["partial", "clear", &line], 2);
     assert_verified(dir);
@@ -768,17 +764,15 @@ fn a_payment_date_is_set_by_hand_only_before_the_line_is_sent() {
 
     // Refused, with the reason, and nothing changes.
     let before = ok(dir, &["--json", "show", &e1], 0).stdout;
-    let unknown = ok(dir, &["payment-date", "set", "9999", "2026-07-01"], 2);
-    assert!(
-        unknown.stderr.contains("no payment line 9999"),
-        "{}",
-        unknown.stderr
+    refused(
+        dir,
+        &["payment-date", "set", "9999", "2026-07-01"],
+        "no payment line 9999",
     );
-    let bad = ok(dir, &["payment-date", "set", &e1, "2026-07-32"], 2);
-    assert!(
-        bad.stderr.contains("'2026-07-32' is not a date"),
-        "{}",
-        bad.stderr
+    refused(
+        dir,
+        &["payment-date", "set", &e1, "2026-07-32"],
+        "'2026-07-32' is not a date",
     );
     assert_eq!(ok(dir, &["--json", "show", &e1], 0).stdout, before);
 
@@ -820,13 +814,10 @@ fn a_payment_date_is_set_by_hand_only_before_the_line_is_sent() {
     );
 
     // Sent: the date is the bank's now.
-    let refused = ok(dir, &["payment-date", "set", &e1, "2026-07-02"], 2);
-    assert!(
-        refused
-            .stderr
-            .contains("it is sent: a payment date is set only on a line not sent yet"),
-        "{}",
-        refused.stderr
+    refused(
+        dir,
+        &["payment-date", "set", &e1, "2026-07-02"],
+        "it is sent: a payment date is set only on a line not sent yet",
     );
     assert_verified(dir);
 }

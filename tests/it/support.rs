@@ -161,6 +161,22 @@ pub fn data(path: &str) -> String {
     format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs a command that must be refused: exit 2, `message` on stderr, the database unchanged.
+pub fn refused(dir: &Path, now: &str, args: &[&str], message: &str) {
+    let before = dump_database(dir);
+    let run = at(dir, now, args, 2);
+    assert!(
+        run.stderr.contains(message),
+        "payrun {args:?}: expected {message:?} in\n{}",
+        run.stderr
+    );
+    assert_eq!(
+        dump_database(dir),
+        before,
+        "payrun {args:?} changed the database"
+    );
+}
+
 /// Runs payrun in `dir` with `--now now`, and fails the test, showing both outputs, unless
 /// it exits with `code`.
 pub fn at(dir: &Path, now: &str, args: &[&str], code: i32) -> Run {
