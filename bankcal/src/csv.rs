@@ -7,6 +7,19 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::{CalendarError, ClosingDay, CsvProblem, FIRST_YEAR, LAST_YEAR};
 
+/// The separator of a CSV header that was read as one column, if it was not a comma: `';'`
+/// (what a spreadsheet set up for Danish writes, the comma being its decimal sign) or tabs,
+/// named for a message. The engine's CSV imports ask the same of their headers.
+pub fn separator_other_than_comma(column: &[u8]) -> Option<&'static str> {
+    if column.contains(&b';') {
+        Some("';'")
+    } else if column.contains(&b'\t') {
+        Some("tabs")
+    } else {
+        None
+    }
+}
+
 /// Parses a closing-days CSV text, e.g. the contents of `closing.csv`:
 ///
 /// ```text
@@ -56,14 +69,7 @@ pub fn parse_closing_days_csv(file: &str, text: &str) -> Result<Vec<ClosingDay>,
         .ok_or_else(|| error(1, CsvProblem::MissingHeader))?;
     let columns = split_fields(header).map_err(|problem| error(header_line, problem))?;
     if let [only] = &columns[..] {
-        let separator = if only.contains(';') {
-            Some("';'")
-        } else if only.contains('\t') {
-            Some("tabs")
-        } else {
-            None
-        };
-        if let Some(separator) = separator {
+        if let Some(separator) = separator_other_than_comma(only.as_bytes()) {
             return Err(error(header_line, CsvProblem::OtherSeparator(separator)));
         }
     }

@@ -62,7 +62,7 @@ mod tests;
 use chrono::NaiveTime;
 
 pub use calendar::{Calendar, ClosingDay};
-pub use csv::parse_closing_days_csv;
+pub use csv::{parse_closing_days_csv, separator_other_than_comma};
 pub use easter::easter_sunday;
 pub use error::{CalendarError, CsvProblem};
 

@@ -734,9 +734,17 @@ pub fn read_with_limits<T: CsvRow, R: Read>(
     let columns = T::KIND.columns();
     let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
     let mut positions = vec![None; columns.len()];
-    match reader.read_byte_record(&mut header) {
-        Err(e) => problems.push(file_problem(&reader, &limits, e)),
-        Ok(false) => problems.push(RowProblem::new(
+    let read = reader.read_byte_record(&mut header);
+    // A spreadsheet set up for Danish writes "CSV" with ';' between the columns (the comma is
+    // its decimal sign): one problem that says so, rather than an unknown column and every
+    // required column missing.
+    let other_separator = match (&read, header.len()) {
+        (Ok(true), 1) => bankcal::separator_other_than_comma(&header[0]),
+        _ => None,
+    };
+    match (read, other_separator) {
+        (Err(e), _) => problems.push(file_problem(&reader, &limits, e)),
+        (Ok(false), _) => problems.push(RowProblem::new(
             1,
             None,
             format!(
@@ -744,19 +752,15 @@ pub fn read_with_limits<T: CsvRow, R: Read>(
                 names.join(", ")
             ),
         )),
-        // A spreadsheet set up for Danish writes "CSV" with ';' between the columns (the comma
-        // is its decimal sign): one problem that says so, rather than an unknown column and
-        // every required column missing.
-        Ok(true) if other_separator(&header).is_some() => problems.push(RowProblem::new(
+        (Ok(true), Some(separator)) => problems.push(RowProblem::new(
             1,
             None,
             format!(
-                "the columns are separated by {}, not by commas: save the file \
-                 comma-separated (amounts with a decimal point, like 1234.50)",
-                other_separator(&header).unwrap_or_default()
+                "the columns are separated by {separator}, not by commas: save the file \
+                 comma-separated (amounts with a decimal point, like 1234.50)"
             ),
         )),
-        Ok(true) => {
+        (Ok(true), None) => {
             for (position, name) in header.iter().enumerate() {
                 let Ok(name) = std::str::from_utf8(name) else {
                     problems.push(RowProblem::new(
@@ -986,21 +990,6 @@ pub fn parse<T: CsvRow>(file: &str, text: &str) -> Result<Vec<Row<T>>, ImportErr
     }
     problems.finish()?;
     Ok(good)
-}
-
-/// The separator a header of one column was written with, if not a comma: `';'` or tabs.
-fn other_separator(header: &csv::ByteRecord) -> Option<&'static str> {
-    if header.len() != 1 {
-        return None;
-    }
-    let only = &header[0];
-    if only.contains(&b';') {
-        Some("';'")
-    } else if only.contains(&b'\t') {
-        Some("tabs")
-    } else {
-        None
-    }
 }
 
 #[cfg(test)]
