@@ -876,9 +876,7 @@ fn duplicate_message<'a>(
     // lines).
     Some(move || {
         let mut message = String::with_capacity(240);
-        message.push_str("debtor ");
-        message.push_str(&line.debtor);
-        message.push_str(" already has ");
+        push_clash_head(&mut message, &line.debtor);
         let mut named = 0;
         let mut name = |message: &mut String, id: i64, sent: bool| {
             if named > 0 {
@@ -909,18 +907,41 @@ fn duplicate_message<'a>(
         }
         let count = unsent_clash + sent_clash;
         message.push_str(&more(count, named));
-        message.push_str(" on ");
-        message.push_str(&ledger::iso_date(line.payment_date));
-        message.push_str(" in payment format ");
-        message.push_str(format_id);
-        message.push_str(": only one charge per debtor per payment date; ");
-        message.push_str(if unsent_clash > 0 {
-            "collect them into one collective payment or move one to another date"
-        } else {
-            "allow overwriting to replace the sent charge, or move this line to another date"
-        });
+        push_clash_tail(&mut message, line.payment_date, format_id, unsent_clash > 0);
         message
     })
+}
+
+/// The duplicate-debtor-date message up to the lines it names: `debtor D already has `.
+///
+/// The message is written in three parts so that the store can keep only the middle one
+/// (the lines named) and the date: the rest is the line's own debtor and format
+/// (`store::codec`, where a clash is stored in a third of the bytes).
+pub(crate) fn push_clash_head(message: &mut String, debtor: &str) {
+    message.push_str("debtor ");
+    message.push_str(debtor);
+    message.push_str(" already has ");
+}
+
+/// The duplicate-debtor-date message after the lines it names: the date, the format, the
+/// rule, and the advice: to collect when `unsent` lines clash, else to allow overwriting the
+/// sent charge.
+pub(crate) fn push_clash_tail(
+    message: &mut String,
+    date: NaiveDate,
+    format_id: &str,
+    unsent: bool,
+) {
+    message.push_str(" on ");
+    message.push_str(&ledger::iso_date(date));
+    message.push_str(" in payment format ");
+    message.push_str(format_id);
+    message.push_str(": only one charge per debtor per payment date; ");
+    message.push_str(if unsent {
+        "collect them into one collective payment or move one to another date"
+    } else {
+        "allow overwriting to replace the sent charge, or move this line to another date"
+    });
 }
 
 #[cfg(test)]

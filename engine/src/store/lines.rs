@@ -8,9 +8,9 @@ use super::alongside::made_alongside;
 use super::batch::BatchInsert;
 use super::codec::{
     date_text, debtor_from_row, entry_from_row, errors_to_json, format_from_row, get_id,
-    get_status, line_from_row, mandate_from_row, status_change_from_row, DEBTOR_COLUMNS,
-    DEBTOR_CORE_COLUMNS, ENTRY_COLUMNS, FORMAT_COLUMNS, LINE_COLUMNS, LINE_COLUMN_COUNT,
-    MANDATE_COLUMNS,
+    get_status, line_errors_to_json, line_from_row, mandate_from_row, status_change_from_row,
+    DEBTOR_COLUMNS, DEBTOR_CORE_COLUMNS, ENTRY_COLUMNS, FORMAT_COLUMNS, LINE_COLUMNS,
+    LINE_COLUMN_COUNT, MANDATE_COLUMNS,
 };
 use super::status_log::{self, StatusLog};
 use super::{company_count, is_foreign_key_violation, CompanyKey, Store};
@@ -258,8 +258,9 @@ pub(super) fn store_validations<'l, E: AsRef<[ValidationError]>>(
     )
 }
 
-/// What [`store_validations`] writes: each line's result as JSON, but for a line that passed
-/// and passes again.
+/// What [`store_validations`] writes: each line's result as JSON
+/// ([`line_errors_to_json`]: a clash on a date by its parts), but for a line that passed and
+/// passes again.
 fn validation_values<'l, E, I>(results: I) -> impl Iterator<Item = (i64, Value)> + use<'l, E, I>
 where
     E: AsRef<[ValidationError]>,
@@ -267,7 +268,10 @@ where
 {
     results
         .filter(|(line, errors)| !unchanged_pass(line, errors.as_ref()))
-        .map(|(line, errors)| (line.id, Value::Text(errors_to_json(errors.as_ref()))))
+        .map(|(line, errors)| {
+            let json = line_errors_to_json(line, errors.as_ref());
+            (line.id, Value::Text(json))
+        })
 }
 
 /// A payment line to create: the core's suggestion, stored as is.
