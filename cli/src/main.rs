@@ -25,13 +25,18 @@ pub enum Outcome {
 fn main() -> ExitCode {
     let args = args::Cli::parse();
     context::init_logging(&args.global);
-    match commands::run(args) {
-        Ok(Outcome::Done) => ExitCode::from(0),
-        Ok(Outcome::Attention) => ExitCode::from(1),
-        Err(error) => {
+    let outcome = commands::run(args);
+    match (outcome, output::failure()) {
+        (Err(error), _) => {
             eprintln!("error: {}", message(&error));
             ExitCode::from(2)
         }
+        (Ok(_), Some(failure)) => {
+            eprintln!("error: could not write the output: {failure}");
+            ExitCode::from(2)
+        }
+        (Ok(Outcome::Done), None) => ExitCode::from(0),
+        (Ok(Outcome::Attention), None) => ExitCode::from(1),
     }
 }
 

@@ -3,8 +3,96 @@
 //! Both stream to a buffered stdout: a run of a million lines is printed without building its
 //! text (or a table of a million rows of cells) in memory first.
 
+//!
+//! Everything goes through [`stdout`] (or [`outln!`], which prints through it), so that a
+//! reader who stops reading (`payrun journal list | head`) is not an error: the rest of the
+//! output is dropped, the command finishes its work, and it exits with its own code (1 when
+//! a person must look, say). Rust's `println!` panicked there, after the work was done,
+//! with a backtrace and exit 101. Any other failure to write (a full disk under
+//! `> file`) is an error, exit 2.
+
 use serde::Serialize;
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+/// Set once stdout's reader has gone: nothing more is written.
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// The first error writing stdout other than its reader going away, for [`failure`].
+static FAILED: Mutex<Option<String>> = Mutex::new(None);
+
+/// Standard output, locked: a reader that went away swallows what is written
+/// (see the module's comment).
+pub struct Stdout(io::StdoutLock<'static>);
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if CLOSED.load(Ordering::Relaxed) {
+            return Ok(buf.len());
+        }
+        match self.0.write(buf) {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                CLOSED.store(true, Ordering::Relaxed);
+                Ok(buf.len())
+            }
+            written => written,
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if CLOSED.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        match self.0.flush() {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                CLOSED.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+            flushed => flushed,
+        }
+    }
+}
+
+/// Standard output for a command's printing, buffered.
+pub fn stdout() -> BufWriter<Stdout> {
+    BufWriter::new(Stdout(io::stdout().lock()))
+}
+
+/// What [`outln!`] runs: writes `text` to stdout, keeping the first failure for
+/// [`failure`].
+pub fn print_fmt(text: std::fmt::Arguments<'_>) {
+    let mut out = Stdout(io::stdout().lock());
+    if let Err(error) = out.write_fmt(text) {
+        let mut failed = FAILED.lock().unwrap_or_else(|p| p.into_inner());
+        failed.get_or_insert_with(|| error.to_string());
+    }
+}
+
+/// Why printing failed, if it did (not for a reader that went away): `main` reports it and
+/// exits 2.
+pub fn failure() -> Option<String> {
+    FAILED.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+/// `println!` for a command's output, through [`print_fmt`].
+macro_rules! outln {
+    () => {
+        $crate::output::print_fmt(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::print_fmt(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use outln;
+
+/// `print!` for a command's output, through [`print_fmt`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::print_fmt(format_args!($($arg)*))
+    };
+}
+pub(crate) use out;
 
 /// A large run's human output lists the lines that need a person and counts the rest: a
 /// table of a million ok lines helps nobody and costs seconds. `--json` always lists all.
@@ -12,7 +100,7 @@ pub const FULL_TABLE_LIMIT: usize = 1000;
 
 /// Prints `value` as one JSON document on stdout.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut out = stdout();
     serde_json::to_writer_pretty(&mut out, value)?;
     out.write_all(b"\n")?;
     out.flush()?;
@@ -44,7 +132,7 @@ pub fn print_table_of<T, I: Iterator<Item = T>>(
     items: impl Fn() -> I,
     cells: impl Fn(&T) -> Vec<String>,
 ) -> anyhow::Result<()> {
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut out = stdout();
     write_table(&mut out, headers, items, cells)?;
     out.flush()?;
     Ok(())

@@ -849,3 +849,51 @@ fn verify_checks_payment_dates_against_the_closing_days_it_is_given() {
         run.stdout
     );
 }
+
+/// A reader who stops reading (`payrun validate | head`) is not an error: the command does
+/// its work, keeps it, and exits with its own code. Rust's `println!` panicked there (exit
+/// 101, a backtrace on stderr) after validate had stored its results.
+#[test]
+fn output_nobody_reads_any_more_is_dropped_not_an_error() {
+    use std::process::{Command, Stdio};
+    let dir = TempDir::new("run-closed-stdout");
+    let dir = dir.path();
+    fixture(dir);
+    ok(dir, &["suggest"], 0);
+    let closed = |args: &[&str]| {
+        let mut child = Command::new(support::payrun_bin())
+            .args(["--now", NOW])
+            .args(args)
+            .current_dir(dir)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run payrun");
+        // The reader goes away before the first byte is written.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("wait for payrun");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!stderr.contains("panicked"), "payrun {args:?}: {stderr}");
+        assert!(!stderr.contains("error"), "payrun {args:?}: {stderr}");
+        output.status.code()
+    };
+    // Validate finds failures (exit 1) and keeps its results.
+    assert_eq!(closed(&["validate"]), Some(1));
+    let listed = ok(dir, &["--json", "list"], 0).json();
+    let failing = codes_by_entry(&listed)
+        .values()
+        .filter(|codes| !codes.is_empty())
+        .count();
+    assert!(failing > 0, "{listed}");
+    for args in [
+        &["list"][..],
+        &["--json", "list"],
+        &["validate", "--json"],
+        &["calendar", "month", "2026-05"],
+        &["verify"],
+    ] {
+        let code = payrun_in(dir, &[&["--now", NOW][..], args].concat()).code;
+        assert_eq!(closed(args), Some(code), "payrun {args:?}");
+    }
+}

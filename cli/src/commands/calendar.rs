@@ -1,6 +1,7 @@
 //! `payrun calendar …`: the banking calendar from the command line. Needs no database.
 
 use crate::args::{CalendarCommand, Global, SchemeArg};
+use crate::output::{out, outln};
 use crate::{context, output, Outcome};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -21,15 +22,15 @@ pub fn run(global: &Global, command: &CalendarCommand) -> anyhow::Result<Outcome
             if global.json {
                 output::print_json(&report)?;
             } else {
-                println!("Banking days in {}: {}", report.month, days.len());
+                outln!("Banking days in {}: {}", report.month, days.len());
                 let rows: Vec<Vec<String>> = days
                     .iter()
                     .map(|d| vec![d.to_string(), d.weekday().to_string()])
                     .collect();
-                print!("{}", output::table(&["date", "weekday"], &rows));
-                println!("last banking day:       {}", show(report.last));
-                println!("3rd-last (BS extended): {}", show(report.third_last));
-                println!("6th-last (BS deadline): {}", show(report.sixth_last));
+                out!("{}", output::table(&["date", "weekday"], &rows));
+                outln!("last banking day:       {}", show(report.last));
+                outln!("3rd-last (BS extended): {}", show(report.third_last));
+                outln!("6th-last (BS deadline): {}", show(report.sixth_last));
             }
         }
         CalendarCommand::Holidays { year } => {
@@ -46,7 +47,7 @@ pub fn run(global: &Global, command: &CalendarCommand) -> anyhow::Result<Outcome
             if global.json {
                 output::print_json(&YearReport { year, closing_days })?;
             } else {
-                println!("Bank closing days in {year}:");
+                outln!("Bank closing days in {year}:");
                 let rows: Vec<Vec<String>> = closing_days
                     .iter()
                     .map(|d| {
@@ -58,7 +59,7 @@ pub fn run(global: &Global, command: &CalendarCommand) -> anyhow::Result<Outcome
                         ]
                     })
                     .collect();
-                print!(
+                out!(
                     "{}",
                     output::table(&["date", "weekday", "name", "Danish name"], &rows)
                 );
@@ -99,7 +100,7 @@ pub fn run(global: &Global, command: &CalendarCommand) -> anyhow::Result<Outcome
                     SchemeArg::Ls if payout => "An LS payout",
                     SchemeArg::Ls => "An LS collection",
                 };
-                println!(
+                outln!(
                     "{what} on {} ({}) must be delivered by {} ({}) Danish time.",
                     payment_date,
                     payment_date.weekday(),
@@ -130,7 +131,7 @@ pub fn run(global: &Global, command: &CalendarCommand) -> anyhow::Result<Outcome
                 } else {
                     "not a banking day"
                 };
-                println!("{date} ({}) is {verdict}{why}.", report.weekday);
+                outln!("{date} ({}) is {verdict}{why}.", report.weekday);
             }
         }
     }

@@ -14,6 +14,7 @@
 
 use crate::args::Global;
 use crate::commands::journal;
+use crate::output::{out, outln};
 use crate::{output, Outcome};
 use anyhow::{bail, Context as _};
 use chrono::NaiveDateTime;
@@ -65,19 +66,19 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
             .with_context(|| format!("cannot create '{}'", sub.display()))?;
     }
 
-    println!("payrun demo: one month's direct-debit run for Eksempel Forsyning A/S.");
-    println!(
+    outln!("payrun demo: one month's direct-debit run for Eksempel Forsyning A/S.");
+    outln!(
         "The clock is fixed: the run is made on {} and the bank's answers are read on {}.",
         RUN_AT.replace('T', " at "),
         ANSWERS_AT.replace('T', " at ")
     );
-    println!("Everything is kept in {}.", dir.display());
+    outln!("Everything is kept in {}.", dir.display());
 
     step(1, "A new database and the company's payment formats");
     let mut engine = Engine::init(&db, None, Some("Eksempel Forsyning A/S"))?;
     for format in formats() {
         engine.add_format(&format)?;
-        println!(
+        outln!(
             "  {:<4} {} {}, creditor {}, money arrives on bank account {}, journal {}",
             format.id,
             match format.scheme {
@@ -103,14 +104,16 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
     let d = engine.import_debtors("debtors.csv", &debtors)?;
     let m = engine.import_mandates("mandates.csv", &mandates)?;
     let e = engine.import_entries("entries.csv", &entries)?;
-    println!(
+    outln!(
         "  {} debtors, {} mandates and {} open entries (invoices and credit notes).",
-        d.rows, m.rows, e.rows
+        d.rows,
+        m.rows,
+        e.rows
     );
 
     step(3, "Suggest: one payment line per open entry");
     let suggested = engine.suggest(&calendar, run_at, false)?;
-    println!(
+    outln!(
         "  {} payment lines proposed; entries of debtors without a BS or LS payment format get none.",
         suggested.created.len()
     );
@@ -122,23 +125,24 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
         .iter()
         .filter(|g| g.id != "-" && g.id != "Deselected")
     {
-        println!(
+        outln!(
             "  collective payment {}: lines {} become one charge of {}",
             group.id,
             join(&group.lines),
             group.amount
         );
     }
-    println!(
+    outln!(
         "  {} charges will be sent; {} lines are left out (group Deselected) because they cannot be sent.",
         collected.charges, collected.deselected
     );
 
     step(5, "Validate: every rule on every line");
     let validated = engine.validate(&calendar, run_at)?;
-    println!(
+    outln!(
         "  {} lines are ok; {} lines failed validation and will not be sent:",
-        validated.ok_count, validated.failed_count
+        validated.ok_count,
+        validated.failed_count
     );
     for line in validated.lines.iter().filter(|l| !l.ok) {
         let reasons: Vec<String> = line
@@ -146,7 +150,7 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
             .iter()
             .map(|e| format!("{} ({})", e.message, e.code))
             .collect();
-        println!(
+        outln!(
             "    line {} ({}, debtor {}, {}): {}",
             line.line,
             line.entry,
@@ -159,7 +163,7 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
     step(6, "Export: the delivery files for Mastercard");
     let exported = engine.export(&outbox, false, &calendar, run_at)?;
     for file in &exported.files {
-        println!(
+        outln!(
             "  {}: {} ({}), {} in total, now Sent",
             file_name(&file.path),
             output::count(file.charges, "charge"),
@@ -168,7 +172,7 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
         );
     }
     let again = engine.export(&outbox, false, &calendar, run_at)?;
-    println!(
+    outln!(
         "  Exporting again sends {} files: a line is never sent twice.",
         again.files.len()
     );
@@ -183,7 +187,7 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
         }
     }
     answers.sort();
-    println!(
+    outln!(
         "  The bank wrote {} answer files: {}",
         answers.len(),
         answers
@@ -206,7 +210,7 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
             events.extend_from_slice(batch)
         })?;
         attention += report.attention;
-        println!(
+        outln!(
             "  {name} ({} {}): {}, {} changed; the file is {}",
             report.scheme.to_uppercase(),
             report.delivery_type,
@@ -220,16 +224,16 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
         );
     }
     let draft = engine.journal_lines(None)?;
-    print!("{}", story(&events, &draft));
+    out!("{}", story(&events, &draft));
     if attention > 0 {
-        println!("  (`payrun import delivery` exits 1 here: a person must look at the (!) lines.)");
+        outln!("  (`payrun import delivery` exits 1 here: a person must look at the (!) lines.)");
     }
 
     step(9, "The journal draft");
     let lines = engine.journal_lines(None)?;
-    print!("{}", journal::table(&lines));
+    out!("{}", journal::table(&lines));
     let marked = lines.iter().filter(|l| l.attention).count();
-    println!(
+    outln!(
         "  {} lines; {marked} are marked (!) and are never posted until a person approves them.",
         lines.len()
     );
@@ -240,15 +244,18 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
         .filter(|l| l.attention && l.text.starts_with("(!) BS ") && !l.text.contains(':'))
         .collect();
     if short.is_empty() {
-        println!("  No payment was short this time.");
+        outln!("  No payment was short this time.");
     }
     for line in short {
         let account = line.account.clone().unwrap_or_default();
         engine.journal_set_account(line.id, &account)?;
-        println!(
+        outln!(
             "  Journal line {} ({}, {}): the debtor paid less than charged; the bookkeeper \
              accepts the part payment (payrun journal set-account {} {account}).",
-            line.id, line.text, line.amount, line.id
+            line.id,
+            line.text,
+            line.amount,
+            line.id
         );
     }
 
@@ -266,12 +273,12 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
             ]
         })
         .collect();
-    println!("  The ledger's balances (debit positive; they sum to zero):");
+    outln!("  The ledger's balances (debit positive; they sum to zero):");
     for line in output::table(&["kind", "account", ">balance"], &rows).lines() {
-        println!("    {line}");
+        outln!("    {line}");
     }
     let left = engine.journal_lines(None)?;
-    println!(
+    outln!(
         "  {} lines stay in the draft for a person: rejections, cancellations and charge-backs to follow up.",
         left.len()
     );
@@ -282,7 +289,7 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
     );
     let report = engine::verify::verify_database(&db)?;
     for check in &report.checks {
-        println!(
+        outln!(
             "  {}  {}: {}",
             if check.ok { "ok  " } else { "FAIL" },
             check.name,
@@ -293,8 +300,8 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
         bail!("the demo's database does not verify: this is a bug in payrun");
     }
 
-    println!();
-    println!("Done. Look around with, for example:");
+    outln!();
+    outln!("Done. Look around with, for example:");
     let db_arg = db.display().to_string();
     for command in [
         "journal list",
@@ -302,14 +309,14 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
         "archive list",
         "show 1",
     ] {
-        println!("  payrun --db {db_arg} {command}");
+        outln!("  payrun --db {db_arg} {command}");
     }
     Ok(Outcome::Done)
 }
 
 fn step(n: usize, title: &str) {
-    println!();
-    println!("{n}. {title}");
+    outln!();
+    outln!("{n}. {title}");
 }
 
 fn time(text: &str) -> NaiveDateTime {

@@ -1,6 +1,7 @@
 //! Delivery files: `export`, `import delivery`, `archive list|show|reconcile`, `simulate-bank`.
 
 use crate::args::{ArchiveCommand, Global};
+use crate::output::{out, outln};
 use crate::progress::{Bar, Unit};
 use crate::{context, output, Outcome};
 use anyhow::Context as _;
@@ -25,7 +26,7 @@ pub fn export(global: &Global, out: &Path, zip: bool) -> anyhow::Result<Outcome>
     if global.json {
         output::print_json(&report)?;
     } else if report.files.is_empty() {
-        println!("Nothing to export: no line is ok to send.");
+        outln!("Nothing to export: no line is ok to send.");
     } else {
         let rows: Vec<Vec<String>> = report
             .files
@@ -41,7 +42,7 @@ pub fn export(global: &Global, out: &Path, zip: bool) -> anyhow::Result<Outcome>
                 ]
             })
             .collect();
-        print!(
+        out!(
             "{}",
             output::table(
                 &["file", "format", "delivery", ">charges", ">lines", ">amount"],
@@ -52,7 +53,7 @@ pub fn export(global: &Global, out: &Path, zip: bool) -> anyhow::Result<Outcome>
     if !global.json {
         for held in &report.held {
             let lines: Vec<String> = held.lines.iter().map(i64::to_string).collect();
-            println!(
+            outln!(
                 "Held back ({}, line {}): {}",
                 held.format,
                 lines.join(", "),
@@ -121,7 +122,7 @@ pub fn import_delivery(global: &Global, files: &[PathBuf]) -> anyhow::Result<Out
                 ]
             })
             .collect();
-        print!(
+        out!(
             "{}",
             output::table(
                 &[
@@ -174,7 +175,7 @@ pub fn archive(global: &Global, command: &ArchiveCommand) -> anyhow::Result<Outc
                         ]
                     })
                     .collect();
-                print!(
+                out!(
                     "{}",
                     output::table(
                         &[
@@ -203,7 +204,7 @@ pub fn archive(global: &Global, command: &ArchiveCommand) -> anyhow::Result<Outc
                 output::print_json(&file)?;
             } else {
                 let f = &file.file;
-                println!(
+                outln!(
                     "File {}: {} ({} {} {}, {}), created {}",
                     f.id,
                     f.file_name,
@@ -214,10 +215,10 @@ pub fn archive(global: &Global, command: &ArchiveCommand) -> anyhow::Result<Outc
                     f.created.format("%Y-%m-%d %H:%M")
                 );
                 for entry in &file.log {
-                    println!("  {}  {}", entry.at.format("%Y-%m-%d %H:%M"), entry.text);
+                    outln!("  {}  {}", entry.at.format("%Y-%m-%d %H:%M"), entry.text);
                 }
-                println!();
-                print!("{}", file.content.replace("\r\n", "\n"));
+                outln!();
+                out!("{}", file.content.replace("\r\n", "\n"));
             }
         }
         ArchiveCommand::Reconcile { id } => {
@@ -225,9 +226,9 @@ pub fn archive(global: &Global, command: &ArchiveCommand) -> anyhow::Result<Outc
             if global.json {
                 output::print_json(&json!({"file": id, "reconciled": true, "changed": changed}))?;
             } else if changed {
-                println!("File {id} is marked reconciled.");
+                outln!("File {id} is marked reconciled.");
             } else {
-                println!("File {id} was already reconciled; nothing changed.");
+                outln!("File {id} was already reconciled; nothing changed.");
             }
         }
     }
@@ -264,7 +265,7 @@ pub fn simulate_bank(
                 ]
             })
             .collect();
-        print!("{}", output::table(&["file", "type", ">records"], &rows));
+        out!("{}", output::table(&["file", "type", ">records"], &rows));
     }
     Ok(Outcome::Done)
 }

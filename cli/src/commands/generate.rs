@@ -1,6 +1,7 @@
 //! `payrun generate`: the benchmark workload, as the CSV files the imports read.
 
 use crate::args::Global;
+use crate::output::outln;
 use crate::progress::{Bar, Unit};
 use crate::{context, output, Outcome};
 use anyhow::Context as _;
@@ -51,25 +52,25 @@ pub fn run(
             "formats": formats,
         }))?;
     } else {
-        println!(
+        outln!(
             "Wrote {} debtors, {} mandates and {} entries to {} (seed {seed}).",
             summary.debtors,
             summary.mandates,
             summary.entries,
             out.display()
         );
-        println!(
+        outln!(
             "{} entries are meant to pass validation at {}; {} to fail:",
             summary.valid,
             options.now.format("%Y-%m-%dT%H:%M"),
             summary.failing.total()
         );
         for (code, count) in summary.failing.by_code() {
-            println!("  {code}: {count}");
+            outln!("  {code}: {count}");
         }
-        println!("The run expects these payment formats:");
+        outln!("The run expects these payment formats:");
         for command in formats {
-            println!("  {command}");
+            outln!("  {command}");
         }
     }
     Ok(Outcome::Done)

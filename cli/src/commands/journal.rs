@@ -2,6 +2,7 @@
 //! draft.
 
 use crate::args::{Global, JournalCommand};
+use crate::output::{out, outln};
 use crate::{context, output, Outcome};
 use ledger::{JournalLine, PostingReport};
 use serde_json::json;
@@ -14,9 +15,9 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
             if global.json {
                 output::print_json(&json!({ "lines": lines }))?;
             } else if lines.is_empty() {
-                println!("The journal draft is empty.");
+                outln!("The journal draft is empty.");
             } else {
-                print!("{}", table(&lines));
+                out!("{}", table(&lines));
                 // A line can need both: its debtor account or approval, and its offset account.
                 let marked = lines
                     .iter()
@@ -26,14 +27,14 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
                     })
                     .count();
                 if marked > 0 {
-                    println!(
+                    outln!(
                         "{marked} of {} lines need a person (!): set the debtor account with `payrun journal set-account LINE ACCOUNT` to approve one; `payrun journal post` posts the rest.",
                         lines.len()
                     );
                 }
                 let without_offset = lines.iter().filter(|l| l.offset_account.is_none()).count();
                 if without_offset > 0 {
-                    println!(
+                    outln!(
                         "{without_offset} of {} lines have no offset account (their payment format has no bank account): give the bank account with `payrun journal set-offset-account LINE ACCOUNT`; `payrun journal post` posts a line once it has one.",
                         lines.len()
                     );
@@ -49,7 +50,7 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
             if global.json {
                 output::print_json(&line)?;
             } else {
-                println!(
+                outln!(
                     "Journal line {} ({}) is on account {} now{}.",
                     line.id,
                     line.text,
@@ -78,9 +79,12 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
                 } else {
                     ", but still needs attention: its text is marked (!); approve it with `payrun journal set-account LINE ACCOUNT`"
                 };
-                println!(
+                outln!(
                     "Journal line {} ({}) is against offset account {} now{}.",
-                    line.id, line.text, account, still
+                    line.id,
+                    line.text,
+                    account,
+                    still
                 );
             }
             Ok(Outcome::Done)
@@ -104,12 +108,12 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
             if global.json {
                 output::print_json(&json!({ "lines": added }))?;
             } else {
-                println!(
+                outln!(
                     "{} payment lines transferred as {} journal draft lines:",
                     lines.len(),
                     added.len()
                 );
-                print!("{}", table(&added));
+                out!("{}", table(&added));
             }
             Ok(Outcome::Done)
         }
@@ -148,18 +152,20 @@ pub fn print_posting(report: &PostingReport) {
         .posted
         .iter()
         .fold(0_i64, |sum, p| sum.saturating_add(p.amount.ore()));
-    println!(
+    outln!(
         "Posted {} journal lines ({} on the debtor accounts) as {} ledger transactions.",
         report.posted.len(),
         ledger::Amount::from_ore(total),
         report.transactions().count()
     );
-    println!(
+    outln!(
         "Entries settled: {} ({} closed, {} opened again by a charge-back).",
-        report.entries_settled, report.entries_closed, report.entries_reopened
+        report.entries_settled,
+        report.entries_closed,
+        report.entries_reopened
     );
     if report.attention > 0 {
-        println!(
+        outln!(
             "{} lines that need a person stay in the draft: `payrun journal list` shows them and how to fix them.",
             report.attention
         );

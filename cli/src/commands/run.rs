@@ -5,6 +5,7 @@ use crate::args::{
     Global, ListArgs, MandatesCommand, PartialCommand, PaymentDateCommand, PeriodArg,
     StatusCommand, StatusTargetArg,
 };
+use crate::output::{out, outln};
 use crate::{context, output, Outcome};
 use chrono::Months;
 use engine::status::ManualTarget;
@@ -19,7 +20,7 @@ pub fn suggest(global: &Global, earliest: bool) -> anyhow::Result<Outcome> {
     if global.json {
         output::print_json(&report)?;
     } else {
-        println!(
+        outln!(
             "Suggested {} new payment line{}; removed {} unsent line{} of settled entries.",
             report.created.len(),
             plural(report.created.len()),
@@ -27,7 +28,7 @@ pub fn suggest(global: &Global, earliest: bool) -> anyhow::Result<Outcome> {
             plural(report.removed.len()),
         );
         if report.created.len() > output::FULL_TABLE_LIMIT {
-            println!(
+            outln!(
                 "(Not listed, being more than {}: `payrun list` shows them.)",
                 output::FULL_TABLE_LIMIT
             );
@@ -66,19 +67,19 @@ pub fn validate(global: &Global) -> anyhow::Result<Outcome> {
         print_lines_of(lines)?;
         print_failures(lines())?;
         if large && report.failed_count > 0 {
-            println!("\nFailed lines per rule:");
+            outln!("\nFailed lines per rule:");
             for (code, count) in report.lines.failure_counts() {
-                println!("  {code}: {}", output::count(count, "line"));
+                outln!("  {code}: {}", output::count(count, "line"));
             }
         }
-        println!(
+        outln!(
             "{} line{} ok, {} failed.",
             report.ok_count,
             plural(report.ok_count),
             report.failed_count
         );
         if large {
-            println!(
+            outln!(
                 "(The run has more than {} lines: only the first {} failed lines are listed; \
                  `payrun list` or `--json` shows every line.)",
                 output::FULL_TABLE_LIMIT,
@@ -100,7 +101,7 @@ pub fn collect(global: &Global, off: bool) -> anyhow::Result<Outcome> {
         if global.json {
             output::print_json(&json!({"dissolved": lines}))?;
         } else {
-            println!(
+            outln!(
                 "Dissolved the collective payments of {} line{}.",
                 lines.len(),
                 plural(lines.len())
@@ -153,12 +154,12 @@ pub fn collect(global: &Global, off: bool) -> anyhow::Result<Outcome> {
             },
         )?;
         if large {
-            println!(
+            outln!(
                 "(Only the groups with deselected lines are listed, the run being large: \
                  `--json` shows every group.)"
             );
         }
-        println!(
+        outln!(
             "{} charge{} to send; {} line{} deselected.",
             report.charges,
             plural(report.charges),
@@ -201,7 +202,7 @@ pub fn list(global: &Global, args: &ListArgs) -> anyhow::Result<Outcome> {
         output::print_json(&json!({"lines": lines}))?;
     } else {
         print_lines(&lines)?;
-        println!("{} line{}.", lines.len(), plural(lines.len()));
+        outln!("{} line{}.", lines.len(), plural(lines.len()));
     }
     Ok(Outcome::Done)
 }
@@ -248,12 +249,12 @@ pub fn show(global: &Global, line: i64) -> anyhow::Result<Outcome> {
         ("comment", detail.comment.clone()),
     ];
     for (name, value) in fields {
-        println!("{name:<16} {value}");
+        outln!("{name:<16} {value}");
     }
     for error in &l.errors {
-        println!("  {}: {}", error.code, error.message);
+        outln!("  {}: {}", error.code, error.message);
     }
-    println!("\nStatus log:");
+    outln!("\nStatus log:");
     let rows: Vec<Vec<String>> = detail
         .log
         .iter()
@@ -266,7 +267,7 @@ pub fn show(global: &Global, line: i64) -> anyhow::Result<Outcome> {
             ]
         })
         .collect();
-    print!("{}", output::table(&["time", "from", "to", "cause"], &rows));
+    out!("{}", output::table(&["time", "from", "to", "cause"], &rows));
     Ok(Outcome::Done)
 }
 
@@ -284,7 +285,7 @@ pub fn status(global: &Global, command: &StatusCommand) -> anyhow::Result<Outcom
         output::print_json(&json!({"changed": changed}))?;
     } else {
         for line in &changed {
-            println!("Line {} is now {}.", line.line, status_label(line.status));
+            outln!("Line {} is now {}.", line.line, status_label(line.status));
         }
     }
     Ok(Outcome::Done)
@@ -304,14 +305,16 @@ pub fn partial(global: &Global, command: &PartialCommand) -> anyhow::Result<Outc
     if global.json {
         output::print_json(&view)?;
     } else if view.partial_payment.is_some() {
-        println!(
+        outln!(
             "Line {} charges {} of entry {} now (a partial payment); run `payrun validate` to check it.",
             view.line, view.amount, view.entry
         );
     } else {
-        println!(
+        outln!(
             "Line {} charges {} of entry {} again (no partial payment).",
-            view.line, view.amount, view.entry
+            view.line,
+            view.amount,
+            view.entry
         );
     }
     Ok(Outcome::Done)
@@ -324,7 +327,7 @@ pub fn payment_date(global: &Global, command: &PaymentDateCommand) -> anyhow::Re
     if global.json {
         output::print_json(&view)?;
     } else {
-        println!(
+        outln!(
             "Line {} of entry {} is now for payment on {}, in no collective payment; run `payrun collect` and `payrun validate` to check it.",
             view.line, view.entry, view.payment_date
         );
@@ -368,7 +371,7 @@ pub fn mandates(global: &Global, command: &MandatesCommand) -> anyhow::Result<Ou
                 ]
             })
             .collect();
-        print!(
+        out!(
             "{}",
             output::table(
                 &[
@@ -396,7 +399,7 @@ pub fn reminders(global: &Global, days: u32) -> anyhow::Result<Outcome> {
         output::print_json(&json!({"reminders": reminders}))?;
         return Ok(Outcome::Done);
     }
-    println!("line,debtor,name,email,payment_date,notify_by,amount,invoice,text");
+    outln!("line,debtor,name,email,payment_date,notify_by,amount,invoice,text");
     for r in &reminders {
         let fields = [
             r.line.to_string(),
@@ -410,7 +413,7 @@ pub fn reminders(global: &Global, days: u32) -> anyhow::Result<Outcome> {
             r.text.clone(),
         ];
         let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        println!("{}", quoted.join(","));
+        outln!("{}", quoted.join(","));
     }
     Ok(Outcome::Done)
 }
@@ -467,7 +470,7 @@ fn print_failures(lines: impl Iterator<Item = LineView>) -> anyhow::Result<()> {
     if failing.peek().is_none() {
         return Ok(());
     }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = crate::output::stdout();
     writeln!(out, "\nWhat failed:")?;
     for line in failing {
         for error in &line.errors {

@@ -4,6 +4,7 @@ use crate::args::{
     BankingDayArg, BsTypeArg, FormatAddArgs, FormatCommand, Global, ImportCommand, PrincipleArg,
     SchemeArg,
 };
+use crate::output::{out, outln};
 use crate::progress::{Bar, Unit};
 use crate::{context, output, Outcome};
 use engine::csv_import::CsvKind;
@@ -17,7 +18,7 @@ pub fn init(global: &Global, name: Option<&str>) -> anyhow::Result<Outcome> {
     if global.json {
         output::print_json(&json!({"company": company, "db": global.db.display().to_string()}))?;
     } else {
-        println!("Created company '{company}' in {}.", global.db.display());
+        outln!("Created company '{company}' in {}.", global.db.display());
     }
     Ok(Outcome::Done)
 }
@@ -31,7 +32,7 @@ pub fn format(global: &Global, command: &FormatCommand) -> anyhow::Result<Outcom
             if global.json {
                 output::print_json(&json!({"format": format_json(&format)}))?;
             } else {
-                println!(
+                outln!(
                     "Added payment format {} ({}, creditor {}).",
                     format.id,
                     scheme_words(&format),
@@ -62,7 +63,7 @@ pub fn format(global: &Global, command: &FormatCommand) -> anyhow::Result<Outcom
                         ]
                     })
                     .collect();
-                print!(
+                out!(
                     "{}",
                     output::table(
                         &[
@@ -114,9 +115,12 @@ pub fn import(global: &Global, command: &ImportCommand) -> anyhow::Result<Outcom
             "updated": summary.updated,
         }))?;
     } else {
-        println!(
+        outln!(
             "Imported {} {noun} from {} ({} new, {} updated).",
-            summary.rows, summary.file, summary.inserted, summary.updated
+            summary.rows,
+            summary.file,
+            summary.inserted,
+            summary.updated
         );
     }
     Ok(Outcome::Done)

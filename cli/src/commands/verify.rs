@@ -1,6 +1,7 @@
 //! `payrun verify`: the invariants of reliability.md, checked on the whole database.
 
 use crate::args::Global;
+use crate::output::outln;
 use crate::{context, output, Outcome};
 
 /// With `--closing-days`, I9 knows the extra closing days too.
@@ -12,13 +13,13 @@ pub fn run(global: &Global) -> anyhow::Result<Outcome> {
     } else {
         for check in &report.checks {
             let mark = if check.ok { "ok  " } else { "FAIL" };
-            println!("{mark}  {}: {}", check.name, check.detail);
+            outln!("{mark}  {}: {}", check.name, check.detail);
         }
         let failed = report.checks.iter().filter(|c| !c.ok).count();
         if failed == 0 {
-            println!("All {} checks hold.", report.checks.len());
+            outln!("All {} checks hold.", report.checks.len());
         } else {
-            println!("{failed} of {} checks failed.", report.checks.len());
+            outln!("{failed} of {} checks failed.", report.checks.len());
         }
     }
     Ok(if report.ok {
