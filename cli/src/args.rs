@@ -450,7 +450,10 @@ pub struct ListArgs {
 pub enum StatusCommand {
     /// Set the status of lines: blank, resend (transmitting), waiting or stop.
     #[command(
-        after_help = "Refused changes exit 2 and change nothing.\n\nExamples:\n  payrun status set --to waiting 17 18\n  payrun status set --to blank --force 21   # BS sent line: the debtor may be charged twice"
+        after_help = "Refused changes exit 2 and change nothing. Stop (Leverandørservice, a sent \
+        line) cancels the charge the line was sent in, and Mastercard cancels a charge whole: \
+        the lines of a collective charge are stopped together, in one request.\n\n\
+        Examples:\n  payrun status set --to waiting 17 18\n  payrun status set --to blank --force 21   # BS sent line: the debtor may be charged twice\n  payrun status set --to stop 30 31   # both lines of one LS collective charge"
     )]
     Set {
         /// The new status: blank, resend (transmitting), waiting or stop.

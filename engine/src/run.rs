@@ -21,7 +21,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Amount;
 use ledger::Id;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What `suggest` did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -261,6 +261,40 @@ impl Engine {
                 match manual_change(line.status, target, scheme, force) {
                     Ok(new) => changes.push((id, line.status, new)),
                     Err(refusal) => refused.push(RefusedChange { line: id, refusal }),
+                }
+            }
+            // A stop is sent as the cancellation of the charge the line went in, and
+            // Mastercard cancels a charge whole: the other lines still sent in a collective
+            // charge are stopped in the same request, or none is (one stopped alone could
+            // never be exported: it clashes with its own charge's sent lines).
+            let stopping: HashSet<i64> = changes
+                .iter()
+                .filter(|&&(_, _, new)| new == Status::Stop)
+                .map(|&(id, _, _)| id)
+                .collect();
+            for &(id, _, _) in changes.iter().filter(|(id, _, _)| stopping.contains(id)) {
+                let (line, _, _) = store.line(company, id)?;
+                let Some(reference) = line.reference.as_deref() else {
+                    continue;
+                };
+                let filter = LineFilter {
+                    reference: Some(reference.to_string()),
+                    ..LineFilter::default()
+                };
+                let mut charge: Vec<i64> = store
+                    .list_lines(company, &filter)?
+                    .into_iter()
+                    .map(|(other, _)| other)
+                    .filter(|other| other.format_id == line.format_id)
+                    .filter(|other| other.status == Status::Sent || other.id == id)
+                    .map(|other| other.id)
+                    .collect();
+                charge.sort_unstable();
+                if charge.iter().any(|other| !stopping.contains(other)) {
+                    refused.push(RefusedChange {
+                        line: id,
+                        refusal: Refusal::ChargeNotWhole { line: id, charge },
+                    });
                 }
             }
             // I8: a change that makes a line live is refused while its entry is on another

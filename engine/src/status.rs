@@ -113,7 +113,7 @@ pub fn manual_rule(from: Status, target: ManualTarget) -> Rule {
 }
 
 /// Why a manual status change was refused. Nothing changes when a change is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     /// The line already has the status asked for.
     #[error("line is already {}", .0.as_str())]
@@ -130,6 +130,24 @@ pub enum Refusal {
     /// The change would make the line live while its entry is on another live line (I8).
     #[error("its entry is already on live line {other}: set that line to waiting first, or the debtor may be charged twice")]
     EntryOnOtherLine { other: i64 },
+    /// Stop asked for some of the lines sent in one charge (a collective payment): the
+    /// cancellation names the charge, and Mastercard cancels it whole. `charge` holds all
+    /// its lines that are still sent, this one included.
+    #[error("it was sent in one charge with line{} {}: Mastercard cancels a charge whole, so stop them together (status set --to stop {})",
+        if .charge.len() > 2 { "s" } else { "" },
+        and_list(.charge.iter().filter(|&&l| l != *.line)),
+        .charge.iter().map(i64::to_string).collect::<Vec<_>>().join(" "))]
+    ChargeNotWhole { line: i64, charge: Vec<i64> },
+}
+
+/// `1`, `1 and 2`, `1, 2 and 3`.
+fn and_list<'a>(ids: impl Iterator<Item = &'a i64>) -> String {
+    let ids: Vec<String> = ids.map(i64::to_string).collect();
+    match ids.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 fn not_allowed_message(from: Status, target: ManualTarget) -> String {
@@ -149,6 +167,7 @@ impl Refusal {
             Refusal::StopLsOnly => "stop-ls-only",
             Refusal::NotAllowed { .. } => "not-allowed",
             Refusal::EntryOnOtherLine { .. } => "entry-on-other-line",
+            Refusal::ChargeNotWhole { .. } => "charge-not-whole",
         }
     }
 }

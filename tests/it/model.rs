@@ -292,6 +292,21 @@ impl Case {
             if conflict {
                 expected = None;
             }
+            // A stop cancels the charge the line was sent in, whole: the other lines still
+            // sent in that charge must be stopped in the same request.
+            let charge_split = views.iter().any(|v| {
+                new_status.get(&v.line) == Some(&"stop")
+                    && v.reference.is_some()
+                    && views.iter().any(|o| {
+                        o.reference == v.reference
+                            && o.format == v.format
+                            && o.status == "sent"
+                            && !new_status.contains_key(&o.line)
+                    })
+            });
+            if charge_split {
+                expected = None;
+            }
         }
         let result = self.engine.set_status(&chosen, target, force, time(NOW));
         match (expected, result) {

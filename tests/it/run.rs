@@ -897,3 +897,100 @@ fn output_nobody_reads_any_more_is_dropped_not_an_error() {
         assert_eq!(closed(args), Some(code), "payrun {args:?}");
     }
 }
+
+/// A stop is sent as the cancellation of the charge its line went in, and Mastercard cancels
+/// a charge whole. Stopping some of the lines of a collective LS charge is refused, naming
+/// the others (before, the stopped line could never be exported: it clashed with its own
+/// charge's sent lines); stopping them all exports one cancellation for the charge.
+#[test]
+fn a_collective_ls_charge_is_stopped_whole_or_not_at_all() {
+    let dir = TempDir::new("stop-charge");
+    let dir = dir.path();
+    let generate = [
+        "generate",
+        "--debtors",
+        "100",
+        "--entries",
+        "500",
+        "--out",
+        "gen",
+        "--seed",
+        "3",
+    ];
+    ok(dir, &generate, 0);
+    ok(dir, &["init"], 0);
+    ok(dir, &[&["format", "add"][..], BS_BASIS].concat(), 0);
+    let ls = [
+        "--id",
+        "LS",
+        "--scheme",
+        "ls",
+        "--creditor",
+        "12345",
+        "--supplier-cvr",
+        "99887766",
+        "--bank-account",
+        "5851",
+    ];
+    ok(dir, &[&["format", "add"][..], &ls].concat(), 0);
+    for kind in ["debtors", "mandates", "entries"] {
+        ok(dir, &["import", kind, &format!("gen/{kind}.csv")], 0);
+    }
+    ok(dir, &["suggest"], 0);
+    // Collect and validate set some lines aside (exit 1): only the LS charges matter here.
+    payrun_in(dir, &["--now", NOW, "collect"]);
+    payrun_in(dir, &["--now", NOW, "validate"]);
+    std::fs::create_dir(dir.join("out")).unwrap();
+    ok(dir, &["export", "--out", "out"], 0);
+
+    // The first LS charge of two or more lines.
+    let sent = ok(dir, &["--json", "list", "--status", "sent"], 0).json();
+    let mut charges: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in sent["lines"].as_array().unwrap() {
+        if line["format"] == "LS" {
+            let reference = line["reference"].as_str().unwrap().to_string();
+            charges
+                .entry(reference)
+                .or_default()
+                .push(line["line"].to_string());
+        }
+    }
+    let charge = charges
+        .into_values()
+        .find(|lines| lines.len() >= 2)
+        .expect("a collective LS charge");
+    let all: Vec<&str> = charge.iter().map(String::as_str).collect();
+
+    // One line alone, or all but one: refused, nothing changed.
+    let whole = format!("(status set --to stop {})", all.join(" "));
+    support::refused(
+        dir,
+        NOW,
+        &["status", "set", "--to", "stop", all[0]],
+        &format!("line {}: it was sent in one charge with line", all[0]),
+    );
+    support::refused(
+        dir,
+        NOW,
+        &[&["status", "set", "--to", "stop"][..], &all[1..]].concat(),
+        &whole,
+    );
+    // All of them: one cancellation of the charge.
+    ok(
+        dir,
+        &[&["status", "set", "--to", "stop"][..], &all].concat(),
+        0,
+    );
+    payrun_in(dir, &["--now", NOW, "validate"]);
+    let stopped = ok(dir, &["--json", "list", "--status", "stop"], 0).json();
+    for line in stopped["lines"].as_array().unwrap() {
+        assert_eq!(line["ok"], true, "{line}");
+    }
+    let exported = ok(dir, &["--json", "export", "--out", "out"], 0).json();
+    let files = exported["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{exported}");
+    assert_eq!(files[0]["format"], "LS");
+    assert_eq!(files[0]["charges"], 1);
+    assert_eq!(files[0]["lines"], all.len());
+    assert_verified(dir);
+}
