@@ -238,7 +238,14 @@ pub enum JournalCommand {
         journal: Option<String>,
     },
     /// Set a draft line's debtor account; this approves a (!) line for posting.
-    #[command(after_help = "Example:\n  payrun journal set-account 7 100100")]
+    #[command(
+        after_help = "The line is then approved as it is. A payment is posted whole: it settles \
+        what its invoices have open and leaves any rest on the debtor's account, on no entry (a \
+        debtor who paid more than was open, or paid an invoice twice), and `journal post` says \
+        so. A line nobody approved that moves more than its invoices can take refuses the \
+        posting, as does a charge-back of more than was paid, approved or not.\n\n\
+        Example:\n  payrun journal set-account 7 100100"
+    )]
     SetAccount {
         /// The journal line id (journal list shows it).
         journal_line: i64,

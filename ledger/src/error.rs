@@ -50,7 +50,7 @@ pub enum JournalError {
         attention: usize,
     },
 
-    #[error("journal line {line} names invoice '{invoice}', but debtor account '{account}' has no entry with that invoice number: nothing was posted; import the debtor's entries and post again")]
+    #[error("journal line {line} names invoice '{invoice}', but debtor account '{account}' has no entry with that invoice number: nothing was posted; import the debtor's entries and post again; or, if it is a payment the bank made, approve it as it is (journal set-account {line} {account}): it then settles what is open and leaves the rest on the debtor's account")]
     UnknownInvoice {
         line: i64,
         account: String,
@@ -59,7 +59,7 @@ pub enum JournalError {
 
     /// A payment names an invoice whose entries are all settled already (typically settled
     /// meanwhile, by another line or by an import of the entries).
-    #[error("journal line {line} pays invoice '{invoice}' of debtor account '{account}', which is already settled (it may have been settled meanwhile): nothing was posted; import the debtor's entries as they are and post again")]
+    #[error("journal line {line} pays invoice '{invoice}' of debtor account '{account}', which is already settled (it may have been settled meanwhile): nothing was posted; import the debtor's entries as they are and post again; or, if the money did move as the line says, approve it as it is (journal set-account {line} {account}): it then settles what is open and leaves the rest on the debtor's account")]
     InvoiceSettled {
         line: i64,
         account: String,
@@ -67,7 +67,7 @@ pub enum JournalError {
     },
 
     /// A line that credits the debtor (a payment) with more than its invoices have open.
-    #[error("journal line {line} credits debtor account '{account}' with {amount}, {excess} more than its invoices ({invoices}) have open: nothing was posted; import the debtor's entries as they are and post again")]
+    #[error("journal line {line} credits debtor account '{account}' with {amount}, {excess} more than its invoices ({invoices}) have open: nothing was posted; import the debtor's entries as they are and post again; or, if the money did move as the line says, approve it as it is (journal set-account {line} {account}): it then settles what is open and leaves the rest on the debtor's account")]
     Overpayment {
         line: i64,
         account: String,
@@ -78,7 +78,7 @@ pub enum JournalError {
 
     /// A line that debits the debtor (a charge-back, a payout) with more than its invoices
     /// can take back: more than was paid of them.
-    #[error("journal line {line} debits debtor account '{account}' with {amount}, {excess} more than its invoices ({invoices}) can take back: nothing was posted; import the debtor's entries as they are and post again")]
+    #[error("journal line {line} debits debtor account '{account}' with {amount}, {excess} more than its invoices ({invoices}) can take back: nothing was posted; if the payment it takes back waits in the draft, approve and post that first; else import the debtor's entries as they are and post again")]
     ExcessDebit {
         line: i64,
         account: String,

@@ -204,6 +204,21 @@ pub struct PostingReport {
     pub entries_reopened: usize,
     /// Lines of the journal(s) left in the draft because they need attention.
     pub attention: usize,
+    /// Approved payments of more than their named entries had open: what stays on the
+    /// debtor's account, on no entry (see [`crate::post`]). Usually none.
+    pub on_account: Vec<OnAccount>,
+}
+
+/// Part of a posted payment that settled no entry: the debtor paid more than was open, or
+/// paid an invoice twice. Negative: a credit on the debtor's account.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OnAccount {
+    /// The journal line (gone from the draft; its transaction names it).
+    pub line: i64,
+    /// The debtor account.
+    pub account: String,
+    /// Signed as the line's amount.
+    pub amount: Amount,
 }
 
 impl PostingReport {

@@ -31,7 +31,9 @@
 //! their remaining amount going back up towards their amount, never past it. A line that
 //! would move more than its entries can take (an overpayment, a charge-back of more than was
 //! paid), names an invoice the debtor has no entry for, or pays an invoice already settled
-//! is refused, and with it the whole posting.
+//! is refused, and with it the whole posting; but a payment a person approved as it is
+//! (`journal set-account`) settles what its entries can take and the rest stays on the
+//! debtor's account ([`OnAccount`]), as the money did come in.
 //!
 //! ```
 //! use ledger::{needs_attention, Amount, NewJournalLine};
@@ -96,7 +98,7 @@ macro_rules! format_id {
 pub use error::{JournalError, Result};
 pub use journal::{
     needs_attention, AccountBalance, AccountKind, JournalLine, LedgerTransaction, NewJournalLine,
-    PostedLine, Posting, PostingReport, Settlement, ATTENTION_MARK,
+    OnAccount, PostedLine, Posting, PostingReport, Settlement, ATTENTION_MARK,
 };
 pub use ledger::{check_invariants, transactions, trial_balance, InvariantProblem};
 pub use posting::post;

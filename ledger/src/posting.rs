@@ -3,10 +3,11 @@
 use crate::draft::{line_from_row, SELECT_LINE};
 use crate::error::{JournalError, Result};
 use crate::journal::{
-    AccountKind, JournalLine, LedgerTransaction, PostedLine, Posting, PostingReport, Settlement,
+    AccountKind, JournalLine, LedgerTransaction, OnAccount, PostedLine, Posting, PostingReport,
+    Settlement,
 };
 use crate::ledger::{chain, CHAIN_START};
-use crate::settlement::{allocate, AllocationError, Item};
+use crate::settlement::{allocate, allocate_on_account, AllocationError, Item};
 use crate::sql::{
     format_date, format_time, insert_rows, offsets_from_json, offsets_to_json, truncate_to_second,
 };
@@ -39,6 +40,19 @@ const CHUNK_LINES: i64 = if cfg!(test) { 2 } else { 10_000 };
 /// pays an invoice already settled ([`JournalError::InvoiceSettled`]), or moves more than its
 /// entries can take ([`JournalError::Overpayment`], [`JournalError::ExcessDebit`]). Lines are
 /// posted in order, so two lines naming the same invoice see each other's settlement.
+///
+/// A payment (a credit line) that a person approved as it is (`fixed_by_person`: `journal
+/// set-account`) is never refused for what its entries can take: the money came in, as the
+/// bank said. It settles what its named entries can take, and the rest stays on the debtor's
+/// account, on no entry ([`PostingReport::on_account`]): a debtor who paid more than was
+/// open, or paid an invoice twice, has that much to their credit. Before, such a line
+/// refused every posting of its journal, and nothing a person could do changed that. Whether
+/// the debtor is charged again stays with the lines' statuses, not the entries' remaining
+/// amounts (a received line keeps its entry from being suggested), so the credit cannot
+/// cause a second charge. A debit line (a charge-back, a rejection after the due date) of
+/// more than was paid is still refused, approved or not: it usually takes back a payment
+/// still in the draft, and booked first it would leave that invoice closed when the payment
+/// comes, though nothing was paid.
 ///
 /// Every refusal is decided before anything is written. A database error while writing
 /// leaves the caller's transaction part-way: roll it back (the engine does, on any error).
@@ -73,6 +87,7 @@ pub fn post(
     // Second pass: the same settlements again, written a chunk at a time.
     let mut ledger = LedgerWriter::open(tx, company, posted_at)?;
     let mut posted = Vec::with_capacity(postable);
+    let mut on_account = Vec::new();
     for_each_chunk(tx, company, journal, |after, lines| {
         let (count, last) = (lines.len(), lines.last().map_or(after, |line| line.id));
         for line in lines {
@@ -83,8 +98,16 @@ pub fn post(
                 account,
                 amount: line.amount,
                 offsets: &line.offsets,
+                approved: line.fixed_by_person,
             };
-            entries.settle(&settling, Some(&mut settlements))?;
+            let left = entries.settle(&settling, Some(&mut settlements))?;
+            if !left.is_zero() {
+                on_account.push(OnAccount {
+                    line: line.id,
+                    account: account.to_string(),
+                    amount: left,
+                });
+            }
             posted.push(ledger.add(line, settlements)?);
         }
         ledger.flush()?;
@@ -97,6 +120,7 @@ pub fn post(
         entries_closed: closed,
         entries_reopened: reopened,
         attention,
+        on_account,
     })
 }
 
@@ -174,6 +198,8 @@ struct ToSettle {
     amount: Amount,
     /// Where its offsets are in [`Lines::offsets`].
     offsets: std::ops::Range<usize>,
+    /// Approved by a person as it is (see [`post`]).
+    approved: bool,
 }
 
 /// The next lines to post after line id `after`, at most [`CHUNK_LINES`]. Of all journals, by
@@ -345,6 +371,7 @@ impl NamedEntries {
                     account: account.into(),
                     amount,
                     offsets: start..lines.offsets.len(),
+                    approved: row.get(5)?,
                 });
             }
             Ok(())
@@ -352,7 +379,7 @@ impl NamedEntries {
         match journal {
             Some(journal) => add_pairs(
                 conn.prepare_cached(
-                    "SELECT attention, amount, account, offsets, id FROM journal_lines \
+                    "SELECT attention, amount, account, offsets, id, fixed_by_person FROM journal_lines \
                      WHERE company = ?1 AND journal = ?2",
                 )?
                 .query((company, journal))?,
@@ -361,7 +388,7 @@ impl NamedEntries {
                 conn.prepare_cached(
                     // A scan of the table: through the company's index, each line would
                     // cost a lookup of its row.
-                    "SELECT attention, amount, account, offsets, id FROM journal_lines \
+                    "SELECT attention, amount, account, offsets, id, fixed_by_person FROM journal_lines \
                      NOT INDEXED WHERE company = ?1",
                 )?
                 .query([company])?,
@@ -415,10 +442,15 @@ impl NamedEntries {
     }
 
     /// Settles the entries `line` names; with `record`, appends the changes to it, in
-    /// settlement order.
-    fn settle(&mut self, line: &Settling<'_>, record: Option<&mut Vec<Settlement>>) -> Result<()> {
+    /// settlement order. Returns what stays on the debtor's account, on no entry: nothing,
+    /// but for a payment a person approved as it is (see [`post`]).
+    fn settle(
+        &mut self,
+        line: &Settling<'_>,
+        record: Option<&mut Vec<Settlement>>,
+    ) -> Result<Amount> {
         if line.amount.is_zero() || line.offsets.is_empty() {
-            return Ok(());
+            return Ok(Amount::ZERO);
         }
         let unknown = |invoice: &String| JournalError::UnknownInvoice {
             line: line.id,
@@ -430,23 +462,32 @@ impl NamedEntries {
             named,
             items,
         } = self;
+        // A payment a person approved as it is (see [`post`]).
+        let on_account = line.approved && line.amount.is_negative();
         let Some(debtor) = by_debtor.get_mut(line.account) else {
+            if on_account {
+                return Ok(line.amount);
+            }
             return Err(unknown(&line.offsets[0]));
         };
         // The positions of the named entries, in settlement order: due date, then entry id.
+        // An approved payment's invoices that the debtor has no entry for settle nothing.
         named.clear();
         for invoice in line.offsets {
-            let index = debtor.invoice(invoice).ok_or_else(|| unknown(invoice))?;
-            let entries = debtor.entries_of(index);
-            if entries.is_empty() {
-                return Err(unknown(invoice));
-            }
+            let entries = debtor
+                .invoice(invoice)
+                .map(|index| debtor.entries_of(index));
+            let entries = match entries {
+                Some(entries) if !entries.is_empty() => entries,
+                _ if on_account => continue,
+                _ => return Err(unknown(invoice)),
+            };
             let can_take_credit = || {
                 debtor.entries[entries.clone()]
                     .iter()
                     .any(|e| e.item().can_take_credit())
             };
-            if line.amount.is_negative() && !can_take_credit() {
+            if line.amount.is_negative() && !on_account && !can_take_credit() {
                 return Err(JournalError::InvoiceSettled {
                     line: line.id,
                     account: line.account.to_string(),
@@ -461,7 +502,12 @@ impl NamedEntries {
         });
         items.clear();
         items.extend(named.iter().map(|&i| entries[i].item()));
-        let after = allocate(line.amount, items).map_err(|e| refusal(line, e))?;
+        let (after, left) = if on_account {
+            allocate_on_account(line.amount, items).map_err(|e| refusal(line, e))?
+        } else {
+            let after = allocate(line.amount, items).map_err(|e| refusal(line, e))?;
+            (after, Amount::ZERO)
+        };
         let mut record = record;
         for (&i, remaining) in named.iter().zip(after) {
             let entry = &mut entries[i];
@@ -479,7 +525,7 @@ impl NamedEntries {
             }
             entry.remaining = remaining;
         }
-        Ok(())
+        Ok(left)
     }
 
     /// The first pass: settles every line that names entries, in id order (as read by
@@ -493,6 +539,7 @@ impl NamedEntries {
                     account: &line.account,
                     amount: line.amount,
                     offsets: &offsets_from_json(json)?,
+                    approved: line.approved,
                 },
                 None,
             )?;
@@ -608,6 +655,9 @@ struct Settling<'a> {
     account: &'a str,
     amount: Amount,
     offsets: &'a [String],
+    /// Approved by a person as it is: what a payment's entries cannot take stays on the
+    /// debtor's account.
+    approved: bool,
 }
 
 /// Writes ledger transactions, numbering and chaining them; rows are collected and written a

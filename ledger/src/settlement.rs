@@ -17,7 +17,8 @@
 //! 4. if anything is still left, the line pays more than its entries have open and is
 //!    refused (`Excess`). A payment never leaves credit on an entry: paying 800.00 for an
 //!    invoice of 1000.00 and a credit note of -250.00 is refused, not booked as a re-opened
-//!    credit note of -50.00.
+//!    credit note of -50.00. A payment a person approved as it is posts anyway
+//!    ([`allocate_on_account`]): what is left stays on the debtor's account, on no entry.
 //!
 //! A **debit** line (`A > 0`: a charge-back, a rejection after the due date, a payout) follows
 //! the mirror image: open invoices are closed into the debit, open credit notes are paid out
@@ -60,9 +61,25 @@ pub(crate) fn allocate(
     line_amount: Amount,
     items: &[Item],
 ) -> Result<Vec<Amount>, AllocationError> {
+    match allocate_on_account(line_amount, items)? {
+        (after, left) if left.is_zero() => Ok(after),
+        (_, left) => Err(AllocationError::Excess(left.checked_abs().unwrap_or(left))),
+    }
+}
+
+/// [`allocate`], but what the entries cannot take is not refused: it is returned, signed as
+/// the line's amount, with the new remaining amounts (a line a person approved posts its
+/// whole amount, and that much stays on the debtor's account).
+pub(crate) fn allocate_on_account(
+    line_amount: Amount,
+    items: &[Item],
+) -> Result<(Vec<Amount>, Amount), AllocationError> {
     let overflow = AllocationError::Overflow;
     if line_amount.is_zero() {
-        return Ok(items.iter().map(|item| item.remaining).collect());
+        return Ok((
+            items.iter().map(|item| item.remaining).collect(),
+            Amount::ZERO,
+        ));
     }
     // Work in the credit view: a debit line is the mirror image of a credit line.
     let debit = line_amount.is_positive();
@@ -105,10 +122,13 @@ pub(crate) fn allocate(
             budget = budget.checked_sub(take).ok_or(overflow)?;
         }
     }
-    if budget.is_positive() {
-        return Err(AllocationError::Excess(budget));
-    }
-    remaining.into_iter().map(view).collect()
+    // What is left, back in the line's sign (the budget is the credit view's, negated).
+    let left = view(budget.checked_neg().ok_or(overflow)?)?;
+    let after = remaining
+        .into_iter()
+        .map(view)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((after, left))
 }
 
 #[cfg(test)]
@@ -199,6 +219,32 @@ mod tests {
         check(300, &[(-250, -250)], Err(50));
         // A payout never re-opens an invoice.
         check(300, &[(1000, 0), (-250, -250)], Err(50));
+    }
+
+    /// On account, what [`allocate`] refuses is left over, signed as the line.
+    #[test]
+    fn on_account_the_excess_is_left_over_in_the_lines_sign() {
+        let on_account = |line: i64, entries: &[(i64, i64)]| {
+            let items: Vec<Item> = entries.iter().map(|&(a, r)| item(a, r)).collect();
+            let (after, left) = allocate_on_account(Amount::from_ore(line), &items).unwrap();
+            (
+                after.iter().map(|a| a.ore()).collect::<Vec<_>>(),
+                left.ore(),
+            )
+        };
+        // Paid 1200.00 for an invoice of 1000.00: closed, 200.00 of credit left.
+        assert_eq!(on_account(-1200, &[(1000, 1000)]), (vec![0], -200));
+        // An invoice paid already: nothing taken.
+        assert_eq!(on_account(-1000, &[(1000, 0)]), (vec![0], -1000));
+        // A charge-back of an invoice nothing was paid of.
+        assert_eq!(on_account(1000, &[(1000, 1000)]), (vec![1000], 1000));
+        // A payout of more than the credit note.
+        assert_eq!(on_account(300, &[(-250, -250)]), (vec![0], 50));
+        // No entries at all: the whole line.
+        assert_eq!(on_account(-20, &[]), (vec![], -20));
+        // What fits leaves nothing over, as `allocate` has it.
+        assert_eq!(on_account(-800, &[(1000, 1000)]), (vec![200], 0));
+        assert_eq!(on_account(0, &[(1000, 1000)]), (vec![1000], 0));
     }
 
     #[test]

@@ -250,8 +250,11 @@ fn set_account_approves_a_line_and_bad_input_changes_nothing() {
     assert_verified(dir);
 }
 
+/// The debtor paid invoice 5004 twice: by Betalingsservice and some other way. Posting the
+/// bank's payment is refused until a person approves it as it is; then it posts, and the
+/// payment stays on the debtor's account, on no entry, as `journal post` says.
 #[test]
-fn posting_an_invoice_settled_meanwhile_is_refused() {
+fn posting_an_invoice_settled_meanwhile_waits_for_a_persons_approval() {
     let tmp = TempDir::new("journal");
     let dir = tmp.path();
     exported(dir);
@@ -274,6 +277,29 @@ fn posting_an_invoice_settled_meanwhile_is_refused() {
         dir,
         &["journal", "post"],
         "pays invoice '5004' of debtor account '100101', which is already settled",
+    );
+    let lines = journal(dir);
+    let twice = lines
+        .iter()
+        .find(|l| l["text"] == "BS 5004")
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    let id = twice["id"].as_i64().unwrap();
+    refused(
+        dir,
+        &["journal", "post"],
+        &format!("approve it as it is (journal set-account {id} 100101)"),
+    );
+    at(
+        dir,
+        LATER,
+        &["journal", "set-account", &id.to_string(), "100101"],
+        0,
+    );
+    let posted = at(dir, LATER, &["--json", "journal", "post"], 0).json();
+    assert_eq!(
+        posted["on_account"],
+        serde_json::json!([{"line": id, "account": "100101", "amount": "-499.00"}]),
+        "{posted:#}"
     );
     assert_verified(dir);
 }

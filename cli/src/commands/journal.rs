@@ -164,6 +164,14 @@ pub fn print_posting(report: &PostingReport) {
         report.entries_closed,
         report.entries_reopened
     );
+    for part in &report.on_account {
+        outln!(
+            "Journal line {} (approved as it is) left {} on debtor account {}, on no entry: more was paid than its invoices had open.",
+            part.line,
+            part.amount,
+            part.account
+        );
+    }
     if report.attention > 0 {
         outln!(
             "{} lines that need a person stay in the draft: `payrun journal list` shows them and how to fix them.",

@@ -232,6 +232,92 @@ fn an_approved_difference_settles_part_of_an_invoice() {
     assert_sound(&db, 1);
 }
 
+/// A debtor paid more than was open (a bank's amount difference, or an invoice paid twice):
+/// refused while nobody approved the payment, and the refusal says how to approve it;
+/// approved as it is, it posts in full, settles what is open and leaves the rest on account.
+#[test]
+fn an_approved_overpayment_leaves_the_rest_on_the_debtors_account() {
+    let mut db = seeded();
+    let ids = db.lines(
+        1,
+        "Day|2026-07-01|100100|(!) BS 5001|-1033.19|5850|5001
+         Day|2026-07-01|100101|BS 5003|-99.95|5850|5003",
+    );
+    let (over, other) = (ids[0], ids[1]);
+    fix(&mut db, over, "100100");
+    // Approved, before any posting: it posts.
+    let report = post_ok(&mut db, 1, None);
+    assert_eq!(
+        summary(&db, &report),
+        format!(
+            "{over}→t1 {other}→t2 | E1 1000.00→0.00, E3 99.95→0.00 | settled 2, closed 2, reopened 0, attention 0"
+        )
+    );
+    // 33.19 of the 1033.19 settled nothing: a credit on the debtor's account.
+    assert_eq!(
+        report.on_account,
+        vec![OnAccount {
+            line: over,
+            account: "100100".into(),
+            amount: Amount::from_ore(-3319),
+        }]
+    );
+    assert_eq!(
+        all_transactions(&db, 1)[0].postings[0].amount,
+        Amount::from_ore(-103319)
+    );
+    assert_sound(&db, 1);
+
+    // Not approved: the whole posting is refused, naming the way out.
+    let ids = db.lines(1, "Day|2026-07-02|100101|BS 5004|-900.00|5850|5004");
+    let refusal = post_refused(&mut db, 1, None);
+    assert!(
+        refusal.contains(&format!(
+            "100.00 more than its invoices (5004) have open: nothing was posted; import the debtor's entries as they are and post again; or, if the money did move as the line says, approve it as it is (journal set-account {} 100101)",
+            ids[0]
+        )),
+        "{refusal}"
+    );
+    fix(&mut db, ids[0], "100101");
+    let report = post_ok(&mut db, 1, None);
+    assert_eq!(report.on_account[0].amount, Amount::from_ore(-10000));
+    assert_eq!(
+        db.remaining(1),
+        "E1 0.00, E2 -250.00, E3 0.00, E4 0.00, E5 0.00"
+    );
+
+    // An invoice paid already, or one the debtor has no entry for: all of it on account.
+    let ids = db.lines(
+        1,
+        "Day|2026-07-03|100101|BS 5004|-10.00|5850|5004
+         Day|2026-07-03|100100|BS 7777|-20.00|5850|7777",
+    );
+    assert!(post_refused(&mut db, 1, None).contains("which is already settled"));
+    fix(&mut db, ids[0], "100101");
+    assert!(post_refused(&mut db, 1, None).contains("has no entry with that invoice number"));
+    fix(&mut db, ids[1], "100100");
+    let report = post_ok(&mut db, 1, None);
+    let left: Vec<(i64, i64)> = report
+        .on_account
+        .iter()
+        .map(|part| (part.line, part.amount.ore()))
+        .collect();
+    assert_eq!(left, vec![(ids[0], -1000), (ids[1], -2000)]);
+    assert_sound(&db, 1);
+
+    // A charge-back of more than was paid of an invoice is refused, approved or not: booked
+    // before the payment it takes back, it would leave the invoice closed.
+    let ids = db.lines(
+        1,
+        "Day|2026-07-04|100100|(!) Unsubscribed (0239)|1200.00|5850|5001",
+    );
+    fix(&mut db, ids[0], "100100");
+    assert!(post_refused(&mut db, 1, None).contains(
+        "200.00 more than its invoices (5001) can take back: nothing was posted; if the payment it takes back waits in the draft, approve and post that first"
+    ));
+    assert_sound(&db, 1);
+}
+
 #[test]
 fn entries_of_one_invoice_are_settled_oldest_due_date_first() {
     let mut db = seeded();
@@ -389,36 +475,36 @@ fn refused_postings_change_nothing() {
         (
             "Day|2026-07-01|100100|BS 9999|-20.00|5850|9999",
             "",
-            "journal line {0} names invoice '9999', but debtor account '100100' has no entry with that invoice number: nothing was posted; import the debtor's entries and post again",
+            "journal line {0} names invoice '9999', but debtor account '100100' has no entry with that invoice number: nothing was posted; import the debtor's entries and post again; or, if it is a payment the bank made, approve it as it is (journal set-account {0} 100100): it then settles what is open and leaves the rest on the debtor's account",
         ),
         (
             // 5003 is an invoice of another debtor.
             "Day|2026-07-01|100100|BS 5003|-20.00|5850|5003",
             "",
-            "journal line {0} names invoice '5003', but debtor account '100100' has no entry with that invoice number: nothing was posted; import the debtor's entries and post again",
+            "journal line {0} names invoice '5003', but debtor account '100100' has no entry with that invoice number: nothing was posted; import the debtor's entries and post again; or, if it is a payment the bank made, approve it as it is (journal set-account {0} 100100): it then settles what is open and leaves the rest on the debtor's account",
         ),
         (
             // The entry was settled meanwhile (by an import of the entries).
             "Day|2026-07-01|100100|BS 5001|-1000.00|5850|5001",
             "UPDATE entries SET remaining = 0 WHERE entry_id = 'E1'",
-            "journal line {0} pays invoice '5001' of debtor account '100100', which is already settled (it may have been settled meanwhile): nothing was posted; import the debtor's entries as they are and post again",
+            "journal line {0} pays invoice '5001' of debtor account '100100', which is already settled (it may have been settled meanwhile): nothing was posted; import the debtor's entries as they are and post again; or, if the money did move as the line says, approve it as it is (journal set-account {0} 100100): it then settles what is open and leaves the rest on the debtor's account",
         ),
         (
             "Day|2026-07-01|100100|BS 5001|-1200.00|5850|5001",
             "",
-            "journal line {0} credits debtor account '100100' with 1200.00, 200.00 more than its invoices (5001) have open: nothing was posted; import the debtor's entries as they are and post again",
+            "journal line {0} credits debtor account '100100' with 1200.00, 200.00 more than its invoices (5001) have open: nothing was posted; import the debtor's entries as they are and post again; or, if the money did move as the line says, approve it as it is (journal set-account {0} 100100): it then settles what is open and leaves the rest on the debtor's account",
         ),
         (
             // Partly paid meanwhile: the full payment is now too much.
             "Day|2026-07-01|100100|BS 5001|-1000.00|5850|5001",
             "UPDATE entries SET remaining = 40000 WHERE entry_id = 'E1'",
-            "journal line {0} credits debtor account '100100' with 1000.00, 600.00 more than its invoices (5001) have open: nothing was posted; import the debtor's entries as they are and post again",
+            "journal line {0} credits debtor account '100100' with 1000.00, 600.00 more than its invoices (5001) have open: nothing was posted; import the debtor's entries as they are and post again; or, if the money did move as the line says, approve it as it is (journal set-account {0} 100100): it then settles what is open and leaves the rest on the debtor's account",
         ),
         (
             // A charge-back of an invoice nothing was paid of.
             "Day|2026-07-01|100100|BS 5001|1000.00|5850|5001",
             "",
-            "journal line {0} debits debtor account '100100' with 1000.00, 1000.00 more than its invoices (5001) can take back: nothing was posted; import the debtor's entries as they are and post again",
+            "journal line {0} debits debtor account '100100' with 1000.00, 1000.00 more than its invoices (5001) can take back: nothing was posted; if the payment it takes back waits in the draft, approve and post that first; else import the debtor's entries as they are and post again",
         ),
         (
             // The second line pays what the first settled: the whole posting is refused,
@@ -426,14 +512,14 @@ fn refused_postings_change_nothing() {
             "Day|2026-07-01|100100|BS 5001|-1000.00|5850|5001
              Day|2026-07-01|100100|BS 5001|-1000.00|5850|5001",
             "",
-            "journal line {1} pays invoice '5001' of debtor account '100100', which is already settled (it may have been settled meanwhile): nothing was posted; import the debtor's entries as they are and post again",
+            "journal line {1} pays invoice '5001' of debtor account '100100', which is already settled (it may have been settled meanwhile): nothing was posted; import the debtor's entries as they are and post again; or, if the money did move as the line says, approve it as it is (journal set-account {1} 100100): it then settles what is open and leaves the rest on the debtor's account",
         ),
         (
             // A good line before a bad one is not posted either.
             "Day|2026-07-01|100101|BS 5003|-99.95|5850|5003
              Day|2026-07-01|100100|BS 5001|-1200.00|5850|5001",
             "",
-            "journal line {1} credits debtor account '100100' with 1200.00, 200.00 more than its invoices (5001) have open: nothing was posted; import the debtor's entries as they are and post again",
+            "journal line {1} credits debtor account '100100' with 1200.00, 200.00 more than its invoices (5001) have open: nothing was posted; import the debtor's entries as they are and post again; or, if the money did move as the line says, approve it as it is (journal set-account {1} 100100): it then settles what is open and leaves the rest on the debtor's account",
         ),
     ];
     for (lines, meanwhile, expected) in cases {
@@ -743,6 +829,8 @@ mod random {
                 .collect();
             db.entries(1, &entries.join("\n"));
             let remaining_at_start = sum_remaining(&db);
+            let mut on_account = 0;
+            let mut approved = Vec::new();
             for step in &steps {
                 let debtor = DEBTORS[step.debtor];
                 let offsets: Vec<String> = (0..3)
@@ -757,11 +845,20 @@ mod random {
                 ));
                 if step.approve {
                     fix(&mut db, ids[0], debtor);
+                    approved.push(ids[0]);
                 }
                 let before = db.dump();
                 let tx = db.write();
                 let result = post(&tx, 1, Some("Day"), time(NOW));
                 tx.commit().unwrap();
+                if let Ok(report) = &result {
+                    for part in &report.on_account {
+                        // Only a payment a person approved leaves anything on account.
+                        prop_assert!(approved.contains(&part.line), "{:?}", part);
+                        prop_assert!(part.amount.is_negative(), "{:?}", part);
+                        on_account += part.amount.ore();
+                    }
+                }
                 if result.is_err() {
                     // Refused: nothing changed. Take the line out by hand so that the next
                     // steps can post.
@@ -774,8 +871,12 @@ mod random {
                 prop_assert_eq!(total, 0);
             }
             prop_assert_eq!(check_invariants(&db.conn, 1).unwrap(), vec![]);
-            // Every posted line named entries, so they moved by what the debtors were posted.
-            prop_assert_eq!(sum_remaining(&db), remaining_at_start + debtor_postings(&db));
+            // Every posted line named entries, so they moved by what the debtors were posted,
+            // but for what stayed on account.
+            prop_assert_eq!(
+                sum_remaining(&db) + on_account,
+                remaining_at_start + debtor_postings(&db)
+            );
             // No entry left its bounds: between zero and its amount.
             let out_of_bounds: i64 = db.conn.query_row(
                 "SELECT count(*) FROM entries WHERE remaining < min(0, amount) OR remaining > max(0, amount)",
