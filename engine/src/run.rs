@@ -272,7 +272,10 @@ impl Engine {
                 .filter(|&&(_, _, new)| new == Status::Stop)
                 .map(|&(id, _, _)| id)
                 .collect();
-            for &(id, _, _) in changes.iter().filter(|(id, _, _)| stopping.contains(id)) {
+            for &(id, _, new) in &changes {
+                if new != Status::Stop {
+                    continue;
+                }
                 let (line, _, _) = store.line(company, id)?;
                 let Some(reference) = line.reference.as_deref() else {
                     continue;

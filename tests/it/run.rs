@@ -919,20 +919,10 @@ fn a_collective_ls_charge_is_stopped_whole_or_not_at_all() {
     ];
     ok(dir, &generate, 0);
     ok(dir, &["init"], 0);
-    ok(dir, &[&["format", "add"][..], BS_BASIS].concat(), 0);
-    let ls = [
-        "--id",
-        "LS",
-        "--scheme",
-        "ls",
-        "--creditor",
-        "12345",
-        "--supplier-cvr",
-        "99887766",
-        "--bank-account",
-        "5851",
-    ];
-    ok(dir, &[&["format", "add"][..], &ls].concat(), 0);
+    // The formats the generated files name.
+    for format in engine::generate::BENCHMARK_FORMATS {
+        ok(dir, format, 0);
+    }
     for kind in ["debtors", "mandates", "entries"] {
         ok(dir, &["import", kind, &format!("gen/{kind}.csv")], 0);
     }
