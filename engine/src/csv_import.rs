@@ -20,10 +20,10 @@
 //! - an agreement number, when given, is 9 digits;
 //! - every file has the limits [`Limits::DEFAULT`].
 
-use crate::model::{Debtor, Mandate, MandateStatus, TaxId};
+use crate::model::{Debtor, FastMap, Mandate, MandateStatus, TaxId};
 use chrono::NaiveDate;
 use ledger::{Amount, Entry, Id};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, Read};
 use std::marker::PhantomData;
@@ -708,7 +708,9 @@ pub struct CsvRows<R, T> {
     positions: Vec<Option<usize>>,
     header_len: usize,
     record: csv::ByteRecord,
-    seen: HashMap<String, usize>,
+    /// Each key read so far and its line. [`FastMap`]: the keys are the company's own ids
+    /// (SipHash cost 5 % of an import of a million entries).
+    seen: FastMap<Box<str>, usize>,
     rows: usize,
     finished: bool,
     row_type: PhantomData<T>,
@@ -807,7 +809,7 @@ pub fn read_with_limits<T: CsvRow, R: Read>(
         positions,
         header_len: header.len(),
         record: csv::ByteRecord::new(),
-        seen: HashMap::new(),
+        seen: FastMap::default(),
         rows: 0,
         finished: false,
         row_type: PhantomData,
@@ -965,7 +967,7 @@ impl<R: Read, T: CsvRow> CsvRows<R, T> {
                     ),
                 ));
             } else {
-                self.seen.insert(key.to_string(), line);
+                self.seen.insert(key.into(), line);
             }
         }
         if problems.is_empty() {
