@@ -64,6 +64,7 @@ mod amount;
 mod draft;
 mod entry;
 mod error;
+mod fast_hash;
 mod journal;
 mod ledger;
 mod posting;
@@ -96,6 +97,7 @@ macro_rules! format_id {
     }};
 }
 pub use error::{JournalError, Result};
+pub use fast_hash::{FastHasher, FastMap, FastSet};
 pub use journal::{
     needs_attention, AccountBalance, AccountKind, JournalLine, LedgerTransaction, NewJournalLine,
     OnAccount, PostedLine, Posting, PostingReport, Settlement, ATTENTION_MARK,

@@ -11,11 +11,10 @@ use crate::settlement::{allocate, allocate_on_account, AllocationError, Item};
 use crate::sql::{
     format_date, format_time, insert_rows, offsets_from_json, offsets_to_json, truncate_to_second,
 };
-use crate::{Amount, Id};
+use crate::{Amount, FastMap, Id};
 use chrono::NaiveDateTime;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, ToSql};
-use std::collections::HashMap;
 
 /// How many draft lines are read into memory at a time; tiny in tests, so that every test
 /// posting crosses chunk boundaries.
@@ -307,7 +306,8 @@ impl NamedDebtor {
 
 /// The entries the lines to post name, by debtor account.
 struct NamedEntries {
-    by_debtor: HashMap<Id, NamedDebtor>,
+    /// [`FastMap`]: the posting looks a debtor up for every line and every entry it reads.
+    by_debtor: FastMap<Id, NamedDebtor>,
     /// Room for the positions and items `settle` works on, kept from one line to the next:
     /// settling a million lines twice would otherwise allocate both four million times.
     named: Vec<usize>,
@@ -315,7 +315,7 @@ struct NamedEntries {
 }
 
 impl NamedEntries {
-    fn new(by_debtor: HashMap<Id, NamedDebtor>) -> NamedEntries {
+    fn new(by_debtor: FastMap<Id, NamedDebtor>) -> NamedEntries {
         NamedEntries {
             by_debtor,
             named: Vec::new(),
@@ -334,7 +334,7 @@ impl NamedEntries {
         company: i64,
         journal: Option<&str>,
     ) -> Result<(NamedEntries, Lines)> {
-        let mut by_debtor: HashMap<Id, NamedDebtor> = HashMap::new();
+        let mut by_debtor: FastMap<Id, NamedDebtor> = FastMap::default();
         let mut lines = Lines {
             postable: 0,
             attention: 0,
