@@ -252,6 +252,8 @@ impl Engine {
                 .collect();
             let mut changes = Vec::new();
             let mut refused = Vec::new();
+            // Each line as read once, for the checks below.
+            let mut read: HashMap<i64, PaymentLine> = HashMap::new();
             for &id in lines {
                 let (line, _, _) = store.line(company, id)?;
                 let scheme = formats
@@ -262,6 +264,7 @@ impl Engine {
                     Ok(new) => changes.push((id, line.status, new)),
                     Err(refusal) => refused.push(RefusedChange { line: id, refusal }),
                 }
+                read.insert(id, line);
             }
             // A stop is sent as the cancellation of the charge the line went in, and
             // Mastercard cancels a charge whole: the other lines still sent in a collective
@@ -276,7 +279,7 @@ impl Engine {
                 if new != Status::Stop {
                     continue;
                 }
-                let (line, _, _) = store.line(company, id)?;
+                let line = &read[&id];
                 let Some(reference) = line.reference.as_deref() else {
                     continue;
                 };
@@ -306,7 +309,7 @@ impl Engine {
             let new_status: HashMap<i64, crate::model::Status> =
                 changes.iter().map(|&(id, _, new)| (id, new)).collect();
             for &(id, old, new) in &changes {
-                let (line, _, _) = store.line(company, id)?;
+                let line = &read[&id];
                 let live = |line: &PaymentLine, status| {
                     let probe = PaymentLine {
                         status,
@@ -314,7 +317,7 @@ impl Engine {
                     };
                     validate::liveness(&probe) != validate::Liveness::NotLive
                 };
-                if live(&line, old) || !live(&line, new) {
+                if live(line, old) || !live(line, new) {
                     continue;
                 }
                 let other = store
