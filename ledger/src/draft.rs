@@ -468,6 +468,43 @@ mod tests {
         assert_eq!(message, "journal line 1 of those to add is invalid: the amount -92233720368547758.08 is out of range; no line was added");
     }
 
+    /// The first line refused is named, whichever rule it breaks, also among many accounts.
+    #[test]
+    fn the_first_line_refused_is_named() {
+        let mut db = seeded();
+        let good = "Day|2026-07-01|100100|x|1|5850|-";
+        let unknown = "Day|2026-07-01|999999|x|1|5850|-";
+        let invalid = " |2026-07-01|100100|x|1|5850|-";
+        let unknown_on = |n: usize| {
+            format!("journal line {n} of those to add names debtor account '999999', which this company does not have: import the debtor first; no line was added")
+        };
+        let invalid_on = |n: usize| {
+            format!("journal line {n} of those to add is invalid: the journal name is empty; no line was added")
+        };
+        for (texts, expected) in [
+            (vec![good, unknown, invalid], unknown_on(2)),
+            (vec![good, invalid, unknown], invalid_on(2)),
+            (vec![unknown, good, unknown], unknown_on(1)),
+        ] {
+            let lines: Vec<_> = texts.iter().map(|text| line(text)).collect();
+            let message = refused(&mut db, |tx| add_draft_lines(tx, 1, &lines));
+            assert_eq!(message, expected, "{texts:?}");
+        }
+        // 250 debtors, each named twice, and one unknown account among them.
+        for n in 0..250 {
+            db.debtor(1, &format!("D{n:03}"));
+        }
+        let mut lines: Vec<_> = (0..500)
+            .map(|n| line(&format!("Day|2026-07-01|D{:03}|x|1|5850|-", n % 250)))
+            .collect();
+        let tx = db.write();
+        assert_eq!(add_draft_lines(&tx, 1, &lines).unwrap().len(), 500);
+        drop(tx);
+        lines.insert(321, line(unknown));
+        let message = refused(&mut db, |tx| add_draft_lines(tx, 1, &lines));
+        assert_eq!(message, unknown_on(322));
+    }
+
     #[test]
     fn set_account_fixes_and_approves_a_line() {
         let mut db = seeded();

@@ -312,6 +312,35 @@ fn one_record_in_two_deliveries_is_applied_once() {
     assert_eq!(f.statuses(), before_lines);
 }
 
+/// I5 within one file: a return record that appears twice in one delivery is applied once;
+/// the second is marked as applied before from this same file. Asked of the database before
+/// any record is written, I5 finds this file's own records in memory.
+#[test]
+fn one_record_twice_in_one_delivery_is_applied_once() {
+    let mut f = exported();
+    let rejected = e1_rejected();
+    let (report, events) = import_events(
+        &mut f,
+        "D1.txt",
+        &bs0602(1, "12345678", vec![rejected.clone(), rejected]),
+    );
+    assert_eq!(report.outcome, ImportOutcome::Applied);
+    assert_eq!((report.duplicates, report.changed), (1, 3), "{report:?}");
+    assert_eq!(events[0].duplicate_of, None);
+    assert_eq!(events[1].duplicate_of, Some(report.file_id));
+    assert!(events[1].lines.iter().all(|l| l.status_after.is_none()));
+    assert_eq!(f.status_of("E1"), Status::Rejected);
+    // Registered once: the same record in a later delivery names this file.
+    resend_rejected(&mut f);
+    let (again, events) = import_events(
+        &mut f,
+        "D2.txt",
+        &bs0602(2, "12345678", vec![e1_rejected()]),
+    );
+    assert_eq!((again.duplicates, again.changed), (1, 0), "{again:?}");
+    assert_eq!(events[0].duplicate_of, Some(report.file_id));
+}
+
 /// The answers of a 0602 are matched to their charges in any order: a reference before one
 /// already answered in the file is looked up on its own (the charges are read ahead in
 /// reference order, for the files that keep it).
