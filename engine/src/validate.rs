@@ -1073,7 +1073,8 @@ mod tests {
     }
 
     /// The codes of line 1, checked to be what [`Codes`] and [`validate_code_sets`] give too;
-    /// every line's result, what [`validations_in_chunks`] gives, in chunks of any size.
+    /// every line's result, what [`validations_in_chunks`] gives, in chunks of any size, and
+    /// its codes what [`validate_code_sets`] gives.
     fn codes(run: Run, now: &str) -> Vec<&'static str> {
         let data = run.build();
         let all = results(&data, now);
@@ -1106,6 +1107,9 @@ mod tests {
         assert_eq!(set.len(), result.errors.len());
         assert!(result.codes().iter().all(|c| set.contains(c)));
         let sets = validate_code_sets(&data, cal(), time(now));
+        let expected: Vec<(i64, Codes)> =
+            all.iter().map(|v| (v.line, Codes::of(&v.errors))).collect();
+        assert_eq!(sets, expected);
         assert_eq!(
             sets.iter().find(|(line, _)| *line == 1).map(|s| s.1),
             Some(set)
@@ -1211,7 +1215,8 @@ mod tests {
     }
 
     /// Validated in chunks on two threads, a run with clashes, failures and passes gives
-    /// every line the result [`validate`] gives it, in order; a chunk refused ends it.
+    /// every line the result [`validate`] gives it, in order; a chunk refused ends it. The
+    /// code sets are those of the same results.
     #[test]
     fn validations_in_chunks_are_validate_s() {
         let mut run = bs().enrolled("100101").enrolled("100102");
@@ -1241,6 +1246,9 @@ mod tests {
             .unwrap();
             assert_eq!(chunked, all, "chunks of {chunk}");
         }
+        // The code sets: the codes of the same results.
+        let sets: Vec<(i64, Codes)> = all.iter().map(|v| (v.line, Codes::of(&v.errors))).collect();
+        assert_eq!(validate_code_sets(&data, cal(), time(NOW)), sets);
         let mut taken = 0;
         let refused = validations_in_chunks(&data, cal(), time(NOW), 4, |results| {
             taken += results.len();
