@@ -51,7 +51,7 @@ use crate::model::{BsType, FastMap, MandateStatus, PaymentFormat, Scheme, Status
 use crate::status::{
     on_bank_comment, on_bank_error, on_export, on_payment_info, on_receipt, PaymentOutcome,
 };
-use crate::validate::validations;
+use crate::validate::validations_by_chunk;
 use bankcal::Calendar;
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Amount;
@@ -188,17 +188,21 @@ impl Store {
             Load::ForCore
         };
         let data = Store::run_data_in(&tx, company, load)?;
-        // Each line's result is stored as validation makes it; the plan keeps whether it
-        // passed.
+        // Each line's result is stored as validation makes it, a chunk of lines at a time
+        // validated on two threads; the plan keeps whether it passed.
         let mut passed = vec![false; data.lines.len()];
-        store_validations(
-            &tx,
-            company,
-            validations(&data, cal, now).map(|(position, errors)| {
-                passed[position] = errors.is_empty();
-                (&data.lines[position], errors)
-            }),
-        )?;
+        validations_by_chunk(&data, cal, now, |results| {
+            for (position, errors) in &results {
+                passed[*position] = errors.is_empty();
+            }
+            store_validations(
+                &tx,
+                company,
+                results
+                    .iter()
+                    .map(|(position, errors)| (&data.lines[*position], errors)),
+            )
+        })?;
         let company_name: String = tx.query_row(
             "SELECT name FROM companies WHERE key = ?1",
             [company.key],
