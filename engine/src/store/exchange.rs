@@ -156,6 +156,11 @@ impl Store {
         if !out_dir.is_dir() {
             return Err(ExchangeError::NotADirectory(out_dir.to_path_buf()).into());
         }
+        // The lines can be read alongside when the transaction begun here (or the one of
+        // `atomically` this joins) has written nothing when the run is read: it holds the
+        // write lock, so a second connection reads what this one does.
+        let alongside = (self.conn.is_autocommit() || self.nothing_written_yet())
+            .then(|| self.path.clone());
         let tx = self.write()?;
         // Under the write lock no other export is staging: finish what a killed one left.
         let (published, deleted) = recover_staged(out_dir, company.id(), |name| {
@@ -187,7 +192,7 @@ impl Store {
         } else {
             Load::ForCore
         };
-        let data = Store::run_data_in(&tx, company, load)?;
+        let data = Store::run_data_in(&tx, company, load, alongside.as_deref())?;
         // Each line's result is stored as validation makes it, a chunk of lines at a time
         // validated on two threads; the plan keeps whether it passed.
         let mut passed = vec![false; data.lines.len()];

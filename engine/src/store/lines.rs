@@ -212,6 +212,81 @@ const WRONG_DEBTOR_SQL: &str = "SELECT l.entry_id, e.debtor, l.debtor FROM payme
      WHERE +l.company = ?1 AND l.id BETWEEN ?2 AND ?3 AND e.debtor <> l.debtor \
      ORDER BY l.id LIMIT 1";
 
+/// The company's payment lines, in id order (see [`Store::run_data_in`]).
+fn load_lines(
+    conn: &rusqlite::Connection,
+    key: i64,
+    companies: i64,
+    load: Load,
+) -> Result<Vec<PaymentLine>> {
+    let columns = if load == Load::Whole {
+        LINE_COLUMNS.to_string()
+    } else {
+        LINE_COLUMNS.replace(", l.errors", ", CASE WHEN l.errors = '[]' THEN '[]' END")
+    };
+    // In a database of one company the table is read in id order (`NOT INDEXED`): no
+    // sort and no lookup per row. With several, the index by (company, entry) keeps
+    // the others' lines unread, and its order is asked for: `ORDER BY l.id` made
+    // SQLite copy every line into a sorter first (80 MB at a million lines). A
+    // format's lines are numbered as their entries are, so with one format that is
+    // nearly always id order already; if not, they are sorted below.
+    let sql = if companies == 1 {
+        format!(
+            "SELECT {columns} FROM payment_lines l NOT INDEXED WHERE l.company = ?1 \
+                 ORDER BY l.id"
+        )
+    } else {
+        format!(
+            "SELECT {columns} FROM payment_lines l WHERE l.company = ?1 \
+                 ORDER BY l.entry_id, l.id"
+        )
+    };
+    let mut statement = conn.prepare(&sql)?;
+    let mut lines = Vec::with_capacity(count_rows(conn, "payment_lines", key, companies)?);
+    // A collective payment's id (`<debtor>-<yyyymmdd>`) is often too long to be kept
+    // inline in an `Id`: its lines share one copy rather than each holding its own
+    // (a million lines of the benchmark after collect: 24 MB of copies, now 7 MB).
+    let mut groups: FastSet<Id> = FastSet::default();
+    let mut rows = statement.query([key])?;
+    while let Some(row) = rows.next()? {
+        let mut line = line_from_row(row)?;
+        if let Some(group) = line.group.as_mut().filter(|g| g.is_heap_allocated()) {
+            match groups.get(group.as_str()) {
+                Some(shared) => *group = shared.clone(),
+                None => {
+                    groups.insert(group.clone());
+                }
+            }
+        }
+        lines.push(line);
+    }
+    drop(groups);
+    if !lines.is_sorted_by_key(|line| line.id) {
+        lines.sort_unstable_by_key(|line| line.id);
+    }
+    Ok(lines)
+}
+
+/// [`load_lines`] on a connection of its own to the database at `path` (read only, in one
+/// read transaction), for [`Store::run_data_in`] to run on a second thread.
+fn load_lines_alongside(
+    path: &std::path::Path,
+    key: i64,
+    companies: i64,
+    load: Load,
+) -> Result<Vec<PaymentLine>> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(super::BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    let tx = conn.unchecked_transaction()?;
+    let lines = load_lines(&tx, key, companies, load)?;
+    tx.commit()?;
+    Ok(lines)
+}
+
 /// How much of the run data [`Store::run_data_in`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Load {
@@ -311,7 +386,7 @@ impl Store {
     ///
     pub fn load_run_data(&self, company: &CompanyKey) -> Result<RunData> {
         let tx = self.read()?;
-        let data = Store::run_data_in(&tx, company, Load::Whole)?;
+        let data = Store::run_data_in(&tx, company, Load::Whole, None)?;
         tx.commit()?;
         Ok(data)
     }
@@ -321,8 +396,10 @@ impl Store {
     /// number without their text, and of the lines' stored validation results only whether
     /// they passed. See `Load::ForCore`.
     pub fn load_run_data_for_step(&self, company: &CompanyKey) -> Result<RunData> {
+        // Inside `atomically` with nothing written yet, the lines are read alongside.
+        let alongside = self.nothing_written_yet().then_some(self.path.as_path());
         let tx = self.read()?;
-        let data = Store::run_data_in(&tx, company, Load::ForCore)?;
+        let data = Store::run_data_in(&tx, company, Load::ForCore, alongside)?;
         tx.commit()?;
         Ok(data)
     }
@@ -330,14 +407,39 @@ impl Store {
     /// [`Store::load_run_data`] inside a transaction the caller holds (export loads the run
     /// data inside its write transaction, so that two exports cannot both read a line as
     /// unsent).
+    ///
+    /// With `lines_from`, the payment lines are read on a second thread, through a connection
+    /// of their own to that database file, while this one reads the rest: at a million
+    /// entries the two largest tables take about the same time to read. Only for a caller
+    /// whose transaction holds the write lock and has written nothing yet, so that the
+    /// second connection's snapshot is this one's.
     pub(super) fn run_data_in(
         tx: &rusqlite::Connection,
         company: &CompanyKey,
         load: Load,
+        lines_from: Option<&std::path::Path>,
+    ) -> Result<RunData> {
+        let companies = company_count(tx)?;
+        match lines_from {
+            None => Store::run_data_with(tx, company, load, companies, None),
+            Some(path) => std::thread::scope(|scope| {
+                let lines =
+                    scope.spawn(|| load_lines_alongside(path, company.key, companies, load));
+                Store::run_data_with(tx, company, load, companies, Some(lines))
+            }),
+        }
+    }
+
+    /// [`Store::run_data_in`] with the lines read here, or by `lines`.
+    fn run_data_with(
+        tx: &rusqlite::Connection,
+        company: &CompanyKey,
+        load: Load,
+        companies: i64,
+        lines: Option<std::thread::ScopedJoinHandle<'_, Result<Vec<PaymentLine>>>>,
     ) -> Result<RunData> {
         let key = company.key;
         let mut data = RunData::default();
-        let companies = company_count(tx)?;
         {
             let mut statement = tx.prepare(&format!(
                 "SELECT {FORMAT_COLUMNS} FROM payment_formats WHERE company = ?1"
@@ -422,54 +524,12 @@ impl Store {
                 data.entries.insert(entry);
             }
         }
-        {
-            let columns = if load == Load::Whole {
-                LINE_COLUMNS.to_string()
-            } else {
-                LINE_COLUMNS.replace(", l.errors", ", CASE WHEN l.errors = '[]' THEN '[]' END")
-            };
-            // In a database of one company the table is read in id order (`NOT INDEXED`): no
-            // sort and no lookup per row. With several, the index by (company, entry) keeps
-            // the others' lines unread, and its order is asked for: `ORDER BY l.id` made
-            // SQLite copy every line into a sorter first (80 MB at a million lines). A
-            // format's lines are numbered as their entries are, so with one format that is
-            // nearly always id order already; if not, they are sorted below.
-            let sql = if companies == 1 {
-                format!(
-                    "SELECT {columns} FROM payment_lines l NOT INDEXED WHERE l.company = ?1 \
-                     ORDER BY l.id"
-                )
-            } else {
-                format!(
-                    "SELECT {columns} FROM payment_lines l WHERE l.company = ?1 \
-                     ORDER BY l.entry_id, l.id"
-                )
-            };
-            let mut statement = tx.prepare(&sql)?;
-            data.lines
-                .reserve_exact(count_rows(tx, "payment_lines", key, companies)?);
-            // A collective payment's id (`<debtor>-<yyyymmdd>`) is often too long to be kept
-            // inline in an `Id`: its lines share one copy rather than each holding its own
-            // (a million lines of the benchmark after collect: 24 MB of copies, now 7 MB).
-            let mut groups: FastSet<Id> = FastSet::default();
-            let mut rows = statement.query([key])?;
-            while let Some(row) = rows.next()? {
-                let mut line = line_from_row(row)?;
-                if let Some(group) = line.group.as_mut().filter(|g| g.is_heap_allocated()) {
-                    match groups.get(group.as_str()) {
-                        Some(shared) => *group = shared.clone(),
-                        None => {
-                            groups.insert(group.clone());
-                        }
-                    }
-                }
-                data.lines.push(line);
-            }
-            drop(groups);
-            if !data.lines.is_sorted_by_key(|line| line.id) {
-                data.lines.sort_unstable_by_key(|line| line.id);
-            }
-        }
+        data.lines = match lines {
+            Some(lines) => lines
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+            None => load_lines(tx, key, companies, load)?,
+        };
         // Entries are counted before the settled ones are left out: give back the rest.
         data.entries.shrink_to_fit();
         Ok(data)
@@ -1729,6 +1789,65 @@ mod tests {
         let b = seed_company(&mut store, "b");
         seed_lines(&mut store, &b);
         assert_eq!(lines(&mut store), alone);
+    }
+
+    /// Inside `atomically`, before anything is written, the lines are read on a second
+    /// connection while this one reads the rest: the same run data as read on one, with one
+    /// company or several. Once the transaction has written, everything is read on this
+    /// connection (a second one would not see the write).
+    #[test]
+    fn lines_read_alongside_are_the_lines_read_here() {
+        let dir = TempDir::new();
+        let mut store = Store::open(dir.path().join("p.db")).unwrap();
+        let a = seed_company(&mut store, "a");
+        seed_lines(&mut store, &a);
+        let same = |one: &RunData, other: &RunData| {
+            assert_eq!(one.lines, other.lines);
+            assert_eq!(one.entries, other.entries);
+            assert_eq!(one.debtors, other.debtors);
+            assert_eq!(format!("{:?}", one.formats), format!("{:?}", other.formats));
+            assert_eq!(
+                format!("{:?}", one.mandates),
+                format!("{:?}", other.mandates)
+            );
+        };
+        for company in ["b", "c"] {
+            let here = store.load_run_data_for_step(&a).unwrap();
+            assert!(!store.nothing_written_yet());
+            let (alongside, data) = store
+                .atomically(|store| {
+                    Ok((
+                        store.nothing_written_yet(),
+                        store.load_run_data_for_step(&a)?,
+                    ))
+                })
+                .unwrap();
+            assert!(alongside);
+            assert!(!data.lines.is_empty());
+            same(&here, &data);
+            // Another company's lines, to read the lines through the index by company.
+            let other = seed_company(&mut store, company);
+            seed_lines(&mut store, &other);
+        }
+        let (alongside, data) = store
+            .atomically(|store| {
+                store.insert_lines(
+                    &a,
+                    &[new_line("E4", "200100", "LS", "2026-07-09")],
+                    now(),
+                    "suggest",
+                )?;
+                Ok((
+                    store.nothing_written_yet(),
+                    store.load_run_data_for_step(&a)?,
+                ))
+            })
+            .unwrap();
+        assert!(!alongside);
+        assert!(data
+            .lines
+            .iter()
+            .any(|l| l.entry_id == "E4" && l.payment_date == date("2026-07-09")));
     }
 
     /// I11: two companies in one database with the same debtor accounts, mandate ids, entry

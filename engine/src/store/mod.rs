@@ -49,6 +49,9 @@ pub struct Store {
     /// Inside [`Store::atomically`]: a write that joined the transaction ended without being
     /// committed (its error was returned), so the transaction must not commit.
     part_failed: std::cell::Cell<bool>,
+    /// Inside [`Store::atomically`]: the connection's `total_changes` at `BEGIN IMMEDIATE`
+    /// (see [`Store::nothing_written_yet`]).
+    atomic_since: std::cell::Cell<Option<u64>>,
 }
 
 /// A company of this database, as resolved by [`Store::resolve_company`] or created by
@@ -88,6 +91,7 @@ impl Store {
             conn,
             path,
             part_failed: std::cell::Cell::new(false),
+            atomic_since: std::cell::Cell::new(None),
         })
     }
 
@@ -244,10 +248,12 @@ impl Store {
         }
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         self.part_failed.set(false);
+        self.atomic_since.set(Some(self.conn.total_changes()));
         let outcome = match work(self) {
             Ok(_) if self.part_failed.get() => Err(Error::PartFailed),
             outcome => outcome,
         };
+        self.atomic_since.set(None);
         self.part_failed.set(false);
         match outcome {
             Ok(value) => match self.conn.execute_batch("COMMIT") {
@@ -262,6 +268,13 @@ impl Store {
                 Err(error)
             }
         }
+    }
+
+    /// Whether this connection is inside [`Store::atomically`] (so it holds the write lock:
+    /// no other connection can commit) and has changed no row since it began: a connection
+    /// opened now reads what this one reads.
+    fn nothing_written_yet(&self) -> bool {
+        self.atomic_since.get() == Some(self.conn.total_changes())
     }
 
     /// Begins a read transaction: every query in it sees the same snapshot of the database.
