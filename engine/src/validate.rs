@@ -1072,6 +1072,27 @@ mod tests {
             .unwrap_or_else(|| panic!("line {line} was not validated"))
     }
 
+    /// Every line's result as [`validations_in_chunks`] gives it in chunks of `chunk` lines,
+    /// and how many chunks it took.
+    fn in_chunks(data: &RunData, now: &str, chunk: usize) -> (Vec<LineValidation>, usize) {
+        let mut chunked = Vec::new();
+        let mut chunks = 0;
+        validations_in_chunks(data, cal(), time(now), chunk, |results| {
+            chunks += 1;
+            chunked.extend(
+                results
+                    .into_iter()
+                    .map(|(position, errors)| LineValidation {
+                        line: data.lines[position].id,
+                        errors,
+                    }),
+            );
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        (chunked, chunks)
+    }
+
     /// The codes of line 1, checked to be what [`Codes`] and [`validate_code_sets`] give too;
     /// every line's result, what [`validations_in_chunks`] gives, in chunks of any size, and
     /// its codes what [`validate_code_sets`] gives.
@@ -1079,21 +1100,7 @@ mod tests {
         let data = run.build();
         let all = results(&data, now);
         for chunk in [1, 2, 3, 1000] {
-            let mut chunked = Vec::new();
-            let mut chunks = 0;
-            validations_in_chunks(&data, cal(), time(now), chunk, |results| {
-                chunks += 1;
-                chunked.extend(
-                    results
-                        .into_iter()
-                        .map(|(position, errors)| LineValidation {
-                            line: data.lines[position].id,
-                            errors,
-                        }),
-                );
-                Ok::<(), ()>(())
-            })
-            .unwrap();
+            let (chunked, chunks) = in_chunks(&data, now, chunk);
             assert_eq!(chunked, all, "chunks of {chunk}");
             assert_eq!(
                 chunks,
@@ -1231,20 +1238,7 @@ mod tests {
         assert!(all.iter().any(|v| v.errors.is_empty()), "{all:?}");
         assert!(all.iter().any(|v| v.errors.len() > 1), "{all:?}");
         for chunk in 1..=10 {
-            let mut chunked = Vec::new();
-            validations_in_chunks(&data, cal(), time(NOW), chunk, |results| {
-                chunked.extend(
-                    results
-                        .into_iter()
-                        .map(|(position, errors)| LineValidation {
-                            line: data.lines[position].id,
-                            errors,
-                        }),
-                );
-                Ok::<(), ()>(())
-            })
-            .unwrap();
-            assert_eq!(chunked, all, "chunks of {chunk}");
+            assert_eq!(in_chunks(&data, NOW, chunk).0, all, "chunks of {chunk}");
         }
         // The code sets: the codes of the same results.
         let sets: Vec<(i64, Codes)> = all.iter().map(|v| (v.line, Codes::of(&v.errors))).collect();

@@ -159,8 +159,8 @@ impl Store {
         // The lines can be read alongside when the transaction begun here (or the one of
         // `atomically` this joins) has written nothing when the run is read: it holds the
         // write lock, so a second connection reads what this one does.
-        let alongside = (self.conn.is_autocommit() || self.nothing_written_yet())
-            .then(|| self.path.clone());
+        let alongside =
+            (self.conn.is_autocommit() || self.nothing_written_yet()).then(|| self.path.clone());
         let tx = self.write()?;
         // Under the write lock no other export is staging: finish what a killed one left.
         let (published, deleted) = recover_staged(out_dir, company.id(), |name| {
@@ -1632,18 +1632,10 @@ impl Importer<'_> {
         self.records.get(record).map_or(0, |(line, _)| *line)
     }
 
-    /// The text of a record at a line of an archived file (trailing blanks stripped).
+    /// The text of a record at a line of a file archived before this import (trailing blanks
+    /// stripped; this file's own records are compared in memory, see
+    /// [`Importer::applied_before`]).
     fn archived_record(&mut self, file: i64, line: usize) -> Result<Vec<u8>> {
-        if file == self.file_id {
-            // Records are in line order.
-            let text = self
-                .records
-                .binary_search_by_key(&line, |(l, _)| *l)
-                .ok()
-                .and_then(|at| self.records.get(at))
-                .map_or(&[][..], |(_, text)| *text);
-            return Ok(text.to_vec());
-        }
         if !self.archived.contains_key(&file) {
             let content: Vec<u8> = self.tx.query_row(
                 "SELECT content FROM delivery_files WHERE company = ?1 AND id = ?2",

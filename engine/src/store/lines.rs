@@ -268,19 +268,15 @@ fn load_lines(
 }
 
 /// [`load_lines`] on a connection of its own to the database at `path` (read only, in one
-/// read transaction), for [`Store::run_data_in`] to run on a second thread.
+/// read transaction: [`super::open_reader`]), for [`Store::run_data_in`] to run on a second
+/// thread.
 fn load_lines_alongside(
     path: &std::path::Path,
     key: i64,
     companies: i64,
     load: Load,
 ) -> Result<Vec<PaymentLine>> {
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(super::BUSY_TIMEOUT)?;
-    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    let conn = super::open_reader(path)?;
     let tx = conn.unchecked_transaction()?;
     let lines = load_lines(&tx, key, companies, load)?;
     tx.commit()?;

@@ -404,6 +404,21 @@ pub const CORE_CACHE_KIB: u32 = 16 * 1024;
 /// before keeps 4,096-byte pages and works as it did.
 pub const PAGE_SIZE: u32 = 8192;
 
+/// The page cache of a connection that reads one table beside a step's own
+/// ([`open_reader`]), in KiB: it reads the table once, in order, so a big cache would only
+/// add to the step's peak.
+pub const READER_CACHE_KIB: u32 = 2 * 1024;
+
+/// A read-only connection to the database at `path`, with the settings of every connection
+/// and a small page cache ([`READER_CACHE_KIB`]): for reading a table on a second thread.
+fn open_reader(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    configure(&conn, path)?;
+    conn.pragma_update(None, "cache_size", -i64::from(READER_CACHE_KIB))?;
+    Ok(conn)
+}
+
 /// The settings of `reliability.md`, on every connection.
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
@@ -490,17 +505,19 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     fn pragma(store: &Store, name: &str) -> String {
-        store
-            .conn
-            .query_row(&format!("PRAGMA {name}"), [], |row| {
-                row.get::<_, rusqlite::types::Value>(0)
-            })
-            .map(|v| match v {
-                rusqlite::types::Value::Integer(i) => i.to_string(),
-                rusqlite::types::Value::Text(t) => t,
-                other => format!("{other:?}"),
-            })
-            .unwrap()
+        pragma_of(&store.conn, name)
+    }
+
+    fn pragma_of(conn: &Connection, name: &str) -> String {
+        conn.query_row(&format!("PRAGMA {name}"), [], |row| {
+            row.get::<_, rusqlite::types::Value>(0)
+        })
+        .map(|v| match v {
+            rusqlite::types::Value::Integer(i) => i.to_string(),
+            rusqlite::types::Value::Text(t) => t,
+            other => format!("{other:?}"),
+        })
+        .unwrap()
     }
 
     #[test]
@@ -518,6 +535,29 @@ mod tests {
                 schema::MIGRATIONS.len()
             );
         }
+    }
+
+    /// The connection that reads the lines beside a step's: the same settings, a small cache,
+    /// and no writing.
+    #[test]
+    fn a_reader_has_the_reliability_settings_and_writes_nothing() {
+        let dir = TempDir::new();
+        let path = dir.path().join("p.db");
+        let _store = Store::open(&path).unwrap();
+        let reader = open_reader(&path).unwrap();
+        assert_eq!(pragma_of(&reader, "journal_mode"), "wal");
+        assert_eq!(pragma_of(&reader, "synchronous"), "2");
+        assert_eq!(pragma_of(&reader, "foreign_keys"), "1");
+        assert_eq!(pragma_of(&reader, "busy_timeout"), "5000");
+        assert_eq!(
+            pragma_of(&reader, "cache_size"),
+            format!("-{READER_CACHE_KIB}")
+        );
+        let refused = reader.execute("INSERT INTO companies (id, name) VALUES ('x', 'X')", []);
+        assert!(
+            matches!(&refused, Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ReadOnly),
+            "{refused:?}"
+        );
     }
 
     #[test]
