@@ -159,8 +159,9 @@ impl Store {
         // The lines can be read alongside when the transaction begun here (or the one of
         // `atomically` this joins) has written nothing when the run is read: it holds the
         // write lock, so a second connection reads what this one does.
-        let alongside =
-            (self.conn.is_autocommit() || self.nothing_written_yet()).then(|| self.path.clone());
+        let alongside = (self.conn.is_autocommit() || self.nothing_written_yet())
+            .then(|| self.file_for_reader())
+            .flatten();
         let tx = self.write()?;
         // Under the write lock no other export is staging: finish what a killed one left.
         let (published, deleted) = recover_staged(out_dir, company.id(), |name| {

@@ -270,6 +270,16 @@ impl Store {
         }
     }
 
+    /// The database file as SQLite resolved it when it was opened (an absolute path): where a
+    /// second connection must read, even if the process's working directory changed since a
+    /// relative path was given. `None` for a database without a file.
+    fn file_for_reader(&self) -> Option<PathBuf> {
+        self.conn
+            .path()
+            .filter(|path| !path.is_empty())
+            .map(PathBuf::from)
+    }
+
     /// Whether this connection is inside [`Store::atomically`] (so it holds the write lock:
     /// no other connection can commit) and has changed no row since it began: a connection
     /// opened now reads what this one reads.
@@ -557,6 +567,22 @@ mod tests {
         assert!(
             matches!(&refused, Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ReadOnly),
             "{refused:?}"
+        );
+    }
+
+    /// The reader opens the file SQLite opened, named absolutely (a relative path would name
+    /// another file once the working directory changed).
+    #[test]
+    fn the_reader_reads_the_file_sqlite_opened() {
+        let dir = TempDir::new();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let path = dir.path().join("sub").join("..").join("p.db");
+        let store = Store::open(&path).unwrap();
+        let file = store.file_for_reader().unwrap();
+        assert!(file.is_absolute(), "{}", file.display());
+        assert_eq!(
+            std::fs::canonicalize(&file).unwrap(),
+            std::fs::canonicalize(dir.path().join("p.db")).unwrap()
         );
     }
 
