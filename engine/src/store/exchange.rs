@@ -156,12 +156,9 @@ impl Store {
         if !out_dir.is_dir() {
             return Err(ExchangeError::NotADirectory(out_dir.to_path_buf()).into());
         }
-        // The lines can be read alongside when the transaction begun here (or the one of
-        // `atomically` this joins) has written nothing when the run is read: it holds the
-        // write lock, so a second connection reads what this one does.
-        let alongside = (self.conn.is_autocommit() || self.nothing_written_yet())
-            .then(|| self.file_for_reader())
-            .flatten();
+        // `write` begins a write transaction when none is open (and this reads the run before
+        // writing anything).
+        let alongside = self.file_to_read_alongside(self.conn.is_autocommit());
         let tx = self.write()?;
         // Under the write lock no other export is staging: finish what a killed one left.
         let (published, deleted) = recover_staged(out_dir, company.id(), |name| {
@@ -1227,38 +1224,56 @@ fn probe_applied(
     sorted.sort_unstable();
     sorted.dedup();
     let mut hits: FastMap<i64, Vec<(i64, usize)>> = FastMap::default();
+    let sql = |count| {
+        let mut sql = String::from(
+            "SELECT hash, file, line FROM applied_records WHERE company = ?1 AND hash IN (",
+        );
+        push_placeholders(&mut sql, 2, count);
+        sql.push(')');
+        sql
+    };
+    query_in_batches(tx, company, &sorted, PROBE_BATCH, sql, |row| {
+        hits.entry(row.get(0)?)
+            .or_default()
+            .push((row.get(1)?, row.get(2)?));
+        Ok(())
+    })?;
+    for found in hits.values_mut() {
+        found.sort_unstable();
+    }
+    Ok(AppliedBefore { hashes, hits })
+}
+
+/// Runs `sql(n)` (a query whose `?1` is the company and `?2`… an `IN` list of `n` values) for
+/// `values`, `batch` at a time, and hands every row to `row`: one prepared statement for the
+/// full batches, one more for the rest.
+fn query_in_batches<T: rusqlite::ToSql>(
+    tx: &Connection,
+    company: &CompanyKey,
+    values: &[T],
+    batch: usize,
+    sql: impl Fn(usize) -> String,
+    mut row: impl FnMut(&rusqlite::Row<'_>) -> Result<()>,
+) -> Result<()> {
     let mut full = None;
-    for chunk in sorted.chunks(PROBE_BATCH) {
-        let sql = |count| {
-            let mut sql = String::from(
-                "SELECT hash, file, line FROM applied_records WHERE company = ?1 AND hash IN (",
-            );
-            push_placeholders(&mut sql, 2, count);
-            sql.push(')');
-            sql
-        };
+    for chunk in values.chunks(batch) {
         let mut short;
-        let statement = if chunk.len() == PROBE_BATCH {
-            held(&mut full, tx, || sql(PROBE_BATCH))?
+        let statement = if chunk.len() == batch {
+            held(&mut full, tx, || sql(batch))?
         } else {
             short = tx.prepare(&sql(chunk.len()))?;
             &mut short
         };
         statement.raw_bind_parameter(1, company.key)?;
-        for (i, hash) in chunk.iter().enumerate() {
-            statement.raw_bind_parameter(i + 2, hash)?;
+        for (i, value) in chunk.iter().enumerate() {
+            statement.raw_bind_parameter(i + 2, value)?;
         }
         let mut rows = statement.raw_query();
-        while let Some(row) = rows.next()? {
-            hits.entry(row.get(0)?)
-                .or_default()
-                .push((row.get(1)?, row.get(2)?));
+        while let Some(found) = rows.next()? {
+            row(found)?;
         }
     }
-    for found in hits.values_mut() {
-        found.sort_unstable();
-    }
-    Ok(AppliedBefore { hashes, hits })
+    Ok(())
 }
 
 /// Appends `count` numbered placeholders from `?from` on, comma-separated (`?2, ?3, ?4`).
@@ -2042,21 +2057,13 @@ impl Importer<'_> {
         ids.sort_unstable();
         ids.dedup();
         let mut lines = Vec::with_capacity(ids.len());
-        let mut full = None;
-        for chunk in ids.chunks(LOAD_BATCH) {
-            let mut short;
-            let statement = if chunk.len() == LOAD_BATCH {
-                held(&mut full, self.tx, || load_lines_sql(LOAD_BATCH))?
-            } else {
-                short = self.tx.prepare(&load_lines_sql(chunk.len()))?;
-                &mut short
-            };
-            statement.raw_bind_parameter(1, self.company.key)?;
-            for (i, id) in chunk.iter().enumerate() {
-                statement.raw_bind_parameter(i + 2, id)?;
-            }
-            let mut rows = statement.raw_query();
-            while let Some(row) = rows.next()? {
+        query_in_batches(
+            self.tx,
+            self.company,
+            &ids,
+            LOAD_BATCH,
+            load_lines_sql,
+            |row| {
                 lines.push(LineState {
                     id: row.get(0)?,
                     status: get_status(row, 1)?,
@@ -2068,8 +2075,9 @@ impl Importer<'_> {
                     remaining: Amount::from_ore(row.get(7)?),
                     reference: get_optional_id(row, 8)?,
                 });
-            }
-        }
+                Ok(())
+            },
+        )?;
         // In id order, whatever order SQLite read a statement's lines in.
         lines.sort_unstable_by_key(|line| line.id);
         self.lines = lines;

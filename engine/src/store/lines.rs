@@ -393,10 +393,8 @@ impl Store {
     /// they passed. See `Load::ForCore`.
     pub fn load_run_data_for_step(&self, company: &CompanyKey) -> Result<RunData> {
         // Inside `atomically` with nothing written yet, the lines are read alongside.
-        let alongside = self
-            .nothing_written_yet()
-            .then(|| self.file_for_reader())
-            .flatten();
+        // Outside `atomically`, `read` begins a read transaction (no write lock): not then.
+        let alongside = self.file_to_read_alongside(false);
         let tx = self.read()?;
         let data = Store::run_data_in(&tx, company, Load::ForCore, alongside.as_deref())?;
         tx.commit()?;

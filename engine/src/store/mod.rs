@@ -280,6 +280,19 @@ impl Store {
             .map(PathBuf::from)
     }
 
+    /// The file a second connection may read the run's lines from ([`Store::run_data_in`]),
+    /// or `None` when it would not read what this one reads. It does when the transaction
+    /// the caller's next statement runs in holds the write lock (no other connection can
+    /// commit) and has written nothing: one the caller begins with the write lock
+    /// (`begins_write_transaction`), or that of [`Store::atomically`] before its first write.
+    fn file_to_read_alongside(&self, begins_write_transaction: bool) -> Option<PathBuf> {
+        if begins_write_transaction || self.nothing_written_yet() {
+            self.file_for_reader()
+        } else {
+            None
+        }
+    }
+
     /// Whether this connection is inside [`Store::atomically`] (so it holds the write lock:
     /// no other connection can commit) and has changed no row since it began: a connection
     /// opened now reads what this one reads.
