@@ -29,35 +29,68 @@ pub fn add_draft_lines(
     company: i64,
     lines: &[NewJournalLine],
 ) -> Result<Vec<i64>> {
-    // Every refusal is decided before the first insert, so a refused call writes nothing.
-    // One statement for every debtor looked up: the statement cache would hash its text and
-    // clear its bindings for each of them (a 0602 names a debtor per line).
-    let mut debtors: HashSet<&str> = HashSet::new();
-    let mut debtor_query = None;
-    for (i, line) in lines.iter().enumerate() {
-        if let Some(reason) = invalid(line) {
-            return Err(JournalError::InvalidLine {
-                index: i + 1,
-                reason,
-            });
-        }
-        if let Some(account) = line.account.as_deref() {
-            if !debtors.contains(account) {
-                let query = match &mut debtor_query {
-                    Some(query) => query,
-                    None => debtor_query.insert(tx.prepare(IS_DEBTOR)?),
-                };
-                if !query.exists((company, account))? {
-                    return Err(JournalError::UnknownDebtor {
-                        index: i + 1,
-                        account: account.to_string(),
-                    });
-                }
-                debtors.insert(account);
-            }
+    DraftWriter::new(tx, company).add(lines)
+}
+
+/// [`add_draft_lines`] in several calls within one transaction, for a caller that hands its
+/// lines over in batches (an import of a bank file, ten thousand answers at a time): a
+/// debtor account found for one call is not looked up again in the next (at a million
+/// entries, 434,000 lines name 200,000 debtors). For a transaction that removes no debtor
+/// while the writer is in use.
+pub struct DraftWriter<'c> {
+    tx: &'c Connection,
+    company: i64,
+    /// Accounts found among the company's debtors by an earlier call.
+    debtors: HashSet<String>,
+}
+
+impl<'c> DraftWriter<'c> {
+    pub fn new(tx: &'c Connection, company: i64) -> Self {
+        DraftWriter {
+            tx,
+            company,
+            debtors: HashSet::new(),
         }
     }
-    drop(debtor_query);
+
+    /// [`add_draft_lines`] of `lines`: refused whole on the same rules, and nothing written.
+    pub fn add(&mut self, lines: &[NewJournalLine]) -> Result<Vec<i64>> {
+        let (tx, company) = (self.tx, self.company);
+        // Every refusal is decided before the first insert, so a refused call writes
+        // nothing. One statement for every debtor looked up: the statement cache would hash
+        // its text and clear its bindings for each of them (a 0602 names a debtor per line).
+        let mut debtor_query = None;
+        for (i, line) in lines.iter().enumerate() {
+            if let Some(reason) = invalid(line) {
+                return Err(JournalError::InvalidLine {
+                    index: i + 1,
+                    reason,
+                });
+            }
+            if let Some(account) = line.account.as_deref() {
+                if !self.debtors.contains(account) {
+                    let query = match &mut debtor_query {
+                        Some(query) => query,
+                        None => debtor_query.insert(tx.prepare(IS_DEBTOR)?),
+                    };
+                    if !query.exists((company, account))? {
+                        return Err(JournalError::UnknownDebtor {
+                            index: i + 1,
+                            account: account.to_string(),
+                        });
+                    }
+                    // Found stays found, even when a later line refuses the call.
+                    self.debtors.insert(account.to_string());
+                }
+            }
+        }
+        drop(debtor_query);
+        insert_draft_lines(tx, company, lines)
+    }
+}
+
+/// Inserts `lines`, checked by [`DraftWriter::add`], and returns their ids.
+fn insert_draft_lines(tx: &Connection, company: i64, lines: &[NewJournalLine]) -> Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(lines.len());
     let mut full = None;
     // Lines of a bank file share a few dates: each is formatted once per run of equal dates.
@@ -503,6 +536,47 @@ mod tests {
         lines.insert(321, line(unknown));
         let message = refused(&mut db, |tx| add_draft_lines(tx, 1, &lines));
         assert_eq!(message, unknown_on(322));
+    }
+
+    /// A writer's calls add their lines in order, each call on the rules of
+    /// `add_draft_lines`: a refused call (an unknown debtor among debtors found by the call
+    /// before) adds none of its lines and leaves the earlier calls' lines.
+    #[test]
+    fn a_draft_writer_adds_batch_after_batch_and_refuses_one_whole() {
+        let mut db = seeded();
+        let batch = |accounts: &[&str]| -> Vec<NewJournalLine> {
+            accounts
+                .iter()
+                .map(|account| line(&format!("Day|2026-07-01|{account}|x|1|5850|-")))
+                .collect()
+        };
+        let tx = db.write();
+        let mut writer = DraftWriter::new(&tx, 1);
+        let first = writer.add(&batch(&["100100", "100101"])).unwrap();
+        let second = writer.add(&batch(&["100101", "100100", "100101"])).unwrap();
+        assert_eq!(second.len(), 3);
+        assert!(first.iter().chain(&second).is_sorted());
+        let refused = writer.add(&batch(&["100100", "999999"])).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "journal line 2 of those to add names debtor account '999999', which this company does not have: import the debtor first; no line was added"
+        );
+        let accounts: Vec<Option<String>> = draft_lines(&tx, 1, None)
+            .unwrap()
+            .into_iter()
+            .map(|l| l.account)
+            .collect();
+        let named = |a: &str| Some(a.to_string());
+        assert_eq!(
+            accounts,
+            [
+                named("100100"),
+                named("100101"),
+                named("100101"),
+                named("100100"),
+                named("100101")
+            ]
+        );
     }
 
     #[test]

@@ -75,7 +75,9 @@ mod sql;
 mod testing;
 
 pub use amount::{Amount, AmountError};
-pub use draft::{add_draft_lines, draft_line, draft_lines, set_account, set_offset_account};
+pub use draft::{
+    add_draft_lines, draft_line, draft_lines, set_account, set_offset_account, DraftWriter,
+};
 pub use entry::Entry;
 
 /// A short identifier: an entry id, a debtor account, a format id, a currency code, a payment

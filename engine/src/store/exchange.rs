@@ -532,6 +532,7 @@ impl Store {
             customer_query: None,
             status_update: None,
             lines_from,
+            drafts: ledger::DraftWriter::new(&tx, company.key),
             observe,
         };
         importer.apply(delivery)?;
@@ -1527,6 +1528,8 @@ struct Importer<'a> {
     /// The database file a second connection may read payment lines from, beside this one
     /// ([`Importer::load_lines`]), when its snapshot is this transaction's.
     lines_from: Option<PathBuf>,
+    /// Writes the journal draft lines of [`Importer::flush_events`], each batch's.
+    drafts: ledger::DraftWriter<'a>,
     observe: &'a mut dyn FnMut(&[BankEvent]),
 }
 
@@ -2311,7 +2314,7 @@ impl Importer<'_> {
                 .map(|ore| ore.map(Amount::from_ore))
         })?;
         drop(remaining);
-        ledger::add_draft_lines(self.tx, self.company.key, &draft.lines)?;
+        self.drafts.add(&draft.lines)?;
         self.report.attention += draft.attention;
         self.without_offset += draft.without_offset;
         (self.observe)(&self.events);
