@@ -17,6 +17,7 @@
 
 use super::archive::{ArchiveFilter, ArchivedFile, ArchivedFileContent};
 use super::files::read_limited;
+use super::import::ParsedDelivery;
 use super::{BankEvent, ExchangeError, ExportReport, ImportReport};
 use crate::api::Engine;
 use crate::delivery::parse_delivery;
@@ -79,6 +80,27 @@ impl Engine {
             tracing::warn!(file = %name, %error, "delivery refused: nothing applied");
         })?;
         self.import_delivery(&name, &bytes, now)
+    }
+
+    /// [`Engine::import_delivery`] of a file parsed before ([`ParsedDelivery::parse`]).
+    pub fn import_parsed_delivery(
+        &mut self,
+        parsed: &ParsedDelivery,
+        now: NaiveDateTime,
+    ) -> Result<ImportReport> {
+        let (store, company) = self.parts();
+        let imported = store.import_answer(
+            company,
+            &parsed.name,
+            &parsed.bytes,
+            &parsed.delivery,
+            now,
+            &mut |_| {},
+        );
+        if let Err(error) = &imported {
+            tracing::warn!(file = parsed.name, %error, "delivery refused: nothing applied");
+        }
+        imported
     }
 
     /// [`Engine::import_delivery`], letting `observe` see the bank events the import hands to

@@ -15,14 +15,42 @@
 //!   delivery reader counts them.
 
 use crate::delivery::{
-    customer_no_key, Bs0602PaymentCode, Bs0602Record, Bs0602Section, Bs0602SlipCode, Delivery,
-    Ls0602PaymentCode, Ls0602Record,
+    customer_no_key, parse_delivery, Bs0602PaymentCode, Bs0602Record, Bs0602Section,
+    Bs0602SlipCode, Delivery, Ls0602PaymentCode, Ls0602Record, ParseError,
 };
 use crate::exchange::{fnv1a64, fnv1a64_more};
 use crate::model::Scheme;
 use crate::status::PaymentOutcome;
 use chrono::NaiveDate;
 use ledger::{Amount, Id};
+
+/// A bank file parsed, to import later with [`crate::api::Engine::import_parsed_delivery`]:
+/// a caller that checks several files before it imports any (`payrun import delivery`
+/// refuses them all when one does not parse) need not parse a file twice. Made only by
+/// [`ParsedDelivery::parse`], so the records applied are those of the bytes archived.
+#[derive(Debug)]
+pub struct ParsedDelivery {
+    pub(crate) name: String,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) delivery: Delivery,
+}
+
+impl ParsedDelivery {
+    /// Parses `bytes`, the file named `name` (in messages and the archive).
+    pub fn parse(name: &str, bytes: Vec<u8>) -> Result<ParsedDelivery, ParseError> {
+        let delivery = parse_delivery(name, &bytes)?;
+        Ok(ParsedDelivery {
+            name: name.to_string(),
+            bytes,
+            delivery,
+        })
+    }
+
+    /// The file's name, as given to [`ParsedDelivery::parse`].
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
 
 /// One payment-information record of a BS or LS 0602, in one shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
