@@ -26,6 +26,7 @@ use super::codec::{
     FORMAT_COLUMNS, MANDATE_COLUMNS,
 };
 use super::lines::{store_validations, Load};
+use super::packed::{pack, unpack, Packer, PACKED};
 use super::status_log::StatusLog;
 use super::{company_count, held, CompanyKey, Store};
 use crate::charge::amount_to_charge_of;
@@ -56,7 +57,7 @@ use bankcal::Calendar;
 use chrono::{NaiveDate, NaiveDateTime};
 use ledger::Amount;
 use ledger::Id;
-use rusqlite::{Connection, DatabaseName, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fs::File;
@@ -307,29 +308,13 @@ impl Store {
         }
         drop(plan);
         drop(data);
-        // The texts go into the archive once the run data is gone: making room for a text
-        // costs SQLite twice its size in memory (see `copy_text_into_archive`). The page
-        // cache grows by the texts' size meanwhile, so their pages stay in it until the
-        // commit: in the run steps' cache (`Store::with_core_cache`) a text's room of zeros
-        // was written into the WAL before the text itself, every page twice (at 1,000,000
-        // charges 595 MB into the WAL for 464 MB of pages).
-        let cache = match grow_cache_by_texts(&tx, &staged) {
-            Ok(cache) => cache,
-            Err(error) => {
-                discard(staged);
-                return Err(error);
-            }
-        };
-        let copied = staged
+        // The texts go into the archive, packed (a quarter of their size at a million
+        // charges), once the run data is gone. Committed only if every text was written;
+        // rolled back (dropped) otherwise.
+        let committed = staged
             .iter()
             .zip(&report.files)
-            .try_for_each(|(text, exported)| copy_text_into_archive(&tx, exported.file_id, text));
-        // The cache gets its size back before the commit (the dirty pages stay until the
-        // commit writes them), so that nothing can fail after it. Committed only if every
-        // text was copied; rolled back (dropped) otherwise.
-        let restored = tx.pragma_update(None, "cache_size", cache);
-        let committed = copied
-            .and(restored.map_err(Error::from))
+            .try_for_each(|(text, exported)| archive_text(&tx, exported.file_id, text))
             .and_then(|()| Ok(tx.commit()?));
         if let Err(error) = committed {
             discard(staged);
@@ -407,12 +392,12 @@ impl Store {
             .optional()?;
         if let Some((archived, archived_name, archived_hash)) = existing {
             let same = archived_hash == hash && {
-                let stored: Vec<u8> = tx.query_row(
-                    "SELECT content FROM delivery_files WHERE id = ?1",
+                let (stored, encoding): (Vec<u8>, String) = tx.query_row(
+                    "SELECT content, content_encoding FROM delivery_files WHERE id = ?1",
                     [archived],
-                    |row| row.get(0),
+                    |row| Ok((row.get(0)?, row.get(1)?)),
                 )?;
-                normalized_bytes(&stored) == normalized_bytes(bytes)
+                normalized_bytes(&unpack(&encoding, stored)?) == normalized_bytes(bytes)
             };
             if !same {
                 return Err(ExchangeError::ConflictingDelivery {
@@ -580,7 +565,7 @@ impl Store {
         let found = tx
             .query_row(
                 &format!(
-                    "SELECT {ARCHIVE_COLUMNS}, content FROM delivery_files \
+                    "SELECT {ARCHIVE_COLUMNS}, content, content_encoding FROM delivery_files \
                      WHERE company = ?1 AND id = ?2"
                 ),
                 (company.key, id),
@@ -588,11 +573,13 @@ impl Store {
                     Ok((
                         archived_from_row(row)?,
                         row.get::<_, Vec<u8>>(ARCHIVE_COLUMN_COUNT)?,
+                        row.get::<_, String>(ARCHIVE_COLUMN_COUNT + 1)?,
                     ))
                 },
             )
             .optional()?;
-        let (file, content) = found.ok_or(ExchangeError::UnknownFile(id))?;
+        let (file, stored, encoding) = found.ok_or(ExchangeError::UnknownFile(id))?;
+        let content = unpack(&encoding, stored)?;
         let log = tx
             .prepare(
                 "SELECT at, text FROM delivery_file_log WHERE company = ?1 AND file = ?2 ORDER BY id",
@@ -806,31 +793,11 @@ fn stage_delivery(
     })
 }
 
-/// Grows the page cache by the size of the texts about to be copied into the archive, and
-/// returns the `PRAGMA cache_size` it had (see `export_deliveries`).
-fn grow_cache_by_texts(tx: &Connection, staged: &[StagedDelivery]) -> Result<i64> {
-    let cache: i64 = tx.query_row("PRAGMA cache_size", [], |row| row.get(0))?;
-    // A negative value is KiB, a positive one pages.
-    let cache_kib = if cache < 0 {
-        cache.saturating_neg()
-    } else {
-        cache.saturating_mul(i64::from(super::PAGE_SIZE) / 1024)
-    };
-    let texts_kib: u64 = staged.iter().map(|text| text.text_length / 1024 + 1).sum();
-    let grown = cache_kib.saturating_add(i64::try_from(texts_kib).unwrap_or(i64::MAX));
-    tx.pragma_update(None, "cache_size", grown.saturating_neg())?;
-    Ok(cache)
-}
-
-/// Copies the delivery text from its staged file into the archive row's `content`: the row's
-/// content is made a zero blob of the text's length, then written a megabyte at a time.
-/// `content` is not the row's last column, so SQLite builds the zero blob and the row in
-/// memory (twice the text: 230 MB for a million charges); the text itself is never held.
-fn copy_text_into_archive(tx: &Connection, file_id: i64, text: &StagedDelivery) -> Result<()> {
-    tx.execute(
-        "UPDATE delivery_files SET content = zeroblob(?2) WHERE id = ?1",
-        (file_id, i64::try_from(text.text_length).unwrap_or(i64::MAX)),
-    )?;
+/// Writes a delivery's text, read back from its staged file a megabyte at a time and packed
+/// ([`packed`]), into its archive row's `content`. Packed here, once the run data is gone,
+/// not as the text was written: at a million charges the packed text (28 MB, and the copies
+/// of its growing buffer) added to the export's peak.
+fn archive_text(tx: &Connection, file_id: i64, text: &StagedDelivery) -> Result<()> {
     let path = text.staged.staged_path();
     let io = |source: std::io::Error| Error::Io {
         path: path.to_path_buf(),
@@ -839,25 +806,19 @@ fn copy_text_into_archive(tx: &Connection, file_id: i64, text: &StagedDelivery) 
     let mut source = File::open(path).map_err(io)?;
     source.seek(SeekFrom::Start(text.text_offset)).map_err(io)?;
     let mut source = source.take(text.text_length);
-    let mut blob = tx.blob_open(
-        DatabaseName::Main,
-        "delivery_files",
-        "content",
-        file_id,
-        false,
-    )?;
+    let mut packer = Packer::new();
     let mut buffer = vec![0; 1 << 20];
     loop {
         let read = source.read(&mut buffer).map_err(io)?;
         if read == 0 {
             break;
         }
-        blob.write_all(&buffer[..read])
-            .map_err(|source| Error::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        packer.write(&buffer[..read])?;
     }
+    tx.execute(
+        "UPDATE delivery_files SET content = ?2, content_encoding = ?3 WHERE id = ?1",
+        (file_id, packer.finish()?, PACKED),
+    )?;
     Ok(())
 }
 
@@ -1698,11 +1659,13 @@ impl Importer<'_> {
     /// [`Importer::applied_before`]).
     fn archived_record(&mut self, file: i64, line: usize) -> Result<Vec<u8>> {
         if !self.archived.contains_key(&file) {
-            let content: Vec<u8> = self.tx.query_row(
-                "SELECT content FROM delivery_files WHERE company = ?1 AND id = ?2",
+            let (stored, encoding): (Vec<u8>, String) = self.tx.query_row(
+                "SELECT content, content_encoding FROM delivery_files \
+                 WHERE company = ?1 AND id = ?2",
                 (self.company.key, file),
-                |row| row.get(0),
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )?;
+            let content = unpack(&encoding, stored)?;
             let mut starts = vec![0];
             starts.extend(
                 content
@@ -2742,14 +2705,15 @@ impl Importer<'_> {
         };
         self.tx.execute(
             "UPDATE delivery_files SET status = ?3, amount = ?4, payment_format = ?5, \
-             content = ?6 WHERE company = ?1 AND id = ?2",
+             content = ?6, content_encoding = ?7 WHERE company = ?1 AND id = ?2",
             rusqlite::params![
                 self.company.key,
                 self.file_id,
                 status,
                 self.amount,
                 format.as_deref(),
-                self.content
+                pack(self.content)?,
+                PACKED,
             ],
         )?;
         log_file(

@@ -18,6 +18,7 @@ mod exchange;
 mod import;
 mod lines;
 mod master;
+mod packed;
 pub mod schema;
 mod status_log;
 #[cfg(test)]

@@ -202,11 +202,34 @@ pub fn dump(store: &Store) -> String {
     out
 }
 
+/// Takes a database back to version 10, for the tests of the migrations from version 8, 9 and
+/// 10: the archive's texts unpacked (version 12) and the status log as version 10's table
+/// ([`STATUS_LOG_OF_VERSION_10`]).
+pub fn back_to_version_10(conn: &rusqlite::Connection) {
+    let rows: Vec<(i64, Vec<u8>, String)> = conn
+        .prepare("SELECT id, content, content_encoding FROM delivery_files")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    for (id, stored, encoding) in rows {
+        let text = super::packed::unpack(&encoding, stored).unwrap();
+        conn.execute(
+            "UPDATE delivery_files SET content = ?2 WHERE id = ?1",
+            (id, text),
+        )
+        .unwrap();
+    }
+    conn.execute_batch("ALTER TABLE delivery_files DROP COLUMN content_encoding;")
+        .unwrap();
+    conn.execute_batch(STATUS_LOG_OF_VERSION_10).unwrap();
+}
+
 /// Takes a database's status log back to version 10's table (one row per change, an index by
-/// line), for the tests of the migrations from version 8, 9 and 10. The rows go in line
-/// order, so rows next to each other are nearly always other kinds of change: migration 11
-/// must keep each line's order from such a log too.
-pub const STATUS_LOG_OF_VERSION_10: &str = "
+/// line). The rows go in line order, so rows next to each other are nearly always other kinds
+/// of change: migration 11 must keep each line's order from such a log too.
+const STATUS_LOG_OF_VERSION_10: &str = "
 CREATE TABLE status_log_v10 (
     id      INTEGER PRIMARY KEY,
     company INTEGER NOT NULL,

@@ -2,7 +2,7 @@
 //! marked reconciled.
 
 use super::*;
-use crate::exchange::ArchiveFilter;
+use crate::exchange::{ArchiveFilter, ImportOutcome};
 
 fn filter(year: Option<i32>, month: Option<u32>) -> ArchiveFilter {
     ArchiveFilter { year, month }
@@ -116,4 +116,62 @@ fn another_company_sees_none_of_the_files() {
         .is_empty());
     assert!(other.archive_show(1).is_err());
     assert!(other.archive_reconcile(1, time(NOW)).is_err());
+}
+
+/// The archive's texts are packed (a quarter of their size); a file archived before that
+/// keeps its text as it was (`content_encoding = 'none'`) and is shown, and recognised when
+/// imported again, the same way.
+#[test]
+fn texts_archived_packed_or_as_they_were_read_the_same() {
+    let mut f = Fixture::new();
+    f.prepare(NOW);
+    f.export(NOW);
+    let answer = crate::exchange::simulate::simulate_answers(
+        "sent",
+        f.read_out("AB_PBSXML000202605112233440000000001PROD")
+            .as_bytes(),
+        &Default::default(),
+    )
+    .unwrap()
+    .remove(0);
+    let later = time("2026-06-01T19:00");
+    let text = answer.text.as_bytes();
+    let id = f
+        .engine
+        .import_delivery(&answer.file_name, text, later)
+        .unwrap()
+        .file_id;
+    let conn = rusqlite::Connection::open(f.db_path()).unwrap();
+    let stored = |conn: &rusqlite::Connection| -> (Vec<u8>, String) {
+        conn.query_row(
+            "SELECT content, content_encoding FROM delivery_files WHERE id = ?1",
+            [id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap()
+    };
+    let (packed, encoding) = stored(&conn);
+    assert_eq!(encoding, "lz4");
+    assert_ne!(packed, text);
+    let sent = f.engine.archive_show(1).unwrap().content;
+    for round in ["packed", "as read"] {
+        assert_eq!(
+            f.engine.archive_show(id).unwrap().content,
+            answer.text,
+            "{round}"
+        );
+        assert_eq!(f.engine.archive_show(1).unwrap().content, sent, "{round}");
+        let again = f
+            .engine
+            .import_delivery(&answer.file_name, text, later)
+            .unwrap();
+        assert_eq!(again.outcome, ImportOutcome::AlreadyImported, "{round}");
+        // As version 11 left it: the text as read.
+        conn.execute(
+            "UPDATE delivery_files SET content = ?2, content_encoding = 'none' WHERE id = ?1",
+            (id, text),
+        )
+        .unwrap();
+    }
+    assert_eq!(stored(&conn), (text.to_vec(), "none".to_string()));
 }

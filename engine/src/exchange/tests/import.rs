@@ -13,7 +13,7 @@ use crate::exchange::simulate::{simulate_answers, BankRates};
 use crate::exchange::{BankEvent, ImportOutcome, ImportReport, MatchedBy};
 use crate::model::{MandateStatus, Status};
 use crate::status::PaymentOutcome;
-use crate::store::testing::STATUS_LOG_OF_VERSION_10;
+use crate::store::testing::back_to_version_10;
 use chrono::NaiveDate;
 use ledger::Amount;
 
@@ -433,7 +433,7 @@ fn migration_9_gives_existing_charges_the_lines_export_writes() {
          PRAGMA user_version = 8;",
     )
     .unwrap();
-    conn.execute_batch(STATUS_LOG_OF_VERSION_10).unwrap();
+    back_to_version_10(&conn);
     drop(conn);
     drop(Engine::open(&path, None).unwrap());
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -493,7 +493,7 @@ fn migration_10_keeps_the_applied_records() {
          PRAGMA user_version = 9;",
     )
     .unwrap();
-    conn.execute_batch(STATUS_LOG_OF_VERSION_10).unwrap();
+    back_to_version_10(&conn);
     drop(conn);
     let mut f = Fixture {
         dir,
@@ -577,7 +577,7 @@ fn migration_11_keeps_each_lines_status_log_in_order() {
         before.iter().any(|c| c.3 == "reversed") && longest >= 3,
         "{before:?}"
     );
-    conn.execute_batch(STATUS_LOG_OF_VERSION_10).unwrap();
+    back_to_version_10(&conn);
     conn.execute_batch("PRAGMA user_version = 10;").unwrap();
     assert_eq!(logs(&conn, "id"), before);
     drop(conn);
