@@ -1348,6 +1348,45 @@ fn read_lines_alongside(path: &Path, key: i64, ids: &[i64]) -> Result<Vec<LineSt
     Ok(lines)
 }
 
+/// The company `key`'s mandates by (format, customer key): id and debtor, for
+/// [`Importer::mandate_of`].
+fn read_mandates(tx: &Connection, key: i64) -> Result<MandateIndex> {
+    let mut index = FastMap::default();
+    let mut statement = tx.prepare(
+        "SELECT mandate_id, debtor, payment_format, alt_mandate_id FROM mandates \
+         WHERE company = ?1",
+    )?;
+    let mut rows = statement.query([key])?;
+    while let Some(row) = rows.next()? {
+        let id = get_id(row, 0)?;
+        let debtor = get_id(row, 1)?;
+        let format = get_id(row, 2)?;
+        let alt: Option<String> = row.get(3)?;
+        if let Some(alt) = alt {
+            index
+                .entry((format.clone(), Id::from(customer_no_key(&alt).as_ref())))
+                .or_insert((id.clone(), debtor.clone()));
+        }
+        index.insert(
+            (format, Id::from(customer_no_key(&id).as_ref())),
+            (id, debtor),
+        );
+    }
+    Ok(index)
+}
+
+/// [`read_mandates`] on a connection of its own (see [`read_lines_alongside`]).
+fn read_mandates_alongside(path: &Path, key: i64) -> Result<MandateIndex> {
+    let conn = super::open_reader(path)?;
+    let tx = conn.unchecked_transaction()?;
+    let index = read_mandates(&tx, key)?;
+    tx.commit()?;
+    Ok(index)
+}
+
+/// (format, customer key) → (mandate id, debtor).
+type MandateIndex = FastMap<(Id, Id), (Id, Id)>;
+
 /// What pass 1 of [`Importer::payments`] found for a payment answer.
 struct Matched {
     /// Index into the importer's formats.
@@ -1449,7 +1488,7 @@ struct Importer<'a> {
     formats_used: BTreeSet<Id>,
     /// (format, customer key) → (mandate id, debtor), loaded on first use.
     /// Keys as [`Id`]s: short inline strings, so neither the map nor a lookup allocates.
-    mandates: Option<FastMap<(Id, Id), (Id, Id)>>,
+    mandates: Option<MandateIndex>,
     /// Debtor account key (upper case, leading zeros stripped) → account, loaded on first use.
     debtors: Option<HashMap<String, String>>,
     /// Archived files read to confirm an I5 hash hit: content and line start offsets.
@@ -1874,28 +1913,7 @@ impl Importer<'_> {
     /// The mandate of a format with a customer number (by key): its id and debtor.
     fn mandate_of(&mut self, format: &str, customer_key: &str) -> Result<Option<(Id, Id)>> {
         if self.mandates.is_none() {
-            let mut index = FastMap::default();
-            let mut statement = self.tx.prepare(
-                "SELECT mandate_id, debtor, payment_format, alt_mandate_id FROM mandates \
-                 WHERE company = ?1",
-            )?;
-            let mut rows = statement.query([self.company.key])?;
-            while let Some(row) = rows.next()? {
-                let id = get_id(row, 0)?;
-                let debtor = get_id(row, 1)?;
-                let format = get_id(row, 2)?;
-                let alt: Option<String> = row.get(3)?;
-                if let Some(alt) = alt {
-                    index
-                        .entry((format.clone(), Id::from(customer_no_key(&alt).as_ref())))
-                        .or_insert((id.clone(), debtor.clone()));
-                }
-                index.insert(
-                    (format, Id::from(customer_no_key(&id).as_ref())),
-                    (id, debtor),
-                );
-            }
-            self.mandates = Some(index);
+            self.mandates = Some(read_mandates(self.tx, self.company.key)?);
         }
         Ok(self
             .mandates
@@ -1968,14 +1986,36 @@ impl Importer<'_> {
     ///    when each answer was written to the database before the next was read;
     /// 4. the status changes are written in line id order (a stable sort keeps each line's
     ///    changes in the order they were made), walking the table and its indexes once.
+    ///
+    /// With [`Importer::lines_from`], the mandates (for pass 3) are read on a second thread
+    /// during passes 1 and 2 (a 0602 changes no mandate).
     fn payments(&mut self, delivery: &Delivery) -> Result<()> {
         let mut matched: Vec<Option<Matched>> = Vec::new();
         let mut line_ids: Vec<i64> = Vec::new();
-        for answer in payment_answers(delivery) {
-            let found = self.match_answer(&answer, &mut line_ids)?;
-            matched.push(found);
-        }
-        self.load_lines(&line_ids)?;
+        let mandates_from = match self.mandates {
+            None => self.lines_from.clone(),
+            Some(_) => None,
+        };
+        let key = self.company.key;
+        std::thread::scope(|scope| {
+            let mandates = mandates_from
+                .as_deref()
+                .map(|path| scope.spawn(move || read_mandates_alongside(path, key)));
+            let matching = payment_answers(delivery).try_for_each(|answer| {
+                matched.push(self.match_answer(&answer, &mut line_ids)?);
+                Ok(())
+            });
+            let loaded = matching.and_then(|()| self.load_lines(&line_ids));
+            let read = mandates.map(|handle| match handle.join() {
+                Ok(read) => read,
+                Err(panic) => std::panic::resume_unwind(panic),
+            });
+            loaded?;
+            if let Some(read) = read {
+                self.mandates = Some(read?);
+            }
+            Ok::<_, Error>(())
+        })?;
         let positions = positions_in(&self.lines, &line_ids)?;
         drop(line_ids);
         let mut changes = Changes::default();
