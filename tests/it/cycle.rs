@@ -86,19 +86,17 @@ fn a_whole_cycle_keeps_every_promise_after_every_step() {
     std::fs::create_dir_all(dir.join("outbox")).unwrap();
     std::fs::create_dir_all(dir.join("inbox")).unwrap();
     let exported = at(dir, NOW, &["--json", "export", "--out", "outbox"], &[0, 1]).json();
-    let charges: u64 = exported["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["charges"].as_u64().unwrap())
-        .sum();
+    let total = |field: &str| -> u64 {
+        exported["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f[field].as_u64().unwrap())
+            .sum()
+    };
+    let charges = total("charges");
     assert!(charges > 80, "only {charges} charges exported");
-    let lines: u64 = exported["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["lines"].as_u64().unwrap())
-        .sum();
+    let lines = total("lines");
     assert_verified(dir);
     // I7: a second export sends nothing.
     let again = at(dir, NOW, &["--json", "export", "--out", "outbox"], &[0, 1]).json();

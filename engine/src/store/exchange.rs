@@ -28,7 +28,7 @@ use super::codec::{
 use super::lines::{store_validations, Load};
 use super::packed::{pack, unpack, Packer, PACKED};
 use super::status_log::StatusLog;
-use super::{company_count, held, CompanyKey, Store};
+use super::{company_count, held, read_alongside, CompanyKey, Store};
 use crate::charge::amount_to_charge_of;
 use crate::delivery::{
     customer_no_key, normalized_content, to_latin1, zip_parts, Bs0603Code, Crc32, Delivery,
@@ -916,7 +916,7 @@ fn mark_lines_sent(
 }
 
 /// Writes one planned file's rows (archive, charges, lines, status log); its text is in the
-/// staged file, and goes into the archive row later ([`copy_text_into_archive`]).
+/// staged file, and goes into the archive row later ([`archive_text`]).
 fn export_file(
     tx: &Connection,
     company: &CompanyKey,
@@ -1337,17 +1337,6 @@ fn read_lines(tx: &Connection, key: i64, ids: &[i64]) -> Result<Vec<LineState>> 
     Ok(lines)
 }
 
-/// [`read_lines`] on a connection of its own to the database at `path` (read only, in one
-/// read transaction: [`super::open_reader`]), for [`Importer::load_lines`] to run on a second
-/// thread.
-fn read_lines_alongside(path: &Path, key: i64, ids: &[i64]) -> Result<Vec<LineState>> {
-    let conn = super::open_reader(path)?;
-    let tx = conn.unchecked_transaction()?;
-    let lines = read_lines(&tx, key, ids)?;
-    tx.commit()?;
-    Ok(lines)
-}
-
 /// The company `key`'s mandates by (format, customer key): id and debtor, for
 /// [`Importer::mandate_of`].
 fn read_mandates(tx: &Connection, key: i64) -> Result<MandateIndex> {
@@ -1372,15 +1361,6 @@ fn read_mandates(tx: &Connection, key: i64) -> Result<MandateIndex> {
             (id, debtor),
         );
     }
-    Ok(index)
-}
-
-/// [`read_mandates`] on a connection of its own (see [`read_lines_alongside`]).
-fn read_mandates_alongside(path: &Path, key: i64) -> Result<MandateIndex> {
-    let conn = super::open_reader(path)?;
-    let tx = conn.unchecked_transaction()?;
-    let index = read_mandates(&tx, key)?;
-    tx.commit()?;
     Ok(index)
 }
 
@@ -2000,7 +1980,7 @@ impl Importer<'_> {
         std::thread::scope(|scope| {
             let mandates = mandates_from
                 .as_deref()
-                .map(|path| scope.spawn(move || read_mandates_alongside(path, key)));
+                .map(|path| scope.spawn(move || read_alongside(path, |tx| read_mandates(tx, key))));
             let matching = payment_answers(delivery).try_for_each(|answer| {
                 matched.push(self.match_answer(&answer, &mut line_ids)?);
                 Ok(())
@@ -2115,7 +2095,8 @@ impl Importer<'_> {
                 let (here, there) = ids.split_at(ids.len() / 2);
                 let key = self.company.key;
                 std::thread::scope(|scope| {
-                    let other = scope.spawn(move || read_lines_alongside(path, key, there));
+                    let other =
+                        scope.spawn(move || read_alongside(path, |tx| read_lines(tx, key, there)));
                     let mine = read_lines(self.tx, key, here);
                     let theirs = match other.join() {
                         Ok(theirs) => theirs,

@@ -267,22 +267,6 @@ fn load_lines(
     Ok(lines)
 }
 
-/// [`load_lines`] on a connection of its own to the database at `path` (read only, in one
-/// read transaction: [`super::open_reader`]), for [`Store::run_data_in`] to run on a second
-/// thread.
-fn load_lines_alongside(
-    path: &std::path::Path,
-    key: i64,
-    companies: i64,
-    load: Load,
-) -> Result<Vec<PaymentLine>> {
-    let conn = super::open_reader(path)?;
-    let tx = conn.unchecked_transaction()?;
-    let lines = load_lines(&tx, key, companies, load)?;
-    tx.commit()?;
-    Ok(lines)
-}
-
 /// How much of the run data [`Store::run_data_in`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Load {
@@ -420,8 +404,10 @@ impl Store {
         match lines_from {
             None => Store::run_data_with(tx, company, load, companies, None),
             Some(path) => std::thread::scope(|scope| {
-                let lines =
-                    scope.spawn(|| load_lines_alongside(path, company.key, companies, load));
+                // On a connection of its own (`super::read_alongside`).
+                let lines = scope.spawn(|| {
+                    super::read_alongside(path, |tx| load_lines(tx, company.key, companies, load))
+                });
                 Store::run_data_with(tx, company, load, companies, Some(lines))
             }),
         }

@@ -443,6 +443,16 @@ fn open_reader(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Runs `read` in one read transaction of a connection of its own ([`open_reader`]) to the
+/// database at `path`: a step's reading on a second thread, beside its own connection.
+fn read_alongside<T>(path: &Path, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    let conn = open_reader(path)?;
+    let tx = conn.unchecked_transaction()?;
+    let value = read(&tx)?;
+    tx.commit()?;
+    Ok(value)
+}
+
 /// The settings of `reliability.md`, on every connection.
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;

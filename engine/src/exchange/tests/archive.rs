@@ -8,8 +8,8 @@ fn filter(year: Option<i32>, month: Option<u32>) -> ArchiveFilter {
     ArchiveFilter { year, month }
 }
 
-#[test]
-fn files_are_listed_shown_and_reconciled() {
+/// A fixture whose run was exported, and the bank's answer to its first BS delivery.
+fn exported_and_answered() -> (Fixture, crate::exchange::simulate::SimulatedFile) {
     let mut f = Fixture::new();
     f.prepare(NOW);
     f.export(NOW);
@@ -21,6 +21,12 @@ fn files_are_listed_shown_and_reconciled() {
     )
     .unwrap()
     .remove(0);
+    (f, answer)
+}
+
+#[test]
+fn files_are_listed_shown_and_reconciled() {
+    let (mut f, answer) = exported_and_answered();
     f.engine
         .import_delivery(
             &answer.file_name,
@@ -123,17 +129,7 @@ fn another_company_sees_none_of_the_files() {
 /// imported again, the same way.
 #[test]
 fn texts_archived_packed_or_as_they_were_read_the_same() {
-    let mut f = Fixture::new();
-    f.prepare(NOW);
-    f.export(NOW);
-    let answer = crate::exchange::simulate::simulate_answers(
-        "sent",
-        f.read_out("AB_PBSXML000202605112233440000000001PROD")
-            .as_bytes(),
-        &Default::default(),
-    )
-    .unwrap()
-    .remove(0);
+    let (mut f, answer) = exported_and_answered();
     let later = time("2026-06-01T19:00");
     let text = answer.text.as_bytes();
     let id = f
