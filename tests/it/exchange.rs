@@ -179,6 +179,9 @@ fn export_simulate_import_and_the_archive_through_the_binary() {
     let answer_args: Vec<String> = answers.iter().map(|p| p.display().to_string()).collect();
     args.extend(answer_args.iter().map(String::as_str));
     let imported = at(dir, LATER, &args, 1).json();
+    // Each file was checkpointed behind the next one's import, the last before the command
+    // ended: the database file alone holds them all, with no WAL left beside it.
+    assert!(!dir.join("payrun.db-wal").exists());
     let rows: Vec<String> = imported["files"]
         .as_array()
         .unwrap()

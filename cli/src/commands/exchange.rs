@@ -93,6 +93,12 @@ pub fn import_delivery(global: &Global, files: &[PathBuf]) -> anyhow::Result<Out
             }
         }
     }
+    // With several files, each file's WAL is checkpointed on a second thread while the next
+    // is imported, instead of by its commit.
+    let several = files.len() > 1;
+    if several {
+        engine.checkpoint_behind()?;
+    }
     let mut reports: Vec<ImportReport> = Vec::new();
     let bar = Bar::new(global, "importing deliveries", Unit::Count("files"));
     let total = files.len() as u64;
@@ -102,6 +108,9 @@ pub fn import_delivery(global: &Global, files: &[PathBuf]) -> anyhow::Result<Out
             Some(parsed) => engine.import_parsed_delivery(&parsed, now),
             None => engine.import_delivery_file(path, now),
         };
+        if several && imported.is_ok() {
+            engine.checkpoint_behind()?;
+        }
         bar.update(reports.len() as u64 + 1, total);
         match imported {
             Ok(report) => reports.push(report),
@@ -114,6 +123,9 @@ pub fn import_delivery(global: &Global, files: &[PathBuf]) -> anyhow::Result<Out
                 )));
             }
         }
+    }
+    if several {
+        engine.checkpoint_here()?;
     }
     bar.finish();
     if global.json {

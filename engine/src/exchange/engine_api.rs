@@ -82,6 +82,21 @@ impl Engine {
         self.import_delivery(&name, &bytes, now)
     }
 
+    /// Between several imports: the WAL is checkpointed on a second thread while the next
+    /// file is imported, instead of by each import's commit ([`Store::checkpoint_behind`]);
+    /// [`Engine::checkpoint_here`] after the last.
+    ///
+    /// [`Store::checkpoint_behind`]: crate::store::Store::checkpoint_behind
+    pub fn checkpoint_behind(&mut self) -> Result<()> {
+        self.store().checkpoint_behind()
+    }
+
+    /// Waits for the checkpoint of [`Engine::checkpoint_behind`] and checkpoints what was
+    /// committed since; each commit checkpoints again.
+    pub fn checkpoint_here(&mut self) -> Result<()> {
+        self.store().checkpoint_here()
+    }
+
     /// [`Engine::import_delivery`] of a file parsed before ([`ParsedDelivery::parse`]).
     pub fn import_parsed_delivery(
         &mut self,

@@ -53,7 +53,25 @@ pub struct Store {
     /// Inside [`Store::atomically`]: the connection's `total_changes` at `BEGIN IMMEDIATE`
     /// (see [`Store::nothing_written_yet`]).
     atomic_since: std::cell::Cell<Option<u64>>,
+    /// The thread of [`Store::checkpoint_behind`], while it may run.
+    checkpointer: Option<std::thread::JoinHandle<Result<()>>>,
 }
+
+impl Drop for Store {
+    /// A checkpoint of [`Store::checkpoint_behind`] still running is waited for: the
+    /// connection's close checkpoints what is left.
+    fn drop(&mut self) {
+        if let Some(handle) = self.checkpointer.take() {
+            // Its failure, or its panic, is the next checkpoint's to mend; a drop must not
+            // panic.
+            let _ = handle.join();
+        }
+    }
+}
+
+/// SQLite's default `wal_autocheckpoint`: a commit that leaves this many pages or more in
+/// the WAL checkpoints it.
+const WAL_AUTOCHECKPOINT: i64 = 1000;
 
 /// A company of this database, as resolved by [`Store::resolve_company`] or created by
 /// [`Store::create_company`]. Every store function that reads or writes company data takes
@@ -93,7 +111,60 @@ impl Store {
             path,
             part_failed: std::cell::Cell::new(false),
             atomic_since: std::cell::Cell::new(None),
+            checkpointer: None,
         })
+    }
+
+    /// Checkpoints the WAL on a second thread, through a connection of its own, while this
+    /// one goes on (the next of several imports): from now on this connection's commits
+    /// leave the checkpoint to such a thread, until [`Store::checkpoint_here`]. A
+    /// checkpoint copies committed pages from the WAL into the database file; every commit
+    /// is in the WAL, synced, before it returns, so a checkpoint that fails (it is only
+    /// logged) loses nothing: the next one, or the connection's close, does its work.
+    pub fn checkpoint_behind(&mut self) -> Result<()> {
+        self.join_checkpointer();
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let Some(path) = self.file_for_reader() else {
+            return Ok(());
+        };
+        self.checkpointer = Some(std::thread::spawn(move || -> Result<()> {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = Connection::open_with_flags(&path, flags)?;
+            configure(&conn, &path)?;
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+            Ok(())
+        }));
+        Ok(())
+    }
+
+    /// Waits for the checkpoint of [`Store::checkpoint_behind`], and checkpoints at each
+    /// commit again, starting with what was committed since.
+    pub fn checkpoint_here(&mut self) -> Result<()> {
+        self.join_checkpointer();
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
+        let checkpointed = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        if let Err(error) = checkpointed {
+            tracing::warn!(%error, "checkpoint failed; the next one does its work");
+        }
+        Ok(())
+    }
+
+    /// Waits for the thread of [`Store::checkpoint_behind`], if one runs, and logs its
+    /// failure.
+    fn join_checkpointer(&mut self) {
+        let Some(handle) = self.checkpointer.take() else {
+            return;
+        };
+        match handle.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "checkpoint failed; the next one does its work");
+            }
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 
     /// The database file.
@@ -569,6 +640,41 @@ mod tests {
                 schema::MIGRATIONS.len()
             );
         }
+    }
+
+    /// Several write transactions with their checkpoints behind (`import delivery` of
+    /// several files): the commits leave the WAL to the second thread, and once back at
+    /// `checkpoint_here` the database file alone holds every commit (a copy of it without
+    /// its WAL, as a person might take for a backup, has them all).
+    #[test]
+    fn checkpoints_behind_end_with_everything_in_the_database_file() {
+        let dir = TempDir::new();
+        let path = dir.path().join("p.db");
+        let mut store = Store::open(&path).unwrap();
+        store.checkpoint_behind().unwrap();
+        assert_eq!(pragma(&store, "wal_autocheckpoint"), "0");
+        for name in ["a", "b", "c"] {
+            super::testing::seed_company(&mut store, name);
+            store.checkpoint_behind().unwrap();
+        }
+        // Committed after the last checkpoint behind: checkpointed by `checkpoint_here`.
+        super::testing::seed_company(&mut store, "d");
+        store.checkpoint_here().unwrap();
+        assert_eq!(
+            pragma(&store, "wal_autocheckpoint"),
+            WAL_AUTOCHECKPOINT.to_string()
+        );
+        let copy = dir.path().join("copy.db");
+        std::fs::copy(&path, &copy).unwrap();
+        let companies: Vec<String> = Connection::open(&copy)
+            .unwrap()
+            .prepare("SELECT id FROM companies ORDER BY id")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(companies, ["a", "b", "c", "d"]);
     }
 
     /// The connection that reads the lines beside a step's: the same settings, a small cache,
