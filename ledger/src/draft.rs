@@ -12,7 +12,7 @@ use crate::sql::{
     format_date, iso_date_from_bytes, offsets_from_json, offsets_to_json, parse_date,
     ROWS_PER_INSERT,
 };
-use crate::Amount;
+use crate::{Amount, FastSet};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row};
 use std::collections::HashSet;
@@ -41,7 +41,7 @@ pub struct DraftWriter<'c> {
     tx: &'c Connection,
     company: i64,
     /// Accounts found among the company's debtors by an earlier call.
-    debtors: HashSet<String>,
+    debtors: FastSet<String>,
 }
 
 impl<'c> DraftWriter<'c> {
@@ -49,7 +49,7 @@ impl<'c> DraftWriter<'c> {
         DraftWriter {
             tx,
             company,
-            debtors: HashSet::new(),
+            debtors: FastSet::default(),
         }
     }
 
