@@ -93,24 +93,21 @@ pub fn import_delivery(global: &Global, files: &[PathBuf]) -> anyhow::Result<Out
             }
         }
     }
-    // With several files, each file's WAL is checkpointed on a second thread while the next
-    // is imported, instead of by its commit.
+    // With several files, what the files before committed is checkpointed on a second
+    // thread while the next is imported, instead of by each commit.
     let several = files.len() > 1;
-    if several {
-        engine.checkpoint_behind()?;
-    }
     let mut reports: Vec<ImportReport> = Vec::new();
     let bar = Bar::new(global, "importing deliveries", Unit::Count("files"));
     let total = files.len() as u64;
     bar.update(0, total);
     for path in files {
+        if several {
+            engine.checkpoint_behind()?;
+        }
         let imported = match first.take() {
             Some(parsed) => engine.import_parsed_delivery(&parsed, now),
             None => engine.import_delivery_file(path, now),
         };
-        if several && imported.is_ok() {
-            engine.checkpoint_behind()?;
-        }
         bar.update(reports.len() as u64 + 1, total);
         match imported {
             Ok(report) => reports.push(report),

@@ -112,10 +112,7 @@ impl Engine {
             now,
             &mut |_| {},
         );
-        if let Err(error) = &imported {
-            tracing::warn!(file = parsed.name, %error, "delivery refused: nothing applied");
-        }
-        imported
+        logged_if_refused(&parsed.name, imported)
     }
 
     /// [`Engine::import_delivery`], letting `observe` see the bank events the import hands to
@@ -134,10 +131,7 @@ impl Engine {
             }
             Err(error) => Err(ExchangeError::Parse(error).into()),
         };
-        if let Err(error) = &imported {
-            tracing::warn!(file = file_name, %error, "delivery refused: nothing applied");
-        }
-        imported
+        logged_if_refused(file_name, imported)
     }
 
     /// `payrun archive list`: the archived files, newest first.
@@ -157,4 +151,12 @@ impl Engine {
         let (store, company) = self.parts();
         store.reconcile_file(company, id, now)
     }
+}
+
+/// An import's outcome, its refusal logged: nothing of the file was applied.
+fn logged_if_refused(file: &str, imported: Result<ImportReport>) -> Result<ImportReport> {
+    if let Err(error) = &imported {
+        tracing::warn!(file, %error, "delivery refused: nothing applied");
+    }
+    imported
 }

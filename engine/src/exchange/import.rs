@@ -45,11 +45,6 @@ impl ParsedDelivery {
             delivery,
         })
     }
-
-    /// The file's name, as given to [`ParsedDelivery::parse`].
-    pub fn name(&self) -> &str {
-        &self.name
-    }
 }
 
 /// One payment-information record of a BS or LS 0602, in one shape.

@@ -392,12 +392,8 @@ impl Store {
             .optional()?;
         if let Some((archived, archived_name, archived_hash)) = existing {
             let same = archived_hash == hash && {
-                let (stored, encoding): (Vec<u8>, String) = tx.query_row(
-                    "SELECT content, content_encoding FROM delivery_files WHERE id = ?1",
-                    [archived],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )?;
-                normalized_bytes(&unpack(&encoding, stored)?) == normalized_bytes(bytes)
+                let stored = archived_content(&tx, company, archived)?;
+                normalized_bytes(&stored) == normalized_bytes(bytes)
             };
             if !same {
                 return Err(ExchangeError::ConflictingDelivery {
@@ -565,21 +561,14 @@ impl Store {
         let found = tx
             .query_row(
                 &format!(
-                    "SELECT {ARCHIVE_COLUMNS}, content, content_encoding FROM delivery_files \
-                     WHERE company = ?1 AND id = ?2"
+                    "SELECT {ARCHIVE_COLUMNS} FROM delivery_files WHERE company = ?1 AND id = ?2"
                 ),
                 (company.key, id),
-                |row| {
-                    Ok((
-                        archived_from_row(row)?,
-                        row.get::<_, Vec<u8>>(ARCHIVE_COLUMN_COUNT)?,
-                        row.get::<_, String>(ARCHIVE_COLUMN_COUNT + 1)?,
-                    ))
-                },
+                archived_from_row,
             )
             .optional()?;
-        let (file, stored, encoding) = found.ok_or(ExchangeError::UnknownFile(id))?;
-        let content = unpack(&encoding, stored)?;
+        let file = found.ok_or(ExchangeError::UnknownFile(id))?;
+        let content = archived_content(&tx, company, id)?;
         let log = tx
             .prepare(
                 "SELECT at, text FROM delivery_file_log WHERE company = ?1 AND file = ?2 ORDER BY id",
@@ -791,6 +780,16 @@ fn stage_delivery(
         text_length,
         content_hash: format!("{hash:016x}"),
     })
+}
+
+/// The text of an archived file, unpacked ([`unpack`]).
+fn archived_content(tx: &Connection, company: &CompanyKey, id: i64) -> Result<Vec<u8>> {
+    let (stored, encoding): (Vec<u8>, String) = tx.query_row(
+        "SELECT content, content_encoding FROM delivery_files WHERE company = ?1 AND id = ?2",
+        (company.key, id),
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    unpack(&encoding, stored)
 }
 
 /// Writes a delivery's text, read back from its staged file a megabyte at a time and packed
@@ -1031,7 +1030,6 @@ fn creditors_of(delivery: &Delivery) -> BTreeSet<String> {
 
 const ARCHIVE_COLUMNS: &str = "id, created, creditor, export, file_name, scheme, delivery_type, \
     delivery_id, payment_format, status, reconciled, records, amount";
-const ARCHIVE_COLUMN_COUNT: usize = 13;
 
 fn get_time(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<NaiveDateTime> {
     let text: String = row.get(index)?;
@@ -1466,7 +1464,8 @@ struct Importer<'a> {
     /// Sum of the paid amounts of the payment records applied, in øre.
     amount: i64,
     formats_used: BTreeSet<Id>,
-    /// (format, customer key) → (mandate id, debtor), loaded on first use.
+    /// (format, customer key) → (mandate id, debtor), loaded on first use, or beside passes
+    /// 1 and 2 of [`Importer::payments`].
     /// Keys as [`Id`]s: short inline strings, so neither the map nor a lookup allocates.
     mandates: Option<MandateIndex>,
     /// Debtor account key (upper case, leading zeros stripped) → account, loaded on first use.
@@ -1678,13 +1677,7 @@ impl Importer<'_> {
     /// [`Importer::applied_before`]).
     fn archived_record(&mut self, file: i64, line: usize) -> Result<Vec<u8>> {
         if !self.archived.contains_key(&file) {
-            let (stored, encoding): (Vec<u8>, String) = self.tx.query_row(
-                "SELECT content, content_encoding FROM delivery_files \
-                 WHERE company = ?1 AND id = ?2",
-                (self.company.key, file),
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )?;
-            let content = unpack(&encoding, stored)?;
+            let content = archived_content(self.tx, self.company, file)?;
             let mut starts = vec![0];
             starts.extend(
                 content
@@ -1986,9 +1979,10 @@ impl Importer<'_> {
                 Ok(())
             });
             let loaded = matching.and_then(|()| self.load_lines(&line_ids));
-            let read = mandates.map(|handle| match handle.join() {
-                Ok(read) => read,
-                Err(panic) => std::panic::resume_unwind(panic),
+            let read = mandates.map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             });
             loaded?;
             if let Some(read) = read {
@@ -2098,10 +2092,9 @@ impl Importer<'_> {
                     let other =
                         scope.spawn(move || read_alongside(path, |tx| read_lines(tx, key, there)));
                     let mine = read_lines(self.tx, key, here);
-                    let theirs = match other.join() {
-                        Ok(theirs) => theirs,
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    };
+                    let theirs = other
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                     let mut lines = mine?;
                     lines.extend(theirs?);
                     Ok::<_, Error>(lines)

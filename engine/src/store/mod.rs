@@ -102,9 +102,7 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
         create_private_file(&path)?;
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = Connection::open_with_flags(&path, flags)?;
-        configure(&conn, &path)?;
+        let mut conn = open_writer(&path)?;
         migrate(&mut conn, &path)?;
         Ok(Store {
             conn,
@@ -127,13 +125,7 @@ impl Store {
         let Some(path) = self.file_for_reader() else {
             return Ok(());
         };
-        self.checkpointer = Some(std::thread::spawn(move || -> Result<()> {
-            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-            let conn = Connection::open_with_flags(&path, flags)?;
-            configure(&conn, &path)?;
-            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
-            Ok(())
-        }));
+        self.checkpointer = Some(std::thread::spawn(move || checkpoint(&open_writer(&path)?)));
         Ok(())
     }
 
@@ -143,10 +135,7 @@ impl Store {
         self.join_checkpointer();
         self.conn
             .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
-        let checkpointed = self
-            .conn
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-        if let Err(error) = checkpointed {
+        if let Err(error) = checkpoint(&self.conn) {
             tracing::warn!(%error, "checkpoint failed; the next one does its work");
         }
         Ok(())
@@ -512,6 +501,22 @@ fn open_reader(path: &Path) -> Result<Connection> {
     configure(&conn, path)?;
     conn.pragma_update(None, "cache_size", -i64::from(READER_CACHE_KIB))?;
     Ok(conn)
+}
+
+/// A read-write connection to the database file at `path`, with the settings of every
+/// connection.
+fn open_writer(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    configure(&conn, path)?;
+    Ok(conn)
+}
+
+/// Copies what was committed from the WAL into the database file, as far as no reader
+/// needs it (`PASSIVE`: it waits for no other connection).
+fn checkpoint(conn: &Connection) -> Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+    Ok(())
 }
 
 /// Runs `read` in one read transaction of a connection of its own ([`open_reader`]) to the
