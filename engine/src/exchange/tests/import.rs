@@ -181,6 +181,36 @@ fn the_same_file_twice_is_already_imported() {
     assert_eq!(f.dump(), before);
 }
 
+/// A batch of journal draft lines refused while pass 3 still answers (here: the debtors are
+/// gone): the import is refused whole, nothing is applied, and pass 3 stops instead of
+/// waiting to hand over its next batch. Every event is a batch of its own in these tests, and
+/// the record's four copies (duplicates, I5) are four more.
+#[test]
+fn a_refused_journal_batch_refuses_the_import_whole() {
+    let mut f = exported();
+    let completed = || {
+        record(
+            Bs0602PaymentCode::Completed,
+            "100100",
+            "000000001",
+            125000,
+            125000,
+        )
+    };
+    let text = bs0602(77, "12345678", (0..5).map(|_| completed()).collect());
+    rusqlite::Connection::open(f.db_path())
+        .unwrap()
+        .execute_batch("PRAGMA foreign_keys = OFF; DELETE FROM debtors;")
+        .unwrap();
+    let before = f.dump();
+    let error = import(&mut f, "D77.txt", &text).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "journal line 1 of those to add names debtor account '100100', which this company does not have: import the debtor first; no line was added"
+    );
+    assert_eq!(f.dump(), before);
+}
+
 /// I4: the same delivery with LF instead of CR LF, and with every record padded to 128
 /// characters, is the same delivery.
 #[test]
