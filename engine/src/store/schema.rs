@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[&str] = &[
     V10_APPLIED_RECORDS_BY_HASH,
     V11_STATUS_EVENTS,
     V12_PACKED_ARCHIVE,
+    V13_CHARGES_BY_DATE_FORMAT_AND_CUSTOMER,
 ];
 
 const V1_MASTER_DATA_AND_LINES: &str = "
@@ -468,4 +469,17 @@ CREATE VIEW status_log (company, line, event, at, old, new, cause) AS
 const V12_PACKED_ARCHIVE: &str = "
 ALTER TABLE delivery_files ADD COLUMN content_encoding TEXT NOT NULL DEFAULT 'none'
     CHECK (content_encoding IN ('none', 'lz4'));
+";
+
+/// The charges' index by date and customer names the payment format between them: (company,
+/// payment_date, format_id, customer_key). The fallback match names all four. An LS 0690's
+/// receipts name a format and a date, and their lines are found through the charges of that
+/// format and date (`Importer::load_receipt_lines`), where before every payment line was
+/// read: at a million entries 0.2 s for a file of 39 receipts, growing with the company's
+/// history. Export inserts a file's charges in date and customer order, and a file is of one
+/// format, so each insert still lands next to the one before.
+const V13_CHARGES_BY_DATE_FORMAT_AND_CUSTOMER: &str = "
+DROP INDEX charges_by_date_and_customer;
+CREATE INDEX charges_by_date_format_and_customer
+    ON charges (company, payment_date, format_id, customer_key);
 ";

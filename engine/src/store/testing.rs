@@ -203,7 +203,8 @@ pub fn dump(store: &Store) -> String {
 }
 
 /// Takes a database back to version 10, for the tests of the migrations from version 8, 9 and
-/// 10: the archive's texts unpacked (version 12) and the status log as version 10's table
+/// 10: the charges' index without the payment format (version 13), the archive's texts
+/// unpacked (version 12) and the status log as version 10's table
 /// ([`STATUS_LOG_OF_VERSION_10`]).
 pub fn back_to_version_10(conn: &rusqlite::Connection) {
     let rows: Vec<(i64, Vec<u8>, String)> = conn
@@ -224,6 +225,12 @@ pub fn back_to_version_10(conn: &rusqlite::Connection) {
     conn.execute_batch("ALTER TABLE delivery_files DROP COLUMN content_encoding;")
         .unwrap();
     conn.execute_batch(STATUS_LOG_OF_VERSION_10).unwrap();
+    conn.execute_batch(
+        "DROP INDEX charges_by_date_format_and_customer;
+         CREATE INDEX charges_by_date_and_customer
+             ON charges (company, payment_date, customer_key);",
+    )
+    .unwrap();
 }
 
 /// Takes a database's status log back to version 10's table (one row per change, an index by

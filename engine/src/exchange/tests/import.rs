@@ -1149,21 +1149,20 @@ fn ls_type_30_updates_mandates() {
     );
 }
 
-/// LS 0690: the receipt moves sent lines of its date to to-be-treated; a remark sets error
-/// (and needs a person); a comment sets information.
-#[test]
-fn ls_0690_receipts_remarks_and_comments() {
-    let mut f = exported();
-    let delivery = |records| {
-        render_ls0690(&Ls0690Delivery {
-            data_supplier_cvr: "11223344".to_string(),
-            test: false,
-            created: Some(date("2026-05-05")),
-            records,
-        })
-        .unwrap()
-    };
-    let receipt = Ls0690Record::Receipt(Ls0690Receipt {
+/// An LS 0690 delivery of `records`.
+fn ls0690(records: Vec<Ls0690Record>) -> String {
+    render_ls0690(&Ls0690Delivery {
+        data_supplier_cvr: "11223344".to_string(),
+        test: false,
+        created: Some(date("2026-05-05")),
+        records,
+    })
+    .unwrap()
+}
+
+/// The fixture's LS receipt for 2026-05-06 (E6's payment date).
+fn ls_receipt() -> Ls0690Record {
+    Ls0690Record::Receipt(Ls0690Receipt {
         creditor_no: "12345".to_string(),
         debtors: 1,
         payment_date: date("2026-05-06"),
@@ -1173,8 +1172,12 @@ fn ls_0690_receipts_remarks_and_comments() {
         collection_amount: ore(500000),
         payouts: 0,
         payout_amount: Amount::ZERO,
-    });
-    let remark = Ls0690Record::Remark(Ls0690Remark {
+    })
+}
+
+/// An LS remark on E6's charge.
+fn ls_remark() -> Ls0690Record {
+    Ls0690Record::Remark(Ls0690Remark {
         creditor_no: "12345".to_string(),
         remark_code: "001".to_string(),
         customer_no: "0000000LS200100".to_string(),
@@ -1184,7 +1187,14 @@ fn ls_0690_receipts_remarks_and_comments() {
         payment_date: Some(date("2026-05-06")),
         amount: ore(500000),
         error_no: "0123".to_string(),
-    });
+    })
+}
+
+/// LS 0690: the receipt moves sent lines of its date to to-be-treated; a remark sets error
+/// (and needs a person); a comment sets information.
+#[test]
+fn ls_0690_receipts_remarks_and_comments() {
+    let mut f = exported();
     let comment = Ls0690Record::Comment(Ls0690Comment {
         creditor_no: "12345".to_string(),
         comment_code: "002".to_string(),
@@ -1195,7 +1205,8 @@ fn ls_0690_receipts_remarks_and_comments() {
         creditor_reg_no: String::new(),
         creditor_account_no: String::new(),
     });
-    let report = import(&mut f, "R1", &delivery(vec![receipt, remark, comment])).unwrap();
+    let records = vec![ls_receipt(), ls_remark(), comment];
+    let report = import(&mut f, "R1", &ls0690(records)).unwrap();
     assert_eq!((report.changed, report.attention), (3, 1), "{report:?}");
     assert_eq!(f.status_of("E6"), Status::Error);
     assert_eq!(f.status_of("E7"), Status::Information);
@@ -1212,6 +1223,52 @@ fn ls_0690_receipts_remarks_and_comments() {
     );
     let status = &engine.archive_list(&Default::default()).unwrap()[0].status;
     assert_eq!(status, "error");
+}
+
+/// LS 0690: a receipt after a remark on the same date leaves the line the remark set in
+/// error (it is no longer sent) and changes nothing else.
+#[test]
+fn ls_0690_receipt_after_a_remark_passes_the_line_by() {
+    let mut f = exported();
+    let report = import(&mut f, "R1", &ls0690(vec![ls_remark(), ls_receipt()])).unwrap();
+    assert_eq!((report.changed, report.refused), (1, 0), "{report:?}");
+    assert_eq!(f.status_of("E6"), Status::Error);
+}
+
+/// Migration 13 gives the charges' index by date and customer the payment format: a database
+/// of version 12 gets it, and an LS 0690 receipt then finds its lines through it.
+#[test]
+fn migration_13_indexes_the_charges_by_date_format_and_customer() {
+    let f = exported();
+    let path = f.db_path();
+    let Fixture { dir, engine, out } = f;
+    drop(engine);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP INDEX charges_by_date_format_and_customer;
+         CREATE INDEX charges_by_date_and_customer
+             ON charges (company, payment_date, customer_key);
+         PRAGMA user_version = 12;",
+    )
+    .unwrap();
+    drop(conn);
+    let mut f = Fixture {
+        dir,
+        engine: Engine::open(&path, None).unwrap(),
+        out,
+    };
+    let indexes: String = query(
+        &path,
+        "SELECT group_concat(sql, '; ') FROM sqlite_schema \
+         WHERE type = 'index' AND tbl_name = 'charges' AND sql IS NOT NULL",
+    );
+    assert_eq!(
+        indexes,
+        "CREATE INDEX charges_by_date_format_and_customer\n    ON charges (company, payment_date, format_id, customer_key)"
+    );
+    let report = import(&mut f, "R1", &ls0690(vec![ls_receipt()])).unwrap();
+    assert_eq!(report.changed, 1, "{report:?}");
+    assert_eq!(f.status_of("E6"), Status::ToBeTreated);
 }
 
 /// I11: an answer imported in one company never touches another company's lines, even with
