@@ -241,7 +241,8 @@ pub enum JournalCommand {
     #[command(
         after_help = "The line is then approved as it is. A payment is posted whole: it settles \
         what its invoices have open and leaves any rest on the debtor's account, on no entry (a \
-        debtor who paid more than was open, or paid an invoice twice), and `journal post` says \
+        debtor who paid more than was open, or paid an invoice twice; all of it when it names no \
+        invoice), and `journal post` says \
         so. A line nobody approved that moves more than its invoices can take refuses the \
         posting, as does a charge-back of more than was paid, approved or not.\n\n\
         Example:\n  payrun journal set-account 7 100100"

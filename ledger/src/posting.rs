@@ -449,8 +449,18 @@ impl NamedEntries {
         line: &Settling<'_>,
         record: Option<&mut Vec<Settlement>>,
     ) -> Result<Amount> {
-        if line.amount.is_zero() || line.offsets.is_empty() {
+        // A payment a person approved as it is (see [`post`]).
+        let on_account = line.approved && line.amount.is_negative();
+        if line.amount.is_zero() {
             return Ok(Amount::ZERO);
+        }
+        if line.offsets.is_empty() {
+            // It names no invoice: an approved payment stays on the account whole.
+            return Ok(if on_account {
+                line.amount
+            } else {
+                Amount::ZERO
+            });
         }
         let unknown = |invoice: &String| JournalError::UnknownInvoice {
             line: line.id,
@@ -462,8 +472,6 @@ impl NamedEntries {
             named,
             items,
         } = self;
-        // A payment a person approved as it is (see [`post`]).
-        let on_account = line.approved && line.amount.is_negative();
         let Some(debtor) = by_debtor.get_mut(line.account) else {
             if on_account {
                 return Ok(line.amount);

@@ -232,6 +232,27 @@ fn an_approved_difference_settles_part_of_an_invoice() {
     assert_sound(&db, 1);
 }
 
+/// A payment naming no invoice (a bank answer matched to no line, `(!) M:…`) that a person
+/// approved for a debtor posts whole and is reported on the debtor's account.
+#[test]
+fn an_approved_payment_naming_no_invoice_is_on_account() {
+    let mut db = seeded();
+    let ids = db.lines(1, "Day|2026-07-01|-|(!) M:0000100100|-50.00|5850|-");
+    fix(&mut db, ids[0], "100100");
+    let remaining = db.remaining(1);
+    let report = post_ok(&mut db, 1, None);
+    assert_eq!(
+        report.on_account,
+        vec![OnAccount {
+            line: ids[0],
+            account: "100100".into(),
+            amount: Amount::from_ore(-5000),
+        }]
+    );
+    assert_eq!(db.remaining(1), remaining);
+    assert_sound(&db, 1);
+}
+
 /// A debtor paid more than was open (a bank's amount difference, or an invoice paid twice):
 /// refused while nobody approved the payment, and the refusal says how to approve it;
 /// approved as it is, it posts in full, settles what is open and leaves the rest on account.
