@@ -1379,6 +1379,25 @@ fn read_mandates(tx: &Connection, key: i64) -> Result<MandateIndex> {
 /// (format, customer key) → (mandate id, debtor).
 type MandateIndex = FastMap<(Id, Id), (Id, Id)>;
 
+/// The company `key`'s mandates, read into `mandates` on first use.
+fn loaded_mandates<'m>(
+    mandates: &'m mut Option<MandateIndex>,
+    tx: &Connection,
+    key: i64,
+) -> Result<&'m MandateIndex> {
+    if mandates.is_none() {
+        *mandates = Some(read_mandates(tx, key)?);
+    }
+    Ok(mandates.get_or_insert_with(MandateIndex::default))
+}
+
+/// The mandate of a format with a customer number (by key): its id and debtor.
+fn mandate_in(index: &MandateIndex, format: &str, customer_key: &str) -> Option<(Id, Id)> {
+    index
+        .get(&(Id::from(format), Id::from(customer_key)))
+        .cloned()
+}
+
 /// What pass 1 of [`Importer::payments`] found for a payment answer.
 struct Matched {
     /// Index into the importer's formats.
@@ -1896,14 +1915,8 @@ impl Importer<'_> {
 
     /// The mandate of a format with a customer number (by key): its id and debtor.
     fn mandate_of(&mut self, format: &str, customer_key: &str) -> Result<Option<(Id, Id)>> {
-        if self.mandates.is_none() {
-            self.mandates = Some(read_mandates(self.tx, self.company.key)?);
-        }
-        Ok(self
-            .mandates
-            .as_ref()
-            .and_then(|m| m.get(&(Id::from(format), Id::from(customer_key))))
-            .cloned())
+        let index = loaded_mandates(&mut self.mandates, self.tx, self.company.key)?;
+        Ok(mandate_in(index, format, customer_key))
     }
 
     /// Changes a line's status (and its partial payment) and logs it.
@@ -2006,10 +2019,7 @@ impl Importer<'_> {
         })?;
         let positions = positions_in(&self.lines, &line_ids)?;
         drop(line_ids);
-        let mandates = match &self.mandates {
-            Some(mandates) => mandates,
-            None => self.mandates.insert(read_mandates(self.tx, key)?),
-        };
+        let mandates = loaded_mandates(&mut self.mandates, self.tx, key)?;
         let answering = Answering {
             formats: &self.formats,
             mandates,
@@ -2721,10 +2731,7 @@ impl Answering<'_> {
                 )
             })
             .collect();
-        let mandate = self
-            .mandates
-            .get(&(format_id.clone(), Id::from(&*customer_key)))
-            .cloned();
+        let mandate = mandate_in(self.mandates, &format_id, &customer_key);
         let charge = matched.charge.as_ref();
         let sent = charge.map(|c| c.amount);
         let outcome = answer.outcome(sent);
