@@ -478,6 +478,55 @@ fn a_draft_is_posted_in_chunks_in_line_order() {
     assert_sound(&db, 1);
 }
 
+/// The new remaining amounts are written range by range (two changed entries to a statement
+/// in tests), each only where the entry still holds what the posting read; an entry that
+/// does not is named.
+#[test]
+fn new_remaining_amounts_are_written_where_entries_hold_what_was_read() {
+    let mut db = seeded();
+    let tx = db.write();
+    let changed = |id: &str, stored: i64, new: i64| (Id::from(id), stored, new);
+    let updated = NewRemaining {
+        entries: vec![
+            changed("E1", 100_000, 0),
+            // E3 holds 99.95, not 0.01.
+            changed("E3", 1, 0),
+            changed("E4", 50_000, 20_000),
+            changed("E5", 30_000, 0),
+        ],
+        next: 0,
+    }
+    .update(&tx, 1)
+    .unwrap();
+    assert_eq!(updated, 3);
+    // The function lives only as long as the update.
+    let gone = tx
+        .query_row("SELECT payrun_new_remaining('E1', 0)", [], |row| {
+            row.get::<_, Option<i64>>(0)
+        })
+        .unwrap_err();
+    assert!(gone.to_string().contains("no such function"), "{gone}");
+    let entry = |id: &str, remaining: i64| NamedEntry {
+        entry_id: id.into(),
+        key_order: 0,
+        invoice: 0,
+        due: 0,
+        amount: Amount::ZERO,
+        remaining: Amount::from_ore(remaining),
+        stored: Amount::ZERO,
+    };
+    let refusal = changed_while_settled(&tx, 1, &[&entry("E1", 0), &entry("E3", 0)]);
+    assert_eq!(
+        refusal.to_string(),
+        JournalError::Corrupt("entry 'E3' changed while it was being settled".into()).to_string()
+    );
+    tx.commit().unwrap();
+    assert_eq!(
+        db.remaining(1),
+        "E1 0.00, E2 -250.00, E3 99.95, E4 200.00, E5 0.00"
+    );
+}
+
 #[test]
 fn refused_postings_change_nothing() {
     // Each case: the lines of the draft, how the entries stand, and the refusal.
