@@ -11,8 +11,8 @@
 //!   entries they name and empties the draft; [`PostingReport`] says what it did.
 //! - **The ledger**: immutable transactions (I2) of two postings that sum to zero (I1):
 //!   [`transactions`], [`trial_balance`], and [`check_invariants`] for `payrun verify`.
-//! - **Schema**: [`JOURNAL_MIGRATION`], [`JOURNAL_MIGRATION_2`] and [`JOURNAL_MIGRATION_3`],
-//!   which the engine appends to its migrations.
+//! - **Schema**: [`JOURNAL_MIGRATION`] to [`JOURNAL_MIGRATION_4`], which the engine appends
+//!   to its migrations.
 //!
 //! Every database function takes the company (the engine's `companies.key`) and touches only
 //! that company's rows (I11). Writers take a connection inside the engine's `IMMEDIATE`
@@ -106,5 +106,7 @@ pub use journal::{
 };
 pub use ledger::{check_invariants, transactions, trial_balance, InvariantProblem};
 pub use posting::post;
-pub use schema::{JOURNAL_MIGRATION, JOURNAL_MIGRATION_2, JOURNAL_MIGRATION_3};
+pub use schema::{
+    JOURNAL_MIGRATION, JOURNAL_MIGRATION_2, JOURNAL_MIGRATION_3, JOURNAL_MIGRATION_4,
+};
 pub use sql::{format_date as iso_date, format_time as iso_time, iso_date_from_bytes};

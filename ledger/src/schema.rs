@@ -17,17 +17,19 @@
 //!   journal line books exactly two postings; a row per posting would write two more rows per
 //!   line, which at a million lines costs seconds, and would need a trigger to keep I1. No
 //!   view either: the engine's test that every table is STRICT would count it.) A
-//!   transaction's id counts the company's transactions from 1 without gaps (a trigger), and
-//!   its `chain` is a checksum over its content and the previous transaction's chain (see
-//!   `ledger.rs`).
-//! - `ledger_settlements`: what each transaction did to the entries, written *before* the
-//!   transaction row so that a trigger can refuse anything added to a transaction already
-//!   written (until [`JOURNAL_MIGRATION_2`] a foreign key deferred to the commit checked that
-//!   the transaction came; now `post` writes both in one flush and `check_invariants`
+//!   transaction's id counts the company's transactions from 1 without gaps, and its `chain`
+//!   is a checksum over its content, its settlements and the previous transaction's chain
+//!   (see `ledger.rs`).
+//! - `ledger_settlements`: what each transaction did to the entries, written with their
+//!   transaction (until [`JOURNAL_MIGRATION_2`] a foreign key deferred to the commit checked
+//!   that the transaction came; now `post` writes both in one flush and `check_invariants`
 //!   reports settlements without their transaction).
 //!
 //! No row of the ledger is ever updated or deleted: triggers abort any attempt (I2); a
-//! correction is a new transaction.
+//! correction is a new transaction. The numbering and the settlements of a transaction are
+//! kept by the one writer, `post`, and checked by `check_invariants` (`payrun verify`): a
+//! gap, or a settlement added to a transaction after it was posted (the chain no longer
+//! matches), is reported (until [`JOURNAL_MIGRATION_4`] two insert triggers refused them).
 //!
 //! Posting finds the entries an offset names by scanning the company's entries once per
 //! posting rather than by an index on `entries (company, debtor, invoice)`: such an index
@@ -125,11 +127,8 @@ BEGIN
 END;
 ";
 
-/// The triggers that guard the ledger (I1, I2); `check_invariants` reports any that is
-/// missing.
+/// The triggers that guard the ledger (I2); `check_invariants` reports any that is missing.
 pub(crate) const LEDGER_TRIGGERS: &[&str] = &[
-    "ledger_transactions_in_sequence",
-    "ledger_settlements_closed",
     "ledger_transactions_no_update",
     "ledger_transactions_no_delete",
     "ledger_settlements_no_update",
@@ -296,4 +295,20 @@ END;
 /// it by journal. Measured at 100,000 entries: see the commit that added this migration.
 pub const JOURNAL_MIGRATION_3: &str = "
 DROP INDEX journal_lines_by_journal;
+";
+
+/// The journal's fourth migration, which the engine runs as its schema version 14: the two
+/// insert triggers go, `ledger_transactions_in_sequence` (a transaction is number 1 or the
+/// one before it exists) and `ledger_settlements_closed` (no settlement of a transaction
+/// already written). Each ran a trigger program for every row `post` writes, opening a
+/// cursor on the transactions for one key lookup: at 100,000 entries 0.73 G of the posting's
+/// 4.19 G instructions (17 %), for rows that only `post` writes, numbered from the last
+/// transaction read inside its write transaction, each transaction's settlements in the same
+/// flush before it. What they refused is still reported: `check_invariants` (`payrun verify`)
+/// finds a gap in the numbering, and a settlement added to a posted transaction breaks that
+/// transaction's chain checksum, which covers its settlements. The triggers that refuse any
+/// update or delete of a posted row (I2) stay.
+pub const JOURNAL_MIGRATION_4: &str = "
+DROP TRIGGER ledger_transactions_in_sequence;
+DROP TRIGGER ledger_settlements_closed;
 ";

@@ -1,7 +1,10 @@
 //! Helpers for tests on real database files: a temporary directory, a database with the
 //! engine's master-data tables and the journal migration, and data-driven set-up from text.
 
-use crate::{Amount, NewJournalLine, JOURNAL_MIGRATION, JOURNAL_MIGRATION_2, JOURNAL_MIGRATION_3};
+use crate::{
+    Amount, NewJournalLine, JOURNAL_MIGRATION, JOURNAL_MIGRATION_2, JOURNAL_MIGRATION_3,
+    JOURNAL_MIGRATION_4,
+};
 use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::types::Value;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -127,6 +130,7 @@ impl TestDb {
         tx.execute_batch(JOURNAL_MIGRATION).unwrap();
         tx.execute_batch(JOURNAL_MIGRATION_2).unwrap();
         tx.execute_batch(JOURNAL_MIGRATION_3).unwrap();
+        tx.execute_batch(JOURNAL_MIGRATION_4).unwrap();
         tx.execute_batch(
             "INSERT INTO companies (key, id, name) VALUES (1, 'one', 'One'), (2, 'two', 'Two')",
         )

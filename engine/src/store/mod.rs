@@ -930,17 +930,10 @@ mod tests {
             )
             .map_err(|e| e.to_string())
         };
-        for id in [4, 5] {
-            assert_eq!(
-                transaction(id).unwrap_err(),
-                "ledger transactions are numbered without gaps (I2)"
-            );
-        }
         assert!(transaction(2)
             .unwrap_err()
             .starts_with("UNIQUE constraint failed"));
         for sql in [
-            "INSERT INTO ledger_settlements VALUES (1, 1, 'E2', '5001', 0, 0)",
             "UPDATE ledger_transactions SET text = 'changed' WHERE id = 1",
             "DELETE FROM ledger_transactions WHERE id = 2",
             "UPDATE ledger_settlements SET remaining_after = 5",
@@ -953,22 +946,29 @@ mod tests {
             );
         }
         transaction(3).unwrap();
+        // Version 14: the insert triggers are gone (`verify` reports a gap or a settlement
+        // added later); those that refuse updates and deletes stay.
+        let trigger = |name: &str| -> i64 {
+            conn.query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = ?1",
+                [name],
+                |row| row.get(0),
+            )
+            .unwrap()
+        };
         for name in [
-            "ledger_transactions_in_sequence",
-            "ledger_settlements_closed",
             "ledger_transactions_no_update",
             "ledger_transactions_no_delete",
             "ledger_settlements_no_update",
             "ledger_settlements_no_delete",
         ] {
-            let found: i64 = conn
-                .query_row(
-                    "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = ?1",
-                    [name],
-                    |row| row.get(0),
-                )
-                .unwrap();
-            assert_eq!(found, 1, "{name}");
+            assert_eq!(trigger(name), 1, "{name}");
+        }
+        for name in [
+            "ledger_transactions_in_sequence",
+            "ledger_settlements_closed",
+        ] {
+            assert_eq!(trigger(name), 0, "{name}");
         }
     }
 

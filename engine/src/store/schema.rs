@@ -23,9 +23,10 @@
 /// immutable ledger (`journal_lines`, `ledger_transactions`, `ledger_settlements` and the
 /// triggers that guard I2). Version 6 is its [`ledger::JOURNAL_MIGRATION_2`] (the offsets
 /// CHECKs, the drafts' debtor key and the settlements' key kept by the ledger's writers and
-/// by `verify`, cheaper insert triggers), and version 7 its [`ledger::JOURNAL_MIGRATION_3`]
-/// (no index of the drafts by journal). The ledger owns its tables; the engine only runs the
-/// SQL in order.
+/// by `verify`, cheaper insert triggers), version 7 its [`ledger::JOURNAL_MIGRATION_3`]
+/// (no index of the drafts by journal), and version 14 its [`ledger::JOURNAL_MIGRATION_4`]
+/// (no insert triggers on the ledger: `verify` reports what they refused). The ledger owns
+/// its tables; the engine only runs the SQL in order.
 pub const MIGRATIONS: &[&str] = &[
     V1_MASTER_DATA_AND_LINES,
     V2_FILE_ARCHIVE,
@@ -40,6 +41,7 @@ pub const MIGRATIONS: &[&str] = &[
     V11_STATUS_EVENTS,
     V12_PACKED_ARCHIVE,
     V13_CHARGES_BY_DATE_FORMAT_AND_CUSTOMER,
+    ledger::JOURNAL_MIGRATION_4,
 ];
 
 const V1_MASTER_DATA_AND_LINES: &str = "

@@ -203,9 +203,9 @@ pub fn dump(store: &Store) -> String {
 }
 
 /// Takes a database back to version 10, for the tests of the migrations from version 8, 9 and
-/// 10: the charges' index without the payment format (version 13), the archive's texts
-/// unpacked (version 12) and the status log as version 10's table
-/// ([`STATUS_LOG_OF_VERSION_10`]).
+/// 10: the ledger's insert triggers (version 14), the charges' index without the payment
+/// format (version 13), the archive's texts unpacked (version 12) and the status log as
+/// version 10's table ([`STATUS_LOG_OF_VERSION_10`]).
 pub fn back_to_version_10(conn: &rusqlite::Connection) {
     let rows: Vec<(i64, Vec<u8>, String)> = conn
         .prepare("SELECT id, content, content_encoding FROM delivery_files")
@@ -229,6 +229,27 @@ pub fn back_to_version_10(conn: &rusqlite::Connection) {
         "DROP INDEX charges_by_date_format_and_customer;
          CREATE INDEX charges_by_date_and_customer
              ON charges (company, payment_date, customer_key);",
+    )
+    .unwrap();
+    ledger_insert_triggers_of_version_13(conn);
+}
+
+/// Makes the ledger's two insert triggers again, as the journal's second migration made them
+/// (migration 14 drops them), for tests that take a database back to a version before 14.
+pub fn ledger_insert_triggers_of_version_13(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "CREATE TRIGGER ledger_transactions_in_sequence AFTER INSERT ON ledger_transactions
+         WHEN NEW.id <> 1 AND NOT EXISTS (SELECT 1 FROM ledger_transactions
+                                          WHERE company = NEW.company AND id = NEW.id - 1)
+         BEGIN
+             SELECT RAISE(ABORT, 'ledger transactions are numbered without gaps (I2)');
+         END;
+         CREATE TRIGGER ledger_settlements_closed AFTER INSERT ON ledger_settlements
+         WHEN EXISTS (SELECT 1 FROM ledger_transactions
+                      WHERE company = NEW.company AND id = NEW.txn)
+         BEGIN
+             SELECT RAISE(ABORT, 'ledger transactions are immutable (I2)');
+         END;",
     )
     .unwrap();
 }

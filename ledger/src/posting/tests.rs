@@ -682,8 +682,6 @@ fn posted_transactions_are_never_updated_or_deleted() {
         "DELETE FROM ledger_transactions WHERE company = 1 AND id = 2",
         "UPDATE ledger_settlements SET remaining_after = 5",
         "DELETE FROM ledger_settlements",
-        // Nothing is added to a transaction once written.
-        "INSERT INTO ledger_settlements VALUES (1, 1, 'E2', '5002', 0, 0)",
     ] {
         assert_eq!(
             sql_refused(&mut db, sql),
@@ -714,8 +712,11 @@ fn every_transaction_is_two_postings_that_sum_to_zero() {
     );
 }
 
+/// The database refuses a transaction of nothing; a transaction out of sequence or a
+/// settlement added to a posted transaction it takes (only `post` writes the ledger, and it
+/// does neither), and the check of the ledger finds them.
 #[test]
-fn the_database_refuses_a_transaction_of_nothing_or_out_of_sequence() {
+fn the_database_refuses_a_transaction_of_nothing_and_the_check_finds_one_out_of_sequence() {
     let mut db = posted_twice();
     let transaction = |id: i64, amount: &str| {
         format!(
@@ -730,25 +731,39 @@ fn the_database_refuses_a_transaction_of_nothing_or_out_of_sequence() {
             "{amount}: {message}"
         );
     }
-    assert_eq!(
-        sql_refused(&mut db, &transaction(5, "100")),
-        "ledger transactions are numbered without gaps (I2)"
-    );
     assert_sound(&db, 1);
+    let problems = |db: &TestDb| -> Vec<String> {
+        check_invariants(&db.conn, 1)
+            .unwrap()
+            .iter()
+            .map(|p| format!("{} {p}", p.invariant()))
+            .collect()
+    };
     // Settlements without their transaction (a foreign key refused them until the journal's
-    // second migration): `post` never writes them, and the check of the ledger finds them.
+    // second migration).
     let tx = db.write();
     tx.execute_batch("INSERT INTO ledger_settlements VALUES (1, 3, 'E2', '5002', 0, 0)")
         .unwrap();
     tx.commit().unwrap();
-    let problems: Vec<String> = check_invariants(&db.conn, 1)
-        .unwrap()
-        .iter()
-        .map(|p| format!("{} {p}", p.invariant()))
-        .collect();
     assert_eq!(
-        problems,
+        problems(&db),
         ["I2 ledger_settlements has rows of ledger transaction 3, which does not exist"]
+    );
+    // A transaction out of sequence and a settlement added to a posted one (two triggers
+    // refused them until the journal's fourth migration).
+    let mut db = posted_twice();
+    let tx = db.write();
+    tx.execute_batch(&transaction(5, "100")).unwrap();
+    tx.execute_batch("INSERT INTO ledger_settlements VALUES (1, 1, 'E2', '5002', 0, 0)")
+        .unwrap();
+    tx.commit().unwrap();
+    assert_eq!(
+        problems(&db),
+        [
+            "I2 ledger transaction 1 is not as it was posted (its chain checksum does not match)",
+            "I2 ledger transaction 3 is missing (the next is 5): a posted transaction was removed",
+            "I2 ledger transaction 5 is not as it was posted (its chain checksum does not match)",
+        ]
     );
 }
 

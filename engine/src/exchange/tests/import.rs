@@ -13,7 +13,7 @@ use crate::exchange::simulate::{simulate_answers, BankRates};
 use crate::exchange::{BankEvent, ImportOutcome, ImportReport, MatchedBy};
 use crate::model::{MandateStatus, Status};
 use crate::status::PaymentOutcome;
-use crate::store::testing::back_to_version_10;
+use crate::store::testing::{back_to_version_10, ledger_insert_triggers_of_version_13};
 use chrono::NaiveDate;
 use ledger::Amount;
 
@@ -1251,6 +1251,7 @@ fn migration_13_indexes_the_charges_by_date_format_and_customer() {
          PRAGMA user_version = 12;",
     )
     .unwrap();
+    ledger_insert_triggers_of_version_13(&conn);
     drop(conn);
     let mut f = Fixture {
         dir,
