@@ -122,7 +122,7 @@ fn run(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         // The host's bookkeeper accepts a short payment by confirming its account.
         if line.attention && line.text.starts_with("(!) BS ") {
             if let Some(account) = line.account.as_deref() {
-                engine.journal_set_account(line.id, account)?;
+                engine.journal_set_account(line.id, account, later)?;
             }
         }
     }

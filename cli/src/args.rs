@@ -244,7 +244,9 @@ pub enum JournalCommand {
         debtor who paid more than was open, or paid an invoice twice; all of it when it names no \
         invoice), and `journal post` says \
         so. A line nobody approved that moves more than its invoices can take refuses the \
-        posting, as does a charge-back of more than was paid, approved or not.\n\n\
+        posting, as does a charge-back of more than was paid, approved or not. When no line \
+        of the bank file the line came from needs attention any more, the file's archive status \
+        goes from error to ok (archive show logs it).\n\n\
         Example:\n  payrun journal set-account 7 100100"
     )]
     SetAccount {
@@ -259,8 +261,9 @@ pub enum JournalCommand {
     /// does not approve a (!) line.
     #[command(
         after_help = "A line without an offset account is never posted. A line whose text starts \
-        (!) still needs `payrun journal set-account` to be approved.\n\nExample:\n  \
-        payrun journal set-offset-account 7 5850"
+        (!) still needs `payrun journal set-account` to be approved. When no line of the bank \
+        file the line came from needs attention any more, the file's archive status goes from \
+        error to ok.\n\nExample:\n  payrun journal set-offset-account 7 5850"
     )]
     SetOffsetAccount {
         /// The journal line id (journal list shows it).

@@ -39,6 +39,25 @@ fn company_key(conn: &Connection, company: &CompanyKey) -> Result<i64> {
     )?)
 }
 
+/// A person saw to `line`: its bank file's archive status may be `ok` now.
+fn file_seen_to(
+    conn: &Connection,
+    company: &CompanyKey,
+    line: &JournalLine,
+    now: NaiveDateTime,
+) -> Result<()> {
+    if !line.attention {
+        if let Some(file) = crate::store::file_status_after_fix(conn, company, &line.source, now)? {
+            tracing::info!(
+                company = company.id(),
+                file,
+                "no journal line of the file needs attention any more: status ok"
+            );
+        }
+    }
+    Ok(())
+}
+
 impl Engine {
     /// `payrun journal list`: the draft lines of one journal, or of all, in id order.
     pub fn journal_lines(&mut self, journal: Option<&str>) -> Result<Vec<JournalLine>> {
@@ -50,8 +69,15 @@ impl Engine {
 
     /// `payrun journal set-account`: a person sets a draft line's debtor account, and so
     /// approves it (a `(!)` line can be posted afterwards). Unknown line or account: refused,
-    /// nothing changed.
-    pub fn journal_set_account(&mut self, line: i64, account: &str) -> Result<JournalLine> {
+    /// nothing changed. When no draft line of the bank file the line came from needs
+    /// attention any more, the file's archive status goes from `error` to `ok`, logged at
+    /// `now`.
+    pub fn journal_set_account(
+        &mut self,
+        line: i64,
+        account: &str,
+        now: NaiveDateTime,
+    ) -> Result<JournalLine> {
         let company = self.company().clone();
         self.store().atomically(|store| {
             let conn = store.connection();
@@ -63,6 +89,7 @@ impl Engine {
                 account,
                 "journal line fixed"
             );
+            file_seen_to(conn, &company, &line, now)?;
             Ok(line)
         })
     }
@@ -70,8 +97,14 @@ impl Engine {
     /// `payrun journal set-offset-account`: a person sets a draft line's offset account, the
     /// general-ledger account it balances against (the bank account), for a line imported for
     /// a payment format without a bank account. Not an approval: a `(!)` line still needs
-    /// `journal_set_account`. Unknown line or empty account: refused, nothing changed.
-    pub fn journal_set_offset_account(&mut self, line: i64, account: &str) -> Result<JournalLine> {
+    /// `journal_set_account`. Unknown line or empty account: refused, nothing changed. The
+    /// file's archive status as for [`Engine::journal_set_account`].
+    pub fn journal_set_offset_account(
+        &mut self,
+        line: i64,
+        account: &str,
+        now: NaiveDateTime,
+    ) -> Result<JournalLine> {
         let company = self.company().clone();
         self.store().atomically(|store| {
             let conn = store.connection();
@@ -83,6 +116,7 @@ impl Engine {
                 offset_account = account,
                 "journal line given an offset account"
             );
+            file_seen_to(conn, &company, &line, now)?;
             Ok(line)
         })
     }

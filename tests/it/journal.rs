@@ -464,6 +464,22 @@ fn lines_without_an_offset_account_post_once_a_person_gives_it() {
         assert_eq!(set["fixed_by_person"], false, "not a person's approval");
     }
     assert_verified(dir);
+    // No line of the 0602s needs a person any more: they are `ok` now, and say when.
+    let archive = at(dir, LATER, &["--json", "archive", "list"], 0).json();
+    let answers: Vec<&Value> = archive["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["delivery_type"] == "0602")
+        .collect();
+    assert_eq!(answers.len(), imported.len(), "{archive:#}");
+    assert!(answers.iter().all(|f| f["status"] == "ok"), "{archive:#}");
+    let id = answers[0]["id"].as_i64().unwrap().to_string();
+    let shown = at(dir, LATER, &["archive", "show", &id], 0).stdout;
+    assert!(
+        shown.contains("status ok: none of its journal lines needs attention any more"),
+        "{shown}"
+    );
 
     let posted = at(dir, LATER, &["--json", "journal", "post"], 0).json();
     let posted: Vec<i64> = posted["posted"]

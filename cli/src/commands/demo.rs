@@ -248,7 +248,7 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
     }
     for line in short {
         let account = line.account.clone().unwrap_or_default();
-        engine.journal_set_account(line.id, &account)?;
+        engine.journal_set_account(line.id, &account, answers_at)?;
         outln!(
             "  Journal line {} ({}, {}): the debtor paid less than charged; the bookkeeper \
              accepts the part payment (payrun journal set-account {} {account}).",

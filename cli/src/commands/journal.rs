@@ -46,7 +46,7 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
             journal_line,
             account,
         } => {
-            let line = engine.journal_set_account(*journal_line, account)?;
+            let line = engine.journal_set_account(*journal_line, account, context::now(global))?;
             if global.json {
                 output::print_json(&line)?;
             } else {
@@ -68,7 +68,8 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
             journal_line,
             account,
         } => {
-            let line = engine.journal_set_offset_account(*journal_line, account)?;
+            let line =
+                engine.journal_set_offset_account(*journal_line, account, context::now(global))?;
             if global.json {
                 output::print_json(&line)?;
             } else {

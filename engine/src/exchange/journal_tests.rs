@@ -387,6 +387,76 @@ fn row_0236_amount_differs() {
     assert_eq!(archive_status(&mut f, report.file_id), "error");
 }
 
+/// A file is `error` while some of its draft lines need attention (domain.md §7): when a
+/// person has seen to the last of them, its status is `ok`, logged. Each line seen to is
+/// approved (`journal set-account`), the second with an account for a customer number no
+/// mandate had.
+#[test]
+fn a_file_is_ok_once_none_of_its_lines_needs_attention() {
+    let mut f = exported(SINGLE);
+    let reference = reference(&mut f, "E1");
+    let report = import(
+        &mut f,
+        "D1.txt",
+        &bs0602(
+            1,
+            vec![
+                record(
+                    Bs0602PaymentCode::Completed,
+                    "100100",
+                    &reference,
+                    100000,
+                    60000,
+                ),
+                record(Bs0602PaymentCode::Completed, "999999", "", 5000, 5000),
+            ],
+        ),
+    );
+    assert_eq!(report.attention, 2);
+    let lines = draft(&mut f);
+    let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(texts, ["(!) BS 5001", "(!) M:999999"]);
+    let at = time(LATER);
+    let fixed = f
+        .engine
+        .journal_set_account(lines[0].id, "100100", at)
+        .unwrap();
+    assert!(!fixed.attention);
+    assert_eq!(archive_status(&mut f, report.file_id), "error");
+    f.engine
+        .journal_set_account(lines[1].id, "100100", at)
+        .unwrap();
+    let file = f.engine.archive_show(report.file_id).unwrap();
+    assert_eq!(file.file.status, "ok");
+    let last = file.log.last().unwrap();
+    assert_eq!(
+        last.text,
+        "status ok: none of its journal lines needs attention any more"
+    );
+    assert_eq!(last.at, at);
+    // Posted, the lines leave the draft, and the file stays ok.
+    f.engine.journal_post(None, at).unwrap();
+    assert_eq!(archive_status(&mut f, report.file_id), "ok");
+}
+
+/// A file whose lines have no offset account (its format had no bank account) is `ok` once
+/// each has one.
+#[test]
+fn a_file_is_ok_once_its_lines_have_their_offset_account() {
+    let mut f = exported(SINGLE);
+    let conn = rusqlite::Connection::open(f.db_path()).unwrap();
+    conn.execute("UPDATE payment_formats SET bank_account = NULL", [])
+        .unwrap();
+    drop(conn);
+    let report = e1_completed(&mut f);
+    let line = only_line(&mut f);
+    assert_eq!(archive_status(&mut f, report.file_id), "error");
+    f.engine
+        .journal_set_offset_account(line.id, "5850", time(LATER))
+        .unwrap();
+    assert_eq!(archive_status(&mut f, report.file_id), "ok");
+}
+
 /// §8 row 3: a customer number that matches no mandate: `(!) M:<customer number>` with the
 /// leading zeros stripped and no account.
 #[test]

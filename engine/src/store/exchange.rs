@@ -622,6 +622,65 @@ impl Store {
     }
 }
 
+/// After a person saw to a journal draft line (`journal set-account`, `journal
+/// set-offset-account`): the bank file it came from (its source, `file F, line L`) is `error`
+/// while some of its draft lines need attention (`domain.md` §7); when none does any more,
+/// its status becomes `ok`, with a status log entry. Returns the file when its status
+/// changed. A line of another source (a transfer by hand) changes no file.
+pub(crate) fn file_status_after_fix(
+    tx: &Connection,
+    company: &CompanyKey,
+    source: &str,
+    now: NaiveDateTime,
+) -> Result<Option<i64>> {
+    let Some(file) = file_of_source(source) else {
+        return Ok(None);
+    };
+    let status: Option<String> = tx
+        .query_row(
+            "SELECT status FROM delivery_files WHERE company = ?1 AND id = ?2",
+            (company.key, file),
+            |row| row.get(0),
+        )
+        .optional()?;
+    if status.as_deref() != Some("error") {
+        return Ok(None);
+    }
+    let prefix = format!("file {file}, line ");
+    let waiting: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM journal_lines WHERE company = ?1 AND attention = 1 \
+         AND substr(source, 1, ?3) = ?2)",
+        (
+            company.key,
+            &prefix,
+            i64::try_from(prefix.len()).unwrap_or(i64::MAX),
+        ),
+        |row| row.get(0),
+    )?;
+    if waiting {
+        return Ok(None);
+    }
+    tx.execute(
+        "UPDATE delivery_files SET status = 'ok' WHERE company = ?1 AND id = ?2",
+        (company.key, file),
+    )?;
+    log_file(
+        tx,
+        company,
+        file,
+        now,
+        "status ok: none of its journal lines needs attention any more",
+    )?;
+    Ok(Some(file))
+}
+
+/// The file id of a journal line's source `file F, line L` (`exchange::journal`).
+fn file_of_source(source: &str) -> Option<i64> {
+    let (file, line) = source.strip_prefix("file ")?.split_once(", line ")?;
+    line.parse::<u64>().ok()?;
+    file.parse().ok()
+}
+
 /// The charges of an export written so far, out of all, for the progress callback.
 struct Charges<'a> {
     done: u64,

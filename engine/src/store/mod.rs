@@ -14,6 +14,7 @@ mod alongside;
 mod batch;
 mod codec;
 pub(crate) use codec::{get_id, get_optional_id};
+pub(crate) use exchange::file_status_after_fix;
 mod exchange;
 mod import;
 mod lines;
