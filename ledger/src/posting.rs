@@ -568,10 +568,10 @@ impl NamedEntries {
     /// that the entry still holds what was read, which it must inside the caller's write
     /// transaction.
     ///
-    /// One `UPDATE` walks the company's entries in key order and asks [`NewRemaining`] (an
-    /// SQL function for the statement's length) for each entry's new amount. A statement per
-    /// entry found each entry from the B-tree's root again: a fifth of `journal post` at a
-    /// million entries.
+    /// An `UPDATE` per range of changed entries walks the range in key order and asks
+    /// [`NewRemaining`] (an SQL function for as long as the writing lasts) for each entry's
+    /// new amount. A statement per entry found each entry from the B-tree's root again: a
+    /// fifth of `journal post` at a million entries.
     fn write_back(&self, conn: &Connection, company: i64) -> Result<(usize, usize, usize)> {
         let mut changed: Vec<&NamedEntry> = self
             .by_debtor
