@@ -383,17 +383,22 @@ fn lines_without_an_offset_account_post_once_a_person_gives_it() {
     // one needs a person: the import says so (exit 1) and marks its 0602s `error` (the LS
     // receipt makes no journal line).
     assert_eq!(answered(dir, &[]), 1);
-    let archive = at(dir, LATER, &["--json", "archive", "list"], 0).json();
-    let imported: Vec<&Value> = archive["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["delivery_type"] == "0602")
-        .collect();
-    assert!(!imported.is_empty(), "{archive:#}");
+    // The archived 0602s.
+    let answers = || -> Vec<Value> {
+        let archive = at(dir, LATER, &["--json", "archive", "list"], 0).json();
+        archive["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["delivery_type"] == "0602")
+            .cloned()
+            .collect()
+    };
+    let imported = answers();
+    assert!(!imported.is_empty());
     assert!(
         imported.iter().all(|f| f["status"] == "error"),
-        "{archive:#}"
+        "{imported:#?}"
     );
     assert_verified(dir);
     let lines = journal(dir);
@@ -465,16 +470,10 @@ fn lines_without_an_offset_account_post_once_a_person_gives_it() {
     }
     assert_verified(dir);
     // No line of the 0602s needs a person any more: they are `ok` now, and say when.
-    let archive = at(dir, LATER, &["--json", "archive", "list"], 0).json();
-    let answers: Vec<&Value> = archive["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["delivery_type"] == "0602")
-        .collect();
-    assert_eq!(answers.len(), imported.len(), "{archive:#}");
-    assert!(answers.iter().all(|f| f["status"] == "ok"), "{archive:#}");
-    let id = answers[0]["id"].as_i64().unwrap().to_string();
+    let seen_to = answers();
+    assert_eq!(seen_to.len(), imported.len());
+    assert!(seen_to.iter().all(|f| f["status"] == "ok"), "{seen_to:#?}");
+    let id = seen_to[0]["id"].as_i64().unwrap().to_string();
     let shown = at(dir, LATER, &["archive", "show", &id], 0).stdout;
     assert!(
         shown.contains("status ok: none of its journal lines needs attention any more"),

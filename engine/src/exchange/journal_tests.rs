@@ -294,17 +294,23 @@ fn row_0236_completed_as_charged() {
     assert_eq!(f.status_of("E1"), Status::Received);
 }
 
-/// §8 row 1 for a format without a bank account: the line has no offset account, so it waits
-/// for a person (`journal set-offset-account`), and the import counts it as needing one: its
-/// file is `error`, as for a `(!)` line.
-#[test]
-fn row_0236_without_a_bank_account_needs_a_person() {
+/// [`e1_completed`] after the formats lost their bank account.
+fn e1_completed_without_a_bank_account() -> (Fixture, ImportReport) {
     let mut f = exported(SINGLE);
     let conn = rusqlite::Connection::open(f.db_path()).unwrap();
     conn.execute("UPDATE payment_formats SET bank_account = NULL", [])
         .unwrap();
     drop(conn);
     let report = e1_completed(&mut f);
+    (f, report)
+}
+
+/// §8 row 1 for a format without a bank account: the line has no offset account, so it waits
+/// for a person (`journal set-offset-account`), and the import counts it as needing one: its
+/// file is `error`, as for a `(!)` line.
+#[test]
+fn row_0236_without_a_bank_account_needs_a_person() {
+    let (mut f, report) = e1_completed_without_a_bank_account();
     let line = only_line(&mut f);
     assert_line(
         &line,
@@ -443,12 +449,7 @@ fn a_file_is_ok_once_none_of_its_lines_needs_attention() {
 /// each has one.
 #[test]
 fn a_file_is_ok_once_its_lines_have_their_offset_account() {
-    let mut f = exported(SINGLE);
-    let conn = rusqlite::Connection::open(f.db_path()).unwrap();
-    conn.execute("UPDATE payment_formats SET bank_account = NULL", [])
-        .unwrap();
-    drop(conn);
-    let report = e1_completed(&mut f);
+    let (mut f, report) = e1_completed_without_a_bank_account();
     let line = only_line(&mut f);
     assert_eq!(archive_status(&mut f, report.file_id), "error");
     f.engine
