@@ -20,7 +20,7 @@ use anyhow::{bail, Context as _};
 use chrono::NaiveDateTime;
 use engine::api::Engine;
 use engine::exchange::simulate::BankRates;
-use engine::exchange::BankEvent;
+use engine::exchange::{ArchiveFilter, BankEvent};
 use engine::model::{BsType, PaymentFormat, Scheme};
 use engine::payment_format::with_defaults;
 use engine::status::PaymentOutcome;
@@ -282,6 +282,18 @@ pub fn run(global: &Global, dir: &Path) -> anyhow::Result<Outcome> {
         "  {} lines stay in the draft for a person: rejections, cancellations and charge-backs to follow up.",
         left.len()
     );
+    let waiting = engine
+        .archive_list(&ArchiveFilter::default())?
+        .into_iter()
+        .filter(|f| !f.export && f.status == "error");
+    for file in waiting {
+        outln!(
+            "  In the file archive, {} stays error until a person has seen to its last (!) line; \
+             then it is ok, and `payrun archive show {}` says when.",
+            file.file_name,
+            file.id
+        );
+    }
 
     step(
         12,
