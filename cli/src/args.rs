@@ -246,7 +246,7 @@ pub enum JournalCommand {
         so. A line nobody approved that moves more than its invoices can take refuses the \
         posting, as does a charge-back of more than was paid, approved or not. When no line \
         of the bank file the line came from needs attention any more, the file's archive status \
-        goes from error to ok (archive show logs it).\n\n\
+        goes from error to ok: the command says so, and archive show logs it.\n\n\
         Example:\n  payrun journal set-account 7 100100"
     )]
     SetAccount {
@@ -263,7 +263,7 @@ pub enum JournalCommand {
         after_help = "A line without an offset account is never posted. A line whose text starts \
         (!) still needs `payrun journal set-account` to be approved. When no line of the bank \
         file the line came from needs attention any more, the file's archive status goes from \
-        error to ok.\n\nExample:\n  payrun journal set-offset-account 7 5850"
+        error to ok, and the command says so.\n\nExample:\n  payrun journal set-offset-account 7 5850"
     )]
     SetOffsetAccount {
         /// The journal line id (journal list shows it).

@@ -4,6 +4,8 @@
 use crate::args::{Global, JournalCommand};
 use crate::output::{out, outln};
 use crate::{context, output, Outcome};
+use engine::api::Engine;
+use engine::exchange::ArchiveFilter;
 use ledger::{JournalLine, PostingReport};
 use serde_json::json;
 
@@ -46,6 +48,7 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
             journal_line,
             account,
         } => {
+            let waiting = files_in_error(&mut engine)?;
             let line = engine.journal_set_account(*journal_line, account, context::now(global))?;
             if global.json {
                 output::print_json(&line)?;
@@ -61,6 +64,7 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
                         " and can be posted"
                     }
                 );
+                say_files_now_ok(&mut engine, &waiting)?;
             }
             Ok(Outcome::Done)
         }
@@ -68,6 +72,7 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
             journal_line,
             account,
         } => {
+            let waiting = files_in_error(&mut engine)?;
             let line =
                 engine.journal_set_offset_account(*journal_line, account, context::now(global))?;
             if global.json {
@@ -87,6 +92,7 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
                     account,
                     still
                 );
+                say_files_now_ok(&mut engine, &waiting)?;
             }
             Ok(Outcome::Done)
         }
@@ -119,6 +125,30 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
             Ok(Outcome::Done)
         }
     }
+}
+
+/// The ids of the archived files whose status is `error`.
+fn files_in_error(engine: &mut Engine) -> anyhow::Result<Vec<i64>> {
+    Ok(engine
+        .archive_list(&ArchiveFilter::default())?
+        .into_iter()
+        .filter(|f| f.status == "error")
+        .map(|f| f.id)
+        .collect())
+}
+
+/// Says which of the files `waiting` (in error before a person's fix) are `ok` now.
+fn say_files_now_ok(engine: &mut Engine, waiting: &[i64]) -> anyhow::Result<()> {
+    for file in engine.archive_list(&ArchiveFilter::default())? {
+        if waiting.contains(&file.id) && file.status == "ok" {
+            outln!(
+                "None of the lines of {} needs attention any more: its archive status is ok now (payrun archive show {}).",
+                file.file_name,
+                file.id
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The journal lines as a table: amounts with two decimals, `(!)` lines as the text says.
