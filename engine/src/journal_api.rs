@@ -21,6 +21,7 @@
 use crate::api::Engine;
 use crate::charge::amount_to_charge;
 use crate::error::{Error, Result};
+use crate::exchange::ArchivedFile;
 use crate::model::{Scheme, GROUP_DESELECTED, GROUP_SINGLE};
 use crate::store::CompanyKey;
 use chrono::NaiveDateTime;
@@ -39,23 +40,37 @@ fn company_key(conn: &Connection, company: &CompanyKey) -> Result<i64> {
     )?)
 }
 
+/// What a person's fix of a draft line did ([`Engine::journal_set_account`],
+/// [`Engine::journal_set_offset_account`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineFixed {
+    /// The line as it is now.
+    pub line: JournalLine,
+    /// The bank file the line came from, when none of its lines needs attention any more:
+    /// its archive status went from `error` to `ok`.
+    pub file_now_ok: Option<ArchivedFile>,
+}
+
 /// A person saw to `line`: its bank file's archive status may be `ok` now.
 fn file_seen_to(
     conn: &Connection,
     company: &CompanyKey,
-    line: &JournalLine,
+    line: JournalLine,
     now: NaiveDateTime,
-) -> Result<()> {
-    if !line.attention {
-        if let Some(file) = crate::store::file_status_after_fix(conn, company, &line.source, now)? {
-            tracing::info!(
-                company = company.id(),
-                file,
-                "no journal line of the file needs attention any more: status ok"
-            );
-        }
+) -> Result<LineFixed> {
+    let file_now_ok = if line.attention {
+        None
+    } else {
+        crate::store::file_status_after_fix(conn, company, &line.source, now)?
+    };
+    if let Some(file) = &file_now_ok {
+        tracing::info!(
+            company = company.id(),
+            file = file.id,
+            "no journal line of the file needs attention any more: status ok"
+        );
     }
-    Ok(())
+    Ok(LineFixed { line, file_now_ok })
 }
 
 impl Engine {
@@ -71,13 +86,13 @@ impl Engine {
     /// approves it (a `(!)` line can be posted afterwards). Unknown line or account: refused,
     /// nothing changed. When no draft line of the bank file the line came from needs
     /// attention any more, the file's archive status goes from `error` to `ok`, logged at
-    /// `now`.
+    /// `now`, and [`LineFixed::file_now_ok`] names it.
     pub fn journal_set_account(
         &mut self,
         line: i64,
         account: &str,
         now: NaiveDateTime,
-    ) -> Result<JournalLine> {
+    ) -> Result<LineFixed> {
         let company = self.company().clone();
         self.store().atomically(|store| {
             let conn = store.connection();
@@ -89,8 +104,7 @@ impl Engine {
                 account,
                 "journal line fixed"
             );
-            file_seen_to(conn, &company, &line, now)?;
-            Ok(line)
+            file_seen_to(conn, &company, line, now)
         })
     }
 
@@ -104,7 +118,7 @@ impl Engine {
         line: i64,
         account: &str,
         now: NaiveDateTime,
-    ) -> Result<JournalLine> {
+    ) -> Result<LineFixed> {
         let company = self.company().clone();
         self.store().atomically(|store| {
             let conn = store.connection();
@@ -116,8 +130,7 @@ impl Engine {
                 offset_account = account,
                 "journal line given an offset account"
             );
-            file_seen_to(conn, &company, &line, now)?;
-            Ok(line)
+            file_seen_to(conn, &company, line, now)
         })
     }
 

@@ -4,8 +4,7 @@
 use crate::args::{Global, JournalCommand};
 use crate::output::{out, outln};
 use crate::{context, output, Outcome};
-use engine::api::Engine;
-use engine::exchange::ArchiveFilter;
+use engine::journal_api::LineFixed;
 use ledger::{JournalLine, PostingReport};
 use serde_json::json;
 
@@ -48,8 +47,8 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
             journal_line,
             account,
         } => {
-            let waiting = files_in_error(&mut engine)?;
-            let line = engine.journal_set_account(*journal_line, account, context::now(global))?;
+            let fixed = engine.journal_set_account(*journal_line, account, context::now(global))?;
+            let line = &fixed.line;
             if global.json {
                 output::print_json(&line)?;
             } else {
@@ -64,7 +63,7 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
                         " and can be posted"
                     }
                 );
-                say_files_now_ok(&mut engine, &waiting)?;
+                say_file_now_ok(&fixed);
             }
             Ok(Outcome::Done)
         }
@@ -72,9 +71,9 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
             journal_line,
             account,
         } => {
-            let waiting = files_in_error(&mut engine)?;
-            let line =
+            let fixed =
                 engine.journal_set_offset_account(*journal_line, account, context::now(global))?;
+            let line = &fixed.line;
             if global.json {
                 output::print_json(&line)?;
             } else {
@@ -92,7 +91,7 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
                     account,
                     still
                 );
-                say_files_now_ok(&mut engine, &waiting)?;
+                say_file_now_ok(&fixed);
             }
             Ok(Outcome::Done)
         }
@@ -127,28 +126,15 @@ pub fn run(global: &Global, command: &JournalCommand) -> anyhow::Result<Outcome>
     }
 }
 
-/// The ids of the archived files whose status is `error`.
-fn files_in_error(engine: &mut Engine) -> anyhow::Result<Vec<i64>> {
-    Ok(engine
-        .archive_list(&ArchiveFilter::default())?
-        .into_iter()
-        .filter(|f| f.status == "error")
-        .map(|f| f.id)
-        .collect())
-}
-
-/// Says which of the files `waiting` (in error before a person's fix) are `ok` now.
-fn say_files_now_ok(engine: &mut Engine, waiting: &[i64]) -> anyhow::Result<()> {
-    for file in engine.archive_list(&ArchiveFilter::default())? {
-        if waiting.contains(&file.id) && file.status == "ok" {
-            outln!(
-                "None of the lines of {} needs attention any more: its archive status is ok now (payrun archive show {}).",
-                file.file_name,
-                file.id
-            );
-        }
+/// Says so when the fixed line's bank file needs no more attention.
+fn say_file_now_ok(fixed: &LineFixed) {
+    if let Some(file) = &fixed.file_now_ok {
+        outln!(
+            "None of the lines of {} needs attention any more: its archive status is ok now (payrun archive show {}).",
+            file.file_name,
+            file.id
+        );
     }
-    Ok(())
 }
 
 /// The journal lines as a table: amounts with two decimals, `(!)` lines as the text says.

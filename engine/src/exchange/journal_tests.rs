@@ -427,13 +427,16 @@ fn a_file_is_ok_once_none_of_its_lines_needs_attention() {
         .engine
         .journal_set_account(lines[0].id, "100100", at)
         .unwrap();
-    assert!(!fixed.attention);
+    assert!(!fixed.line.attention);
+    assert_eq!(fixed.file_now_ok, None);
     assert_eq!(archive_status(&mut f, report.file_id), "error");
-    f.engine
+    let fixed = f
+        .engine
         .journal_set_account(lines[1].id, "100100", at)
         .unwrap();
     let file = f.engine.archive_show(report.file_id).unwrap();
     assert_eq!(file.file.status, "ok");
+    assert_eq!(fixed.file_now_ok, Some(file.file.clone()));
     let last = file.log.last().unwrap();
     assert_eq!(
         last.text,
@@ -452,10 +455,12 @@ fn a_file_is_ok_once_its_lines_have_their_offset_account() {
     let (mut f, report) = e1_completed_without_a_bank_account();
     let line = only_line(&mut f);
     assert_eq!(archive_status(&mut f, report.file_id), "error");
-    f.engine
+    let fixed = f
+        .engine
         .journal_set_offset_account(line.id, "5850", time(LATER))
         .unwrap();
     assert_eq!(archive_status(&mut f, report.file_id), "ok");
+    assert_eq!(fixed.file_now_ok.map(|file| file.id), Some(report.file_id));
 }
 
 /// §8 row 3: a customer number that matches no mandate: `(!) M:<customer number>` with the

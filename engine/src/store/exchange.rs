@@ -560,16 +560,7 @@ impl Store {
     /// One archived file with its status log and its content, decoded from ISO 8859-1.
     pub fn archive_file(&self, company: &CompanyKey, id: i64) -> Result<ArchivedFileContent> {
         let tx = self.read()?;
-        let found = tx
-            .query_row(
-                &format!(
-                    "SELECT {ARCHIVE_COLUMNS} FROM delivery_files WHERE company = ?1 AND id = ?2"
-                ),
-                (company.key, id),
-                archived_from_row,
-            )
-            .optional()?;
-        let file = found.ok_or(ExchangeError::UnknownFile(id))?;
+        let file = archived_file(&tx, company, id)?.ok_or(ExchangeError::UnknownFile(id))?;
         let content = archived_content(&tx, company, id)?;
         let log = tx
             .prepare(
@@ -625,28 +616,21 @@ impl Store {
 /// After a person saw to a journal draft line (`journal set-account`, `journal
 /// set-offset-account`): the bank file it came from (its source, `file F, line L`) is `error`
 /// while some of its draft lines need attention (`domain.md` §7); when none does any more,
-/// its status becomes `ok`, with a status log entry. Returns the file when its status
-/// changed. A line of another source (a transfer by hand) changes no file.
+/// its status becomes `ok`, with a status log entry. Returns the file, as it is now, when
+/// its status changed. A line of another source (a transfer by hand) changes no file.
 pub(crate) fn file_status_after_fix(
     tx: &Connection,
     company: &CompanyKey,
     source: &str,
     now: NaiveDateTime,
-) -> Result<Option<i64>> {
-    let Some(file) = file_of_source(source) else {
+) -> Result<Option<ArchivedFile>> {
+    let Some(id) = file_of_source(source) else {
         return Ok(None);
     };
-    let status: Option<String> = tx
-        .query_row(
-            "SELECT status FROM delivery_files WHERE company = ?1 AND id = ?2",
-            (company.key, file),
-            |row| row.get(0),
-        )
-        .optional()?;
-    if status.as_deref() != Some("error") {
+    let Some(mut file) = archived_file(tx, company, id)?.filter(|f| f.status == "error") else {
         return Ok(None);
-    }
-    let prefix = format!("file {file}, line ");
+    };
+    let prefix = format!("file {id}, line ");
     let waiting: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM journal_lines WHERE company = ?1 AND attention = 1 \
          AND substr(source, 1, ?3) = ?2)",
@@ -662,16 +646,28 @@ pub(crate) fn file_status_after_fix(
     }
     tx.execute(
         "UPDATE delivery_files SET status = 'ok' WHERE company = ?1 AND id = ?2",
-        (company.key, file),
+        (company.key, id),
     )?;
     log_file(
         tx,
         company,
-        file,
+        id,
         now,
         "status ok: none of its journal lines needs attention any more",
     )?;
+    file.status = "ok".into();
     Ok(Some(file))
+}
+
+/// One archived file of the company, as listed (without its content).
+fn archived_file(tx: &Connection, company: &CompanyKey, id: i64) -> Result<Option<ArchivedFile>> {
+    Ok(tx
+        .query_row(
+            &format!("SELECT {ARCHIVE_COLUMNS} FROM delivery_files WHERE company = ?1 AND id = ?2"),
+            (company.key, id),
+            archived_from_row,
+        )
+        .optional()?)
 }
 
 /// The file id of a journal line's source `file F, line L` (`exchange::journal`).
